@@ -1,0 +1,181 @@
+//! Command-line arguments, as typed by the user. Nothing here is validated
+//! beyond its shape: `config.rs` turns these into what the stages need.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Where your LLM API money goes, and what it would cost under other choices.
+///
+/// costsim reads usage logs and traces, prices every call against a versioned
+/// pricing catalog, and prints per-model breakdowns.
+///
+/// Exit codes: 0 ok, 1 a check failed, 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(name = "costsim", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Price every call of the inputs and print a breakdown.
+    ///
+    /// Example: costsim replay traces.jsonl --by model --by day --output markdown
+    Replay(ReplayArgs),
+    /// Inspect and check the pricing catalog.
+    #[command(subcommand)]
+    Pricing(PricingCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Boxed text table.
+    Table,
+    /// GitHub-flavoured markdown, ready to paste.
+    Markdown,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// JSON document (schema_version 1).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Load the pricing catalog from this directory of *.toml files instead of
+    /// the catalog built into costsim.
+    #[arg(long, value_name = "DIR")]
+    pub pricing: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Trace files, directories (searched recursively for *.jsonl, *.jsonl.gz,
+    /// *.jsonl.zst), glob patterns, or - for standard input. Gzip and zstd are
+    /// detected from the content.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+
+    /// Group rows by this dimension; repeat for several (model, provider,
+    /// account, day, week, month, session, tag:KEY). Days, weeks (ISO) and
+    /// months are UTC. [default: model]
+    #[arg(long = "by", value_name = "DIM")]
+    pub by: Vec<String>,
+
+    /// Only calls at or after this time: a date (YYYY-MM-DD, start of day
+    /// UTC) or an RFC 3339 timestamp. [default: no limit]
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Only calls up to this time: a date includes that whole day (UTC); an
+    /// RFC 3339 timestamp is exclusive. [default: no limit]
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// Which catalog prices to use: a date (YYYY-MM-DD) prices every call as
+    /// of that day; `latest` uses each model's newest prices (for forecasts).
+    /// [default: the prices in effect on each call's date]
+    #[arg(long, value_name = "DATE|latest")]
+    pub pricing_date: Option<String>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Treat any skipped line or unreadable file as an error: exit 2.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// No progress bar and no warnings on stderr (errors are still shown).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Worker threads for reading inputs. [default: one per core]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricingCommand {
+    /// List the catalog's models with their current prices (USD per million tokens).
+    List(PricingListArgs),
+    /// Show one model: every price period, long-context tiers, cache rules and
+    /// sources. Accepts ids and aliases (e.g. dated ids).
+    Show(PricingShowArgs),
+    /// Check a catalog directory: exits 2 naming the file and entry of every
+    /// problem (overlapping periods, missing fields, bad numbers).
+    Validate(PricingValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PricingListArgs {
+    /// Only this provider's models (anthropic, openai, google, deepseek, xai).
+    /// [default: all]
+    #[arg(long, value_name = "P")]
+    pub provider: Option<String>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PricingShowArgs {
+    /// Model id or alias, e.g. claude-sonnet-4-5-20250929.
+    #[arg(value_name = "MODEL")]
+    pub model: String,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PricingValidateArgs {
+    /// Catalog directory to check. [default: the built-in catalog]
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_argument_has_help() {
+        fn check(cmd: &clap::Command) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(
+                    arg.get_help().is_some(),
+                    "{} --{id} has no help",
+                    cmd.get_name()
+                );
+            }
+            for sub in cmd.get_subcommands() {
+                assert!(sub.get_about().is_some(), "{} has no about", sub.get_name());
+                check(sub);
+            }
+        }
+        check(&Cli::command());
+    }
+}

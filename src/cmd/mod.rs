@@ -1,0 +1,58 @@
+//! One module per subcommand; each only wires the pipeline stages together
+//! and is the only place that prints.
+
+pub mod pricing;
+pub mod replay;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+/// How a command ended, mapped to the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done.
+    Ok,
+    /// 1: a check failed (e.g. over budget).
+    CheckFailed,
+    /// 2: usage or input error.
+    InputError,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Ok => 0,
+            Exit::CheckFailed => 1,
+            Exit::InputError => 2,
+        }
+    }
+}
+
+/// Writes with `write` to `out` (a file) or to standard output. A closed pipe
+/// (`costsim ... | head`) is not an error.
+pub fn emit(
+    out: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    let result = match out {
+        Some(path) => {
+            let file = File::create(path).map_err(|e| {
+                anyhow::anyhow!("{}: cannot create output file: {e}", path.display())
+            })?;
+            let mut writer = BufWriter::new(file);
+            write(&mut writer)
+                .and_then(|_| writer.flush())
+                .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut writer = BufWriter::new(stdout.lock());
+            match write(&mut writer).and_then(|_| writer.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}")),
+            }
+        }
+    };
+    result
+}

@@ -1,0 +1,403 @@
+//! `costsim pricing list|show|validate`.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+
+use super::{emit, Exit};
+use crate::cli::{PricingCommand, PricingListArgs, PricingShowArgs, PricingValidateArgs};
+use crate::config::{format_of, load_catalog};
+use crate::money::{display_count, Rate};
+use crate::pricing::{CacheKind, Catalog, CatalogError, Model, Period, Rates};
+use crate::report::grid::{self, Align, Grid};
+use crate::report::Format;
+
+pub fn run(command: PricingCommand) -> anyhow::Result<Exit> {
+    match command {
+        PricingCommand::List(args) => list(args),
+        PricingCommand::Show(args) => show(args),
+        PricingCommand::Validate(args) => validate(args),
+    }
+}
+
+fn rate_text(rate: Option<Rate>) -> String {
+    rate.map_or_else(|| "—".to_string(), |r| r.to_string())
+}
+
+fn rate_number(rate: Option<Rate>) -> String {
+    rate.map_or_else(String::new, |r| {
+        r.to_string().trim_start_matches('$').to_string()
+    })
+}
+
+fn list(args: PricingListArgs) -> anyhow::Result<Exit> {
+    let catalog = load_catalog(args.catalog.pricing.as_deref())?;
+    let models: Vec<&Model> = catalog
+        .models
+        .iter()
+        .filter(|m| {
+            args.provider
+                .as_deref()
+                .is_none_or(|p| m.provider.eq_ignore_ascii_case(p))
+        })
+        .collect();
+    if models.is_empty() {
+        if let Some(p) = &args.provider {
+            anyhow::bail!(
+                "--provider: no models for `{p}`; providers in the catalog: {}",
+                catalog.providers().join(", ")
+            );
+        }
+    }
+    let format = format_of(args.output);
+    emit(None, |w| match format {
+        Format::Json => {
+            let value = json!({
+                "schema_version": 1,
+                "catalog_version": catalog.version(),
+                "catalog": catalog.origin,
+                "models": models.iter().map(|m| model_value(m)).collect::<Vec<_>>(),
+            });
+            serde_json::to_writer_pretty(&mut *w, &value)?;
+            writeln!(w)
+        }
+        Format::Csv => grid::write_csv(&list_grid(&models, true), w),
+        Format::Markdown => {
+            writeln!(
+                w,
+                "Pricing catalog {} ({}), USD per million tokens, current prices  \n",
+                catalog.version(),
+                catalog.origin
+            )?;
+            grid::write_markdown(&list_grid(&models, false), w)
+        }
+        Format::Table => {
+            writeln!(
+                w,
+                "Pricing catalog {} ({}), USD per million tokens, current prices\n",
+                catalog.version(),
+                catalog.origin
+            )?;
+            grid::write_table(&list_grid(&models, false), w)
+        }
+    })?;
+    Ok(Exit::Ok)
+}
+
+fn list_grid(models: &[&Model], machine: bool) -> Grid {
+    let headers = [
+        "model",
+        "provider",
+        "context",
+        "input",
+        "output",
+        "cache_read",
+        "cache_write_5m",
+        "cache_write_1h",
+        "batch",
+        "long_context",
+        "since",
+    ];
+    let titles = [
+        "Model",
+        "Provider",
+        "Context",
+        "Input",
+        "Output",
+        "Cache read",
+        "Cache write 5m",
+        "Cache write 1h",
+        "Batch",
+        "Long context",
+        "Since",
+    ];
+    let mut align = vec![Align::Left, Align::Left];
+    align.extend([Align::Right; 9]);
+    let names = if machine { headers } else { titles };
+    let mut grid = Grid::new(names.iter().map(|s| s.to_string()).collect(), align);
+    let fmt = |r: Option<Rate>| {
+        if machine {
+            rate_number(r)
+        } else {
+            rate_text(r)
+        }
+    };
+    for m in models {
+        let Some(p) = m.periods.last() else { continue };
+        let tier = p.tiers.first().map_or_else(
+            || {
+                if machine {
+                    String::new()
+                } else {
+                    "—".to_string()
+                }
+            },
+            |t| {
+                if machine {
+                    t.above_prompt_tokens.to_string()
+                } else {
+                    format!("> {}", short_tokens(t.above_prompt_tokens))
+                }
+            },
+        );
+        grid.push(vec![
+            m.id.clone(),
+            m.provider.clone(),
+            if machine {
+                m.context_window.to_string()
+            } else {
+                short_tokens(m.context_window)
+            },
+            fmt(Some(p.rates.input)),
+            fmt(Some(p.rates.output)),
+            fmt(p.rates.cache_read),
+            fmt(p.rates.cache_write_5m),
+            fmt(p.rates.cache_write_1h),
+            p.batch_multiplier.map_or_else(
+                || {
+                    if machine {
+                        String::new()
+                    } else {
+                        "—".to_string()
+                    }
+                },
+                |b| {
+                    if machine {
+                        b.to_string()
+                    } else {
+                        format!("{b}×")
+                    }
+                },
+            ),
+            tier,
+            p.from.to_string(),
+        ]);
+    }
+    grid
+}
+
+/// `200000` -> `200k`, `1000000` -> `1M`, odd sizes with separators.
+fn short_tokens(n: u64) -> String {
+    if n >= 1_000_000 && n % 1_000_000 == 0 {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1000 && n % 1000 == 0 {
+        format!("{}k", n / 1000)
+    } else {
+        display_count(n)
+    }
+}
+
+fn rates_value(r: &Rates) -> Value {
+    json!({
+        "input": rate_number(Some(r.input)),
+        "output": rate_number(Some(r.output)),
+        "cache_read": r.cache_read.map(|x| rate_number(Some(x))),
+        "cache_write_5m": r.cache_write_5m.map(|x| rate_number(Some(x))),
+        "cache_write_1h": r.cache_write_1h.map(|x| rate_number(Some(x))),
+    })
+}
+
+fn model_value(m: &Model) -> Value {
+    json!({
+        "id": m.id,
+        "name": m.name,
+        "provider": m.provider,
+        "aliases": m.aliases,
+        "context_window": m.context_window,
+        "max_output": m.max_output,
+        "cache": {
+            "kind": m.cache.kind.to_string(),
+            "min_tokens": m.cache.min_tokens,
+            "increment": m.cache.increment,
+            "ttls": m.cache.ttls.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+            "refresh_on_hit": m.cache.refresh_on_hit,
+        },
+        "periods": m.periods.iter().map(|p| json!({
+            "from": p.from.to_string(),
+            "until": p.until.map(|u| u.to_string()),
+            "usd_per_million_tokens": rates_value(&p.rates),
+            "tiers": p.tiers.iter().map(|t| json!({
+                "above_prompt_tokens": t.above_prompt_tokens,
+                "usd_per_million_tokens": rates_value(&t.rates),
+            })).collect::<Vec<_>>(),
+            "batch_multiplier": p.batch_multiplier.map(|b| b.to_string()),
+            "source": p.source,
+            "retrieved": p.retrieved.to_string(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn show(args: PricingShowArgs) -> anyhow::Result<Exit> {
+    let catalog = load_catalog(args.catalog.pricing.as_deref())?;
+    let Some(model) = catalog.resolve(&args.model) else {
+        let suggestions = catalog.suggest(&args.model);
+        let hint = if suggestions.is_empty() {
+            "see `costsim pricing list`".to_string()
+        } else {
+            format!("did you mean {}?", suggestions.join(", "))
+        };
+        anyhow::bail!(
+            "model `{}` is not in the pricing catalog; {hint}",
+            args.model
+        );
+    };
+    emit(None, |w| write_model(&catalog, model, &args.model, w))?;
+    Ok(Exit::Ok)
+}
+
+fn write_model(
+    catalog: &Catalog,
+    m: &Model,
+    asked: &str,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(w, "{} — {} ({})", m.id, m.name, m.provider)?;
+    if !asked.eq_ignore_ascii_case(&m.id) {
+        writeln!(w, "Resolved from: {asked}")?;
+    }
+    if !m.aliases.is_empty() {
+        writeln!(w, "Aliases: {}", m.aliases.join(", "))?;
+    }
+    let max_output = m
+        .max_output
+        .map(|n| format!(", max output {} tokens", display_count(n)))
+        .unwrap_or_default();
+    writeln!(
+        w,
+        "Context window: {} tokens{max_output}",
+        display_count(m.context_window)
+    )?;
+    let c = &m.cache;
+    let cache = match c.kind {
+        CacheKind::None => "none (no cache discount)".to_string(),
+        kind => {
+            let ttls: Vec<String> = c.ttls.iter().map(|t| t.to_string()).collect();
+            let mut text = format!(
+                "{kind}{}, minimum {} tokens, in steps of {}, TTL {}{}",
+                if kind == CacheKind::Explicit {
+                    " breakpoints"
+                } else {
+                    " prefix caching"
+                },
+                display_count(c.min_tokens),
+                display_count(c.increment),
+                ttls.join(" or "),
+                if c.refresh_on_hit {
+                    " (refreshed on every hit)"
+                } else {
+                    ""
+                }
+            );
+            if let Some(storage) = c.storage_per_mtok_hour {
+                text.push_str(&format!(", storage {storage}/M tokens/hour"));
+            }
+            text
+        }
+    };
+    writeln!(w, "Cache: {cache}")?;
+    if let Some(source) = &c.source {
+        writeln!(w, "Cache rules source: {source}")?;
+    }
+    writeln!(w, "Catalog: {} ({})", catalog.version(), catalog.origin)?;
+    for p in &m.periods {
+        writeln!(w)?;
+        write_period(p, w)?;
+    }
+    Ok(())
+}
+
+fn write_period(p: &Period, w: &mut dyn Write) -> std::io::Result<()> {
+    let until = p
+        .until
+        .map_or_else(|| "today".to_string(), |u| format!("{u} (exclusive)"));
+    writeln!(
+        w,
+        "Prices from {} to {until}, USD per million tokens:",
+        p.from
+    )?;
+    let mut grid = Grid::new(
+        [
+            "Prompt size",
+            "Input",
+            "Output",
+            "Cache read",
+            "Cache write 5m",
+            "Cache write 1h",
+        ]
+        .map(String::from)
+        .to_vec(),
+        vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+    );
+    let row = |label: String, r: &Rates| {
+        vec![
+            label,
+            rate_text(Some(r.input)),
+            rate_text(Some(r.output)),
+            rate_text(r.cache_read),
+            rate_text(r.cache_write_5m),
+            rate_text(r.cache_write_1h),
+        ]
+    };
+    let base_label = match p.tiers.first() {
+        None => "any".to_string(),
+        Some(t) => format!("up to {} tokens", display_count(t.above_prompt_tokens)),
+    };
+    grid.push(row(base_label, &p.rates));
+    for t in &p.tiers {
+        grid.push(row(
+            format!(
+                "over {} tokens (whole request)",
+                display_count(t.above_prompt_tokens)
+            ),
+            &t.rates,
+        ));
+    }
+    grid::write_table(&grid, w)?;
+    match p.batch_multiplier {
+        Some(b) => writeln!(w, "Batch API: {b}× these prices")?,
+        None => writeln!(w, "Batch API: not available")?,
+    }
+    writeln!(w, "Source: {} (retrieved {})", p.source, p.retrieved)
+}
+
+fn validate(args: PricingValidateArgs) -> anyhow::Result<Exit> {
+    let result = load_catalog(args.dir.as_deref());
+    let origin = args.dir.as_ref().map_or_else(
+        || "built-in catalog".to_string(),
+        |d| d.display().to_string(),
+    );
+    match result {
+        Ok(catalog) => {
+            let periods: usize = catalog.models.iter().map(|m| m.periods.len()).sum();
+            emit(None, |w| {
+                writeln!(
+                    w,
+                    "{origin}: ok — {} models from {} providers, {periods} price periods, version {}",
+                    catalog.models.len(),
+                    catalog.providers().len(),
+                    catalog.version()
+                )
+            })?;
+            Ok(Exit::Ok)
+        }
+        Err(CatalogError::Invalid(problems)) => {
+            for p in &problems {
+                eprintln!("costsim: error: {p}");
+            }
+            eprintln!(
+                "costsim: error: {origin}: {} problem{} found",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            Ok(Exit::InputError)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,103 @@
+//! `costsim replay`: price the inputs and print the breakdown.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{emit, Exit};
+use crate::cli::ReplayArgs;
+use crate::config::ReplayConfig;
+use crate::money::display_count;
+use crate::replay::{replay, ReplayOutcome};
+use crate::report;
+
+/// Skipped lines shown on stderr with their `file:line`.
+const SHOWN_LINE_ERRORS: usize = 5;
+
+pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
+    let config = ReplayConfig::try_from(args)?;
+    let bar = progress_bar(&config);
+    let on_bytes = |n: u64| bar.inc(n);
+    let outcome = replay(&config.spec, &config.catalog, &on_bytes)?;
+    bar.finish_and_clear();
+
+    let header = &outcome.report.header;
+    let problems = header.skipped_total() + header.unreadable_files;
+    if config.strict && problems > 0 {
+        print_diagnostics(&outcome, usize::MAX);
+        eprintln!(
+            "costsim: error: {} skipped line{} or unreadable file{} (--strict)",
+            display_count(problems),
+            if problems == 1 { "" } else { "s" },
+            if problems == 1 { "" } else { "s" },
+        );
+        return Ok(Exit::InputError);
+    }
+    if header.calls == 0 && header.filtered_out == 0 {
+        print_diagnostics(&outcome, SHOWN_LINE_ERRORS);
+        let why = if header.lines == 0 && header.unreadable_files == 0 {
+            "the input is empty"
+        } else {
+            "no line could be read as a call"
+        };
+        eprintln!("costsim: error: no calls to price: {why}");
+        return Ok(Exit::InputError);
+    }
+    if !config.quiet {
+        print_diagnostics(&outcome, SHOWN_LINE_ERRORS);
+    }
+    emit(config.out.as_deref(), |w| {
+        report::render(&outcome.report, config.format, w)
+    })?;
+    Ok(Exit::Ok)
+}
+
+/// A byte-count bar on stderr, only when stderr is a terminal.
+fn progress_bar(config: &ReplayConfig) -> ProgressBar {
+    if config.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let total: u64 = config.spec.sources.iter().filter_map(|s| s.len()).sum();
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec}, {eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn print_diagnostics(outcome: &ReplayOutcome, shown: usize) {
+    let header = &outcome.report.header;
+    for e in &outcome.unreadable {
+        eprintln!("costsim: warning: {e}");
+    }
+    for name in &outcome.empty_files {
+        eprintln!("costsim: warning: {name}: file is empty");
+    }
+    let skipped = header.skipped_total();
+    for e in outcome.line_errors.iter().take(shown) {
+        eprintln!("costsim: warning: {e}");
+    }
+    let listed = outcome.line_errors.len().min(shown) as u64;
+    if skipped > listed {
+        eprintln!(
+            "costsim: warning: ... and {} more skipped line{} (counted in the report header)",
+            display_count(skipped - listed),
+            if skipped - listed == 1 { "" } else { "s" }
+        );
+    }
+    for u in &header.unpriced {
+        let hint = if u.suggestions.is_empty() {
+            "see `costsim pricing list`".to_string()
+        } else {
+            format!("did you mean {}?", u.suggestions.join(", "))
+        };
+        eprintln!(
+            "costsim: warning: model `{}` is not in the pricing catalog ({} call{} shown as unpriced); {hint}",
+            u.name,
+            display_count(u.calls),
+            if u.calls == 1 { "" } else { "s" }
+        );
+    }
+}

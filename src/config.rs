@@ -1,0 +1,155 @@
+//! Validated settings built from the command line before any work starts.
+//! No stage sees a clap type.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+
+use crate::cli::{OutputFormat, ReplayArgs};
+use crate::ingest::{self, IngestError};
+use crate::pricing::{self, Catalog, CatalogError, PricingDate};
+use crate::replay::ReplaySpec;
+use crate::report::{Dimension, Format};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--by: {0}")]
+    BadDimension(String),
+    #[error("--by {0} is given twice")]
+    RepeatedDimension(String),
+    #[error("--{flag}: `{value}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp")]
+    BadTime { flag: &'static str, value: String },
+    #[error("--since {since} is not before --until {until}")]
+    EmptyRange { since: String, until: String },
+    #[error("--pricing-date: `{0}` is not a date (YYYY-MM-DD) or `latest`")]
+    BadPricingDate(String),
+    #[error("--threads must be at least 1")]
+    ZeroThreads,
+    #[error(transparent)]
+    Input(#[from] IngestError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+pub fn format_of(output: OutputFormat) -> Format {
+    match output {
+        OutputFormat::Table => Format::Table,
+        OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Csv => Format::Csv,
+        OutputFormat::Json => Format::Json,
+    }
+}
+
+/// The embedded catalog, or the one in `dir`.
+pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, CatalogError> {
+    match dir {
+        Some(dir) => pricing::load_dir(dir),
+        None => pricing::load_embedded(),
+    }
+}
+
+/// Everything `replay` needs.
+#[derive(Debug)]
+pub struct ReplayConfig {
+    pub spec: ReplaySpec,
+    pub catalog: Catalog,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub strict: bool,
+    pub quiet: bool,
+}
+
+impl TryFrom<ReplayArgs> for ReplayConfig {
+    type Error = ConfigError;
+
+    fn try_from(args: ReplayArgs) -> Result<Self, ConfigError> {
+        let mut dims = Vec::new();
+        for text in &args.by {
+            let dim: Dimension = text.parse().map_err(ConfigError::BadDimension)?;
+            if dims.contains(&dim) {
+                return Err(ConfigError::RepeatedDimension(text.clone()));
+            }
+            dims.push(dim);
+        }
+        if dims.is_empty() {
+            dims.push(Dimension::Model);
+        }
+        let since = args
+            .since
+            .as_deref()
+            .map(|v| parse_bound("since", v, false))
+            .transpose()?;
+        let until = args
+            .until
+            .as_deref()
+            .map(|v| parse_bound("until", v, true))
+            .transpose()?;
+        if let (Some(s), Some(u)) = (since, until) {
+            if s >= u {
+                return Err(ConfigError::EmptyRange {
+                    since: args.since.unwrap_or_default(),
+                    until: args.until.unwrap_or_default(),
+                });
+            }
+        }
+        let pricing_date = match args.pricing_date.as_deref() {
+            None => PricingDate::AtCall,
+            Some("latest") => PricingDate::Latest,
+            Some(text) => PricingDate::Fixed(
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map_err(|_| ConfigError::BadPricingDate(text.to_string()))?,
+            ),
+        };
+        if args.threads == Some(0) {
+            return Err(ConfigError::ZeroThreads);
+        }
+        let catalog = load_catalog(args.catalog.pricing.as_deref())?;
+        let sources = ingest::resolve_inputs(&args.inputs)?;
+        Ok(ReplayConfig {
+            spec: ReplaySpec {
+                sources,
+                dims,
+                since,
+                until,
+                pricing_date,
+                threads: args.threads,
+            },
+            catalog,
+            format: format_of(args.output),
+            out: args.out,
+            strict: args.strict,
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// A `--since`/`--until` value. A bare date means the start of that day, or
+/// for an upper bound the start of the next day, so the day is included.
+fn parse_bound(flag: &'static str, value: &str, upper: bool) -> Result<DateTime<Utc>, ConfigError> {
+    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        let day = if upper {
+            date.checked_add_days(Days::new(1)).unwrap_or(date)
+        } else {
+            date
+        };
+        return Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    ingest::canonical::parse_timestamp(value).ok_or_else(|| ConfigError::BadTime {
+        flag,
+        value: value.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_bounds_include_the_whole_day() {
+        let since = parse_bound("since", "2026-03-01", false).unwrap();
+        let until = parse_bound("until", "2026-03-01", true).unwrap();
+        assert_eq!(since.to_rfc3339(), "2026-03-01T00:00:00+00:00");
+        assert_eq!(until.to_rfc3339(), "2026-03-02T00:00:00+00:00");
+        assert!(parse_bound("since", "March", false).is_err());
+    }
+}

@@ -1,0 +1,441 @@
+//! The costsim canonical JSONL trace format: one call per line.
+//!
+//! Unknown fields are ignored so that traces can carry more than costsim
+//! reads; known fields are checked strictly and every problem names its field.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use crate::ingest::{LineProblem, SkipReason};
+use crate::record::{Call, Segment, Usage, DEFAULT_ACCOUNT};
+
+#[derive(Deserialize)]
+struct RawRecord {
+    ts: Option<Timestamp>,
+    provider: Option<String>,
+    model: Option<String>,
+    account: Option<String>,
+    session: Option<Scalar>,
+    step: Option<TokenCount>,
+    #[serde(default)]
+    tags: Option<BTreeMap<String, Scalar>>,
+    usage: Option<RawUsage>,
+    prompt: Option<RawPrompt>,
+    batch: Option<bool>,
+    success: Option<bool>,
+    latency_ms: Option<TokenCount>,
+    id: Option<Scalar>,
+}
+
+#[derive(Deserialize)]
+struct RawUsage {
+    input: Option<TokenCount>,
+    cache_read: Option<TokenCount>,
+    cache_write_5m: Option<TokenCount>,
+    cache_write_1h: Option<TokenCount>,
+    output: Option<TokenCount>,
+    reasoning: Option<TokenCount>,
+}
+
+#[derive(Deserialize)]
+struct RawPrompt {
+    segments: Option<Vec<RawSegment>>,
+}
+
+#[derive(Deserialize)]
+struct RawSegment {
+    id: Option<Scalar>,
+    tokens: Option<TokenCount>,
+    cache: Option<String>,
+}
+
+/// A non-negative integer count. Integer-valued floats such as `12.0`
+/// (what some JSON writers emit) are accepted; `12.5`, `-3` and `"12"` are not.
+struct TokenCount(u64);
+
+impl<'de> Deserialize<'de> for TokenCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TokenCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a non-negative integer")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TokenCount, E> {
+                Ok(TokenCount(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TokenCount, E> {
+                u64::try_from(v)
+                    .map(TokenCount)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TokenCount, E> {
+                // 2^53: beyond it an f64 no longer holds every integer.
+                if v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v) {
+                    Ok(TokenCount(v as u64))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A string, number or boolean used as a label (ids, tag values).
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A call time: an RFC 3339 text (`2026-03-01T12:00:00Z`, any offset) or a
+/// Unix epoch number in seconds or, above 10^11, milliseconds.
+struct Timestamp(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        const EXPECTED: &str = "an RFC 3339 timestamp such as \"2026-03-01T12:00:00Z\" or Unix epoch seconds/milliseconds";
+        impl Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                parse_timestamp(v)
+                    .map(Timestamp)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                epoch(v as i64)
+                    .map(Timestamp)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                Err(E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Timestamp, E> {
+                if v.is_finite() && v >= 0.0 && v < 1e15 {
+                    let millis = if v < 1e11 { v * 1000.0 } else { v };
+                    if let chrono::LocalResult::Single(t) = Utc.timestamp_millis_opt(millis as i64)
+                    {
+                        return Ok(Timestamp(t));
+                    }
+                }
+                Err(E::invalid_value(de::Unexpected::Float(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses the RFC 3339 texts found in logs (a space for `T` is allowed).
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn epoch(value: i64) -> Option<DateTime<Utc>> {
+    let millis = if value < 100_000_000_000 {
+        value.checked_mul(1000)?
+    } else {
+        value
+    };
+    match Utc.timestamp_millis_opt(millis) {
+        chrono::LocalResult::Single(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Parses one line of a canonical trace.
+pub fn parse_line(line: &[u8]) -> Result<Call, LineProblem> {
+    let raw: RawRecord = match serde_json::from_slice(line) {
+        Ok(raw) => raw,
+        Err(_) => return Err(explain_json_error(line)),
+    };
+    into_call(raw)
+}
+
+/// Re-parses a failed line to say which field is wrong: the fast path above
+/// does not track field paths.
+fn explain_json_error(line: &[u8]) -> LineProblem {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let result: Result<RawRecord, _> = serde_path_to_error::deserialize(&mut de);
+    let err = match result {
+        Ok(_) => {
+            // The record itself parsed: what fails is what follows it.
+            let detail = de
+                .end()
+                .err()
+                .map_or_else(String::new, |e| format!(": {e}"));
+            return LineProblem::new(
+                SkipReason::MalformedJson,
+                format!(
+                    "malformed JSON: trailing characters after the record{}",
+                    strip_position(&detail)
+                ),
+            );
+        }
+        Err(e) => e,
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return LineProblem::new(
+            SkipReason::MalformedJson,
+            format!("malformed JSON: {inner}"),
+        );
+    }
+    let message = strip_position(&inner.to_string());
+    let reason = if path == "ts" {
+        SkipReason::BadTimestamp
+    } else if path.starts_with("usage.") || path.ends_with(".tokens") {
+        SkipReason::BadTokenCount
+    } else {
+        SkipReason::BadField
+    };
+    if path == "." || path.is_empty() {
+        LineProblem::new(reason, format!("record: {message}"))
+    } else {
+        LineProblem::new(reason, format!("field \"{path}\": {message}"))
+    }
+}
+
+/// serde_json appends "at line 1 column 40"; on a one-line record the
+/// column adds noise, not help.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn missing(field: &str) -> LineProblem {
+    LineProblem::new(
+        SkipReason::MissingField,
+        format!("field \"{field}\": missing (required)"),
+    )
+}
+
+fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
+    let ts = raw.ts.ok_or_else(|| missing("ts"))?.0;
+    let model = raw.model.ok_or_else(|| missing("model"))?;
+    if model.trim().is_empty() {
+        return Err(LineProblem::new(
+            SkipReason::BadField,
+            "field \"model\": empty".to_string(),
+        ));
+    }
+    let raw_usage = raw.usage.ok_or_else(|| missing("usage"))?;
+    let get = |v: &Option<TokenCount>| v.as_ref().map_or(0, |c| c.0);
+    let usage = Usage {
+        input: get(&raw_usage.input),
+        cache_read: get(&raw_usage.cache_read),
+        cache_write_5m: get(&raw_usage.cache_write_5m),
+        cache_write_1h: get(&raw_usage.cache_write_1h),
+        output: get(&raw_usage.output),
+        reasoning: get(&raw_usage.reasoning),
+    };
+    if raw_usage.input.is_none() && raw_usage.output.is_none() {
+        return Err(LineProblem::new(
+            SkipReason::MissingField,
+            "field \"usage\": neither \"input\" nor \"output\" given".to_string(),
+        ));
+    }
+    if usage.reasoning > usage.output {
+        return Err(LineProblem::new(
+            SkipReason::Inconsistent,
+            format!(
+                "field \"usage.reasoning\": {} exceeds usage.output {} (output must include reasoning)",
+                usage.reasoning, usage.output
+            ),
+        ));
+    }
+    let segments = match raw.prompt.and_then(|p| p.segments) {
+        None => None,
+        Some(raw_segments) => Some(into_segments(raw_segments, &usage)?),
+    };
+    Ok(Call {
+        ts,
+        provider: raw.provider.filter(|p| !p.is_empty()),
+        model,
+        account: raw
+            .account
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
+        session: raw.session.map(|s| s.0),
+        step: raw.step.map(|s| s.0),
+        tags: raw
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.0))
+            .collect(),
+        usage,
+        segments,
+        batch: raw.batch.unwrap_or(false),
+        success: raw.success,
+        latency_ms: raw.latency_ms.map(|l| l.0),
+        id: raw.id.map(|i| i.0),
+    })
+}
+
+fn into_segments(raw: Vec<RawSegment>, usage: &Usage) -> Result<Vec<Segment>, LineProblem> {
+    let mut segments = Vec::with_capacity(raw.len());
+    for (i, seg) in raw.into_iter().enumerate() {
+        let tokens = seg
+            .tokens
+            .ok_or_else(|| missing(&format!("prompt.segments[{i}].tokens")))?
+            .0;
+        if let Some(ttl) = &seg.cache {
+            if ttl != "5m" && ttl != "1h" {
+                return Err(LineProblem::new(
+                    SkipReason::BadField,
+                    format!(
+                        "field \"prompt.segments[{i}].cache\": `{ttl}` is not \"5m\" or \"1h\""
+                    ),
+                ));
+            }
+        }
+        segments.push(Segment {
+            id: seg.id.map(|s| s.0),
+            tokens,
+            cache: seg.cache,
+        });
+    }
+    let sum: u64 = segments.iter().map(|s| s.tokens).sum();
+    if sum != usage.prompt_tokens() {
+        return Err(LineProblem::new(
+            SkipReason::Inconsistent,
+            format!(
+                "field \"prompt.segments\": segments sum to {sum} tokens but usage has {} prompt tokens (input + cache_read + cache writes)",
+                usage.prompt_tokens()
+            ),
+        ));
+    }
+    Ok(segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Call {
+        parse_line(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e:?}"))
+    }
+
+    fn err(line: &str) -> LineProblem {
+        match parse_line(line.as_bytes()) {
+            Ok(_) => panic!("accepted: {line}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let call = ok(
+            r#"{"ts":"2026-03-01T12:00:00.123Z","provider":"anthropic","model":"claude-sonnet-4-5","account":"prod","session":"run-42","step":3,"tags":{"team":"search"},"usage":{"input":1200,"cache_read":24000,"cache_write_5m":0,"cache_write_1h":0,"output":800,"reasoning":0},"prompt":{"segments":[{"id":"sys-v3","tokens":2000,"cache":"5m"},{"id":"hist-9a1","tokens":22000},{"tokens":1200}]},"batch":false,"success":true,"latency_ms":2300,"id":"req_01"}"#,
+        );
+        assert_eq!(call.model, "claude-sonnet-4-5");
+        assert_eq!(call.usage.prompt_tokens(), 25200);
+        assert_eq!(call.tags["team"], "search");
+        assert_eq!(call.segments.as_ref().unwrap().len(), 3);
+        assert_eq!(call.ts.to_rfc3339(), "2026-03-01T12:00:00.123+00:00");
+    }
+
+    #[test]
+    fn applies_defaults() {
+        let call =
+            ok(r#"{"ts":"2026-03-01T12:00:00Z","model":"gpt-5","usage":{"input":10,"output":5}}"#);
+        assert_eq!(call.account, "default");
+        assert_eq!(call.provider, None);
+        assert!(!call.batch);
+        assert_eq!(call.usage.cache_read, 0);
+    }
+
+    #[test]
+    fn accepts_epoch_and_offsets() {
+        let a = ok(r#"{"ts":1772366400,"model":"m","usage":{"input":1}}"#);
+        let b = ok(r#"{"ts":1772366400000,"model":"m","usage":{"input":1}}"#);
+        let c = ok(r#"{"ts":"2026-03-01T13:00:00+01:00","model":"m","usage":{"input":1}}"#);
+        assert_eq!(a.ts, b.ts);
+        assert_eq!(a.ts, c.ts);
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let e = err(r#"{"ts":"2026-03-01T12:00:00Z","model":"m","usage":{"input":-5}}"#);
+        assert_eq!(e.reason, SkipReason::BadTokenCount);
+        assert!(e.message.contains("usage.input"), "{}", e.message);
+        assert!(e.message.contains("-5"), "{}", e.message);
+
+        let e = err(r#"{"ts":"2026-03-01T12:00:00Z","model":"m","usage":{"output":1.5}}"#);
+        assert_eq!(e.reason, SkipReason::BadTokenCount);
+        assert!(e.message.contains("usage.output"), "{}", e.message);
+
+        let e = err(r#"{"ts":"yesterday","model":"m","usage":{"input":1}}"#);
+        assert_eq!(e.reason, SkipReason::BadTimestamp);
+        assert!(e.message.contains("\"ts\""), "{}", e.message);
+
+        let e = err(r#"{"ts":"2026-03-01T12:00:00Z","usage":{"input":1}}"#);
+        assert_eq!(e.reason, SkipReason::MissingField);
+        assert!(e.message.contains("\"model\""), "{}", e.message);
+
+        let e = err(r#"{"ts":"2026-03-01T12:00:00Z","model":"m","usage":{"input":"12"}}"#);
+        assert_eq!(e.reason, SkipReason::BadTokenCount);
+    }
+
+    #[test]
+    fn rejects_malformed_json() {
+        let e = err(r#"{"ts":"2026-03-01T12:00:00Z","model":"m","#);
+        assert_eq!(e.reason, SkipReason::MalformedJson);
+        let e = err("[1,2]");
+        assert_eq!(e.reason, SkipReason::BadField);
+        let e = err(r#"{"ts":"2026-03-01T12:00:00Z","model":"m","usage":{"input":1}} trailing"#);
+        assert_eq!(e.reason, SkipReason::MalformedJson);
+    }
+
+    #[test]
+    fn rejects_inconsistent_usage() {
+        let e = err(
+            r#"{"ts":"2026-03-01T12:00:00Z","model":"m","usage":{"output":10,"reasoning":20}}"#,
+        );
+        assert_eq!(e.reason, SkipReason::Inconsistent);
+        let e = err(
+            r#"{"ts":"2026-03-01T12:00:00Z","model":"m","usage":{"input":10},"prompt":{"segments":[{"tokens":9}]}}"#,
+        );
+        assert_eq!(e.reason, SkipReason::Inconsistent);
+    }
+}

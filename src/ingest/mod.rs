@@ -1,0 +1,401 @@
+//! Finding inputs and turning their lines into canonical [`Call`]s.
+//!
+//! Inputs are files, directories (searched recursively for `*.jsonl`,
+//! `*.jsonl.gz`, `*.jsonl.zst`), glob patterns and `-` for standard input.
+//! Compression is recognised from the first bytes, not the file name.
+
+pub mod canonical;
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::record::Call;
+
+/// Where one stream of lines comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Source {
+    /// The name used in messages (`file:line`).
+    pub fn display_name(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Stdin => "<stdin>".to_string(),
+        }
+    }
+
+    /// Size on disk, for the progress bar.
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::Stdin => None,
+        }
+    }
+}
+
+/// Problems that stop an input from being read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: no such file or directory")]
+    NotFound { path: String },
+    #[error("{path}: cannot read: {source}")]
+    Unreadable { path: String, source: io::Error },
+    #[error("{pattern}: the pattern matches no files")]
+    NoMatches { pattern: String },
+    #[error("{pattern}: invalid glob pattern: {message}")]
+    BadPattern { pattern: String, message: String },
+    #[error("`-` (standard input) can be given only once")]
+    StdinTwice,
+}
+
+/// Why a line was skipped; the header counts skipped lines by reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    MalformedJson,
+    MissingField,
+    BadTokenCount,
+    BadTimestamp,
+    BadField,
+    Inconsistent,
+    Truncated,
+    ReadError,
+}
+
+impl SkipReason {
+    /// Stable machine name, used in JSON and CSV output.
+    pub fn key(self) -> &'static str {
+        match self {
+            SkipReason::MalformedJson => "malformed_json",
+            SkipReason::MissingField => "missing_field",
+            SkipReason::BadTokenCount => "bad_token_count",
+            SkipReason::BadTimestamp => "bad_timestamp",
+            SkipReason::BadField => "bad_field",
+            SkipReason::Inconsistent => "inconsistent_usage",
+            SkipReason::Truncated => "truncated_input",
+            SkipReason::ReadError => "read_error",
+        }
+    }
+
+    /// Words for people, used in the report header.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipReason::MalformedJson => "malformed JSON",
+            SkipReason::MissingField => "missing field",
+            SkipReason::BadTokenCount => "bad token count",
+            SkipReason::BadTimestamp => "bad timestamp",
+            SkipReason::BadField => "bad field",
+            SkipReason::Inconsistent => "inconsistent usage",
+            SkipReason::Truncated => "truncated input",
+            SkipReason::ReadError => "read error",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// What is wrong with one line, before it is placed in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineProblem {
+    pub reason: SkipReason,
+    pub message: String,
+}
+
+impl LineProblem {
+    pub fn new(reason: SkipReason, message: String) -> Self {
+        LineProblem { reason, message }
+    }
+}
+
+/// A skipped line with its place: printed as `file:line: message`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineError {
+    pub file: String,
+    pub line: u64,
+    pub reason: SkipReason,
+    pub message: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// File names a directory walk picks up.
+const TRACE_SUFFIXES: [&str; 3] = [".jsonl", ".jsonl.gz", ".jsonl.zst"];
+
+fn is_trace_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    TRACE_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+fn looks_like_glob(arg: &str) -> bool {
+    arg.contains(['*', '?', '['])
+}
+
+/// Expands command-line inputs into an ordered, de-duplicated list of sources.
+/// Directory contents and glob matches are sorted so runs are deterministic.
+pub fn resolve_inputs(args: &[String]) -> Result<Vec<Source>, IngestError> {
+    let mut sources = Vec::new();
+    let mut stdin_seen = false;
+    for arg in args {
+        if arg == "-" {
+            if stdin_seen {
+                return Err(IngestError::StdinTwice);
+            }
+            stdin_seen = true;
+            sources.push(Source::Stdin);
+            continue;
+        }
+        let path = Path::new(arg);
+        if path.is_dir() {
+            sources.extend(walk_dir(path)?);
+        } else if path.exists() {
+            sources.push(Source::File(path.to_path_buf()));
+        } else if looks_like_glob(arg) {
+            sources.extend(expand_glob(arg)?);
+        } else {
+            return Err(IngestError::NotFound { path: arg.clone() });
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    sources.retain(|s| seen.insert(s.clone()));
+    Ok(sources)
+}
+
+fn walk_dir(dir: &Path) -> Result<Vec<Source>, IngestError> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| IngestError::Unreadable {
+            path: e.path().unwrap_or(dir).display().to_string(),
+            source: e.into(),
+        })?;
+        if entry.file_type().is_file() && is_trace_file(entry.path()) {
+            found.push(Source::File(entry.into_path()));
+        }
+    }
+    Ok(found)
+}
+
+fn expand_glob(pattern: &str) -> Result<Vec<Source>, IngestError> {
+    let paths = glob::glob(pattern).map_err(|e| IngestError::BadPattern {
+        pattern: pattern.to_string(),
+        message: e.msg.to_string(),
+    })?;
+    let mut found = Vec::new();
+    for path in paths {
+        let path = path.map_err(|e| IngestError::Unreadable {
+            path: e.path().display().to_string(),
+            source: e.into(),
+        })?;
+        if path.is_dir() {
+            found.extend(walk_dir(&path)?);
+        } else {
+            found.push(Source::File(path));
+        }
+    }
+    if found.is_empty() {
+        return Err(IngestError::NoMatches {
+            pattern: pattern.to_string(),
+        });
+    }
+    found.sort_by(|a, b| a.display_name().cmp(&b.display_name()));
+    Ok(found)
+}
+
+/// Opens a source as a buffered line reader, decompressing gzip or zstd
+/// when the first bytes say so.
+pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>, IngestError> {
+    let raw: Box<dyn Read + Send> = match source {
+        Source::Stdin => Box::new(io::stdin()),
+        Source::File(path) => Box::new(File::open(path).map_err(|e| IngestError::Unreadable {
+            path: path.display().to_string(),
+            source: e,
+        })?),
+    };
+    let mut reader = BufReader::with_capacity(256 * 1024, raw);
+    let magic = reader.fill_buf().map_err(|e| IngestError::Unreadable {
+        path: source.display_name(),
+        source: e,
+    })?;
+    const GZIP: &[u8] = &[0x1f, 0x8b];
+    const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+    let out: Box<dyn BufRead + Send> = if magic.starts_with(GZIP) {
+        Box::new(BufReader::with_capacity(
+            256 * 1024,
+            flate2::bufread::MultiGzDecoder::new(reader),
+        ))
+    } else if magic.starts_with(ZSTD) {
+        let decoder = zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| {
+            IngestError::Unreadable {
+                path: source.display_name(),
+                source: e,
+            }
+        })?;
+        Box::new(BufReader::with_capacity(256 * 1024, decoder))
+    } else {
+        Box::new(reader)
+    };
+    Ok(out)
+}
+
+/// What reading one source produced besides its calls.
+#[derive(Debug, Default, Clone)]
+pub struct ReadStats {
+    /// Non-blank lines seen.
+    pub lines: u64,
+    pub calls: u64,
+    pub bytes: u64,
+}
+
+/// Reads every line of `reader`, handing parsed calls to `on_call` and
+/// problems to `on_error`. A read failure (truncated gzip, I/O error) ends the
+/// stream and is reported at the line where it happened; what came before is
+/// kept. Blank lines are ignored.
+pub fn read_lines<R: BufRead>(
+    mut reader: R,
+    file: &str,
+    mut on_call: impl FnMut(Call),
+    mut on_error: impl FnMut(LineError),
+    mut on_bytes: impl FnMut(u64),
+) -> ReadStats {
+    let mut stats = ReadStats::default();
+    let mut buf = Vec::with_capacity(4096);
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                line_no += 1;
+                stats.bytes += n as u64;
+                on_bytes(n as u64);
+                let line = trim_line(&buf);
+                if line.is_empty() {
+                    continue;
+                }
+                stats.lines += 1;
+                match canonical::parse_line(line) {
+                    Ok(call) => {
+                        stats.calls += 1;
+                        on_call(call);
+                    }
+                    Err(problem) => on_error(LineError {
+                        file: file.to_string(),
+                        line: line_no,
+                        reason: problem.reason,
+                        message: problem.message,
+                    }),
+                }
+            }
+            Err(e) => {
+                let (reason, what) = if e.kind() == io::ErrorKind::UnexpectedEof {
+                    (
+                        SkipReason::Truncated,
+                        "input ends early (truncated or corrupt compressed file)".to_string(),
+                    )
+                } else {
+                    (SkipReason::ReadError, format!("read failed: {e}"))
+                };
+                // The line being read when the stream broke is the one lost.
+                stats.lines += 1;
+                on_error(LineError {
+                    file: file.to_string(),
+                    line: line_no + 1,
+                    reason,
+                    message: format!("{what}; {line_no} lines before it were read"),
+                });
+                break;
+            }
+        }
+    }
+    stats
+}
+
+fn trim_line(buf: &[u8]) -> &[u8] {
+    let mut end = buf.len();
+    while end > 0 && matches!(buf[end - 1], b'\n' | b'\r' | b' ' | b'\t') {
+        end -= 1;
+    }
+    let mut start = 0;
+    // A UTF-8 byte order mark at the start of a file is not data.
+    if buf.starts_with(&[0xef, 0xbb, 0xbf]) {
+        start = 3;
+    }
+    while start < end && matches!(buf[start], b' ' | b'\t') {
+        start += 1;
+    }
+    &buf[start..end.max(start)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &[u8]) -> (Vec<Call>, Vec<LineError>, ReadStats) {
+        let mut calls = Vec::new();
+        let mut errors = Vec::new();
+        let stats = read_lines(
+            text,
+            "t.jsonl",
+            |c| calls.push(c),
+            |e| errors.push(e),
+            |_| {},
+        );
+        (calls, errors, stats)
+    }
+
+    #[test]
+    fn reads_good_lines_and_places_bad_ones() {
+        let text = b"{\"ts\":\"2026-03-01T00:00:00Z\",\"model\":\"m\",\"usage\":{\"input\":1}}\n\nnot json\n{\"ts\":\"2026-03-01T00:00:00Z\",\"model\":\"m\",\"usage\":{\"input\":2}}";
+        let (calls, errors, stats) = read(text);
+        assert_eq!(calls.len(), 2);
+        assert_eq!(stats.lines, 3);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].to_string().split(':').take(2).collect::<Vec<_>>(),
+            ["t.jsonl", "3"]
+        );
+    }
+
+    #[test]
+    fn truncated_gzip_keeps_what_came_before() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        for _ in 0..200 {
+            enc.write_all(
+                b"{\"ts\":\"2026-03-01T00:00:00Z\",\"model\":\"m\",\"usage\":{\"input\":1}}\n",
+            )
+            .unwrap();
+        }
+        let full = enc.finish().unwrap();
+        let cut = &full[..full.len() - 30];
+        let reader = BufReader::new(flate2::bufread::MultiGzDecoder::new(cut));
+        let (calls, errors, _) = read_lines_owned(reader);
+        assert!(calls < 200);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].reason, SkipReason::Truncated);
+    }
+
+    fn read_lines_owned<R: BufRead>(reader: R) -> (usize, Vec<LineError>, ReadStats) {
+        let mut n = 0;
+        let mut errors = Vec::new();
+        let stats = read_lines(reader, "t.jsonl.gz", |_| n += 1, |e| errors.push(e), |_| {});
+        (n, errors, stats)
+    }
+
+    #[test]
+    fn trims_crlf_and_bom() {
+        assert_eq!(trim_line(b"\xef\xbb\xbf{}\r\n"), b"{}");
+        assert_eq!(trim_line(b"   \n"), b"");
+    }
+}

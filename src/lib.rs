@@ -1,0 +1,67 @@
+//! costsim: prices LLM API usage logs against a versioned catalog and
+//! reports where the money goes.
+//!
+//! Pipeline (data flows one way): `ingest` (inputs -> canonical `record`s)
+//! -> `pricing` (catalog, exact `money`) -> `replay` (per-call prices,
+//! aggregation) -> `report` (table, markdown, CSV, JSON). `cli` and `config`
+//! turn arguments into settings; `cmd` wires each subcommand.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod ingest;
+pub mod money;
+pub mod pricing;
+pub mod record;
+pub mod replay;
+pub mod report;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use cmd::Exit;
+
+/// Runs costsim with these arguments (the first is the program name) and
+/// returns the process exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() {
+                Exit::InputError.code()
+            } else {
+                0
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Replay(args) => cmd::replay::run(args),
+        Command::Pricing(command) => cmd::pricing::run(command),
+    };
+    match result {
+        Ok(exit) => exit.code(),
+        Err(e) => {
+            eprintln!("costsim: error: {e:#}");
+            Exit::InputError.code()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn run_can_be_called_more_than_once() {
+        assert_eq!(super::run(["costsim", "pricing", "validate"]), 0);
+        assert_eq!(super::run(["costsim", "pricing", "validate"]), 0);
+        assert_eq!(super::run(["costsim", "no-such-command"]), 2);
+    }
+}

@@ -1,0 +1,430 @@
+//! The pricing catalog: models, dated price periods, long-context tiers and
+//! cache rules, loaded from TOML (`pricing/*.toml`, embedded at build time).
+
+mod load;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::money::{Money, Multiplier, Rate};
+use crate::record::Usage;
+
+pub use load::{load_dir, load_embedded, CatalogError, CatalogProblem, EMBEDDED_FILES};
+
+/// How a provider caches prompt prefixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheKind {
+    /// Caller-placed breakpoints; writes cost a premium (Anthropic).
+    Explicit,
+    /// The provider caches prefixes by itself; no write premium (OpenAI,
+    /// DeepSeek, Gemini implicit, xAI).
+    Automatic,
+    /// No prompt caching discount.
+    None,
+}
+
+impl fmt::Display for CacheKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CacheKind::Explicit => "explicit",
+            CacheKind::Automatic => "automatic",
+            CacheKind::None => "none",
+        })
+    }
+}
+
+/// A cache time-to-live, e.g. `5m`, `1h`, `24h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ttl {
+    seconds: i64,
+}
+
+impl Ttl {
+    pub const FIVE_MINUTES: Ttl = Ttl { seconds: 300 };
+    pub const ONE_HOUR: Ttl = Ttl { seconds: 3600 };
+
+    /// Parses `<n>s`, `<n>m` or `<n>h` with n > 0.
+    pub fn parse(text: &str) -> Option<Ttl> {
+        let unit = match text.as_bytes().last()? {
+            b's' => 1,
+            b'm' => 60,
+            b'h' => 3600,
+            _ => return None,
+        };
+        let n: i64 = text[..text.len() - 1].parse().ok().filter(|n| *n > 0)?;
+        n.checked_mul(unit).map(|seconds| Ttl { seconds })
+    }
+
+    pub fn seconds(self) -> i64 {
+        self.seconds
+    }
+}
+
+impl fmt::Display for Ttl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.seconds;
+        if s % 3600 == 0 {
+            write!(f, "{}h", s / 3600)
+        } else if s % 60 == 0 {
+            write!(f, "{}m", s / 60)
+        } else {
+            write!(f, "{s}s")
+        }
+    }
+}
+
+/// Prompt-cache behaviour of a model, as data for the cache simulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheRules {
+    pub kind: CacheKind,
+    /// Shortest prompt prefix that can be cached.
+    pub min_tokens: u64,
+    /// Cached lengths are rounded down to a multiple of this.
+    pub increment: u64,
+    /// TTL options, shortest first; the first is the default. Writes at the
+    /// first TTL are priced `cache_write_5m`, at a longer one `cache_write_1h`.
+    pub ttls: Vec<Ttl>,
+    pub refresh_on_hit: bool,
+    /// Storage charge for explicit context caches, USD per million tokens per hour.
+    pub storage_per_mtok_hour: Option<Rate>,
+    pub source: Option<String>,
+}
+
+/// Per-million-token prices for one kind of request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rates {
+    pub input: Rate,
+    pub output: Rate,
+    pub cache_read: Option<Rate>,
+    pub cache_write_5m: Option<Rate>,
+    pub cache_write_1h: Option<Rate>,
+}
+
+impl Rates {
+    /// What one call costs at these rates. Token kinds the model has no
+    /// special price for are billed as plain input: a cache read on a model
+    /// without a cache discount costs what the input would have.
+    pub fn cost(&self, usage: &Usage) -> Money {
+        let read = self.cache_read.unwrap_or(self.input);
+        let write_5m = self.cache_write_5m.unwrap_or(self.input);
+        let write_1h = self.cache_write_1h.unwrap_or(write_5m);
+        self.input.cost(usage.input)
+            + read.cost(usage.cache_read)
+            + write_5m.cost(usage.cache_write_5m)
+            + write_1h.cost(usage.cache_write_1h)
+            + self.output.cost(usage.output)
+    }
+
+    fn scaled(&self, m: Multiplier) -> Rates {
+        Rates {
+            input: self.input.scaled(m),
+            output: self.output.scaled(m),
+            cache_read: self.cache_read.map(|r| r.scaled(m)),
+            cache_write_5m: self.cache_write_5m.map(|r| r.scaled(m)),
+            cache_write_1h: self.cache_write_1h.map(|r| r.scaled(m)),
+        }
+    }
+}
+
+/// Higher rates for the whole request once its prompt exceeds a threshold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tier {
+    pub above_prompt_tokens: u64,
+    pub rates: Rates,
+}
+
+/// Prices in effect over a date range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// First day (UTC) the prices apply.
+    pub from: NaiveDate,
+    /// First day they no longer apply, if they were replaced.
+    pub until: Option<NaiveDate>,
+    pub rates: Rates,
+    /// Long-context tiers, ascending by threshold.
+    pub tiers: Vec<Tier>,
+    pub batch_multiplier: Option<Multiplier>,
+    pub source: String,
+    pub retrieved: NaiveDate,
+}
+
+impl Period {
+    /// The tier a prompt of this size falls in: the highest threshold it
+    /// exceeds, or `None` for the base rates.
+    pub fn tier_for(&self, prompt_tokens: u64) -> Option<usize> {
+        self.tiers
+            .iter()
+            .rposition(|t| prompt_tokens > t.above_prompt_tokens)
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        date >= self.from && self.until.is_none_or(|u| date < u)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    pub id: String,
+    pub name: String,
+    pub provider: String,
+    pub aliases: Vec<String>,
+    pub context_window: u64,
+    pub max_output: Option<u64>,
+    pub cache: CacheRules,
+    /// In date order, not overlapping.
+    pub periods: Vec<Period>,
+    /// Catalog file the model comes from.
+    pub file: String,
+}
+
+/// Which price period to use for a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PricingDate {
+    /// The period in effect on the day of the call (the default).
+    AtCall,
+    /// The period in effect on this day, for every call.
+    Fixed(NaiveDate),
+    /// The newest period of each model (for forecasts).
+    Latest,
+}
+
+impl fmt::Display for PricingDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PricingDate::AtCall => f.write_str("at each call's date"),
+            PricingDate::Fixed(d) => write!(f, "as of {d}"),
+            PricingDate::Latest => f.write_str("latest"),
+        }
+    }
+}
+
+/// The price of one call and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priced {
+    pub cost: Money,
+    pub period: usize,
+    pub tier: Option<usize>,
+    /// The call predates the model's first price period and was priced at it.
+    pub before_first_period: bool,
+    /// The call was marked batch but the model has no batch price.
+    pub batch_unavailable: bool,
+}
+
+impl Model {
+    /// The period for a date: the one containing it, else the last one that
+    /// started before it; a date before every period gets the first.
+    pub fn period_index(&self, date: NaiveDate) -> (usize, bool) {
+        if let Some(i) = self.periods.iter().position(|p| p.contains(date)) {
+            return (i, false);
+        }
+        match self.periods.iter().rposition(|p| p.from <= date) {
+            Some(i) => (i, false),
+            None => (0, true),
+        }
+    }
+
+    /// Prices one call's usage.
+    pub fn price(
+        &self,
+        usage: &Usage,
+        batch: bool,
+        date: PricingDate,
+        call_day: NaiveDate,
+    ) -> Priced {
+        let (period_index, before_first_period) = match date {
+            PricingDate::AtCall => self.period_index(call_day),
+            PricingDate::Fixed(d) => self.period_index(d),
+            PricingDate::Latest => (self.periods.len() - 1, false),
+        };
+        let period = &self.periods[period_index];
+        let tier = period.tier_for(usage.prompt_tokens());
+        let rates = tier.map_or(period.rates, |t| period.tiers[t].rates);
+        let (rates, batch_unavailable) = match (batch, period.batch_multiplier) {
+            (true, Some(m)) => (rates.scaled(m), false),
+            (true, None) => (rates, true),
+            (false, _) => (rates, false),
+        };
+        Priced {
+            cost: rates.cost(usage),
+            period: period_index,
+            tier,
+            before_first_period,
+            batch_unavailable,
+        }
+    }
+}
+
+/// Every model of every provider, with an index over ids and aliases.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub models: Vec<Model>,
+    /// Lower-cased id or alias -> model index.
+    index: HashMap<String, usize>,
+    /// Where the catalog came from: "embedded" or a directory.
+    pub origin: String,
+}
+
+impl Catalog {
+    fn new(models: Vec<Model>, origin: String) -> Self {
+        let mut index = HashMap::new();
+        for (i, m) in models.iter().enumerate() {
+            index.insert(m.id.to_lowercase(), i);
+            for a in &m.aliases {
+                index.insert(a.to_lowercase(), i);
+            }
+        }
+        Catalog {
+            models,
+            index,
+            origin,
+        }
+    }
+
+    /// The catalog version: the newest retrieval date of any price.
+    pub fn version(&self) -> String {
+        self.models
+            .iter()
+            .flat_map(|m| m.periods.iter().map(|p| p.retrieved))
+            .max()
+            .map_or_else(|| "empty".to_string(), |d| d.to_string())
+    }
+
+    /// Finds a model by id or alias, case-insensitively, also trying the name
+    /// without a `provider/` prefix and without a date suffix
+    /// (`-20250929`, `-2025-09-29`, `@20250929`).
+    pub fn resolve(&self, name: &str) -> Option<&Model> {
+        self.resolve_index(name).map(|i| &self.models[i])
+    }
+
+    pub fn resolve_index(&self, name: &str) -> Option<usize> {
+        let key = name.trim().to_lowercase();
+        if let Some(&i) = self.index.get(&key) {
+            return Some(i);
+        }
+        let unprefixed = key.rsplit('/').next().unwrap_or(&key);
+        if let Some(&i) = self.index.get(unprefixed) {
+            return Some(i);
+        }
+        let undated = strip_date_suffix(unprefixed);
+        self.index.get(undated).copied()
+    }
+
+    /// Up to three catalog ids that look like `name`, best first.
+    pub fn suggest(&self, name: &str) -> Vec<String> {
+        let key = name.trim().to_lowercase();
+        let mut scored: Vec<(f64, &str)> = self
+            .models
+            .iter()
+            .map(|m| {
+                let best = std::iter::once(&m.id)
+                    .chain(m.aliases.iter())
+                    .map(|candidate| strsim::jaro_winkler(&key, &candidate.to_lowercase()))
+                    .fold(0.0, f64::max);
+                (best, m.id.as_str())
+            })
+            .filter(|(score, _)| *score >= 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, id)| id.to_string())
+            .collect()
+    }
+
+    pub fn providers(&self) -> Vec<String> {
+        let mut providers: Vec<String> = self.models.iter().map(|m| m.provider.clone()).collect();
+        providers.sort();
+        providers.dedup();
+        providers
+    }
+}
+
+fn strip_date_suffix(name: &str) -> &str {
+    let bytes = name.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    // -20250929 or @20250929
+    if bytes.len() > 9 {
+        let (head, tail) = bytes.split_at(bytes.len() - 9);
+        if (tail[0] == b'-' || tail[0] == b'@') && digits(&tail[1..]) && !head.is_empty() {
+            return &name[..name.len() - 9];
+        }
+    }
+    // -2025-09-29
+    if bytes.len() > 11 {
+        let tail = &bytes[bytes.len() - 11..];
+        if tail[0] == b'-'
+            && digits(&tail[1..5])
+            && tail[5] == b'-'
+            && digits(&tail[6..8])
+            && tail[8] == b'-'
+            && digits(&tail[9..11])
+        {
+            return &name[..name.len() - 11];
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_date_suffixes() {
+        assert_eq!(
+            strip_date_suffix("claude-sonnet-4-5-20250929"),
+            "claude-sonnet-4-5"
+        );
+        assert_eq!(strip_date_suffix("gpt-4o-2024-08-06"), "gpt-4o");
+        assert_eq!(
+            strip_date_suffix("claude-3-5-sonnet@20240620"),
+            "claude-3-5-sonnet"
+        );
+        assert_eq!(strip_date_suffix("gpt-5"), "gpt-5");
+    }
+
+    fn rates(input: &str, output: &str) -> Rates {
+        Rates {
+            input: Rate::parse_usd_per_mtok(input).unwrap(),
+            output: Rate::parse_usd_per_mtok(output).unwrap(),
+            cache_read: None,
+            cache_write_5m: None,
+            cache_write_1h: None,
+        }
+    }
+
+    #[test]
+    fn tier_applies_to_the_whole_request_above_threshold() {
+        let period = Period {
+            from: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            until: None,
+            rates: rates("3", "15"),
+            tiers: vec![Tier {
+                above_prompt_tokens: 200_000,
+                rates: rates("6", "22.5"),
+            }],
+            batch_multiplier: None,
+            source: String::new(),
+            retrieved: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        };
+        assert_eq!(period.tier_for(200_000), None);
+        assert_eq!(period.tier_for(200_001), Some(0));
+    }
+
+    #[test]
+    fn uncached_kinds_fall_back_to_input() {
+        let r = rates("2", "8");
+        let usage = Usage {
+            input: 1_000_000,
+            cache_read: 1_000_000,
+            cache_write_5m: 1_000_000,
+            cache_write_1h: 1_000_000,
+            output: 0,
+            reasoning: 0,
+        };
+        assert_eq!(r.cost(&usage).to_decimal_string(2), "8.00");
+    }
+}

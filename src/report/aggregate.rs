@@ -1,0 +1,287 @@
+//! Group-by sums of priced calls, done by polars.
+//!
+//! Line items are buffered in columns and folded into a partial aggregate
+//! every [`CHUNK_ROWS`] rows, so memory follows the number of groups, not the
+//! number of calls. Partials (from other chunks or other threads) are merged
+//! by concatenating them and grouping again: sums are exact integers, so the
+//! result does not depend on how the input was split or ordered.
+
+use polars::prelude::*;
+
+use crate::money::Money;
+use crate::record::Usage;
+
+/// Rows buffered before they are folded into the partial aggregate.
+const CHUNK_ROWS: usize = 64 * 1024;
+
+/// Numeric columns summed per group, in output order.
+const SUMS: [&str; 9] = [
+    "calls",
+    "unpriced_calls",
+    "input",
+    "cache_write_5m",
+    "cache_write_1h",
+    "cache_read",
+    "output",
+    "reasoning",
+    "cost",
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("aggregation failed: {0}")]
+pub struct AggregateError(#[from] PolarsError);
+
+/// One group's totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupTotals {
+    pub keys: Vec<String>,
+    pub calls: u64,
+    /// Calls whose model is not in the catalog (their cost is not in `cost`).
+    pub unpriced_calls: u64,
+    pub usage: Usage,
+    pub cost: Money,
+}
+
+impl GroupTotals {
+    pub fn add(&mut self, other: &GroupTotals) {
+        self.calls += other.calls;
+        self.unpriced_calls += other.unpriced_calls;
+        self.usage.input += other.usage.input;
+        self.usage.cache_write_5m += other.usage.cache_write_5m;
+        self.usage.cache_write_1h += other.usage.cache_write_1h;
+        self.usage.cache_read += other.usage.cache_read;
+        self.usage.output += other.usage.output;
+        self.usage.reasoning += other.usage.reasoning;
+        self.cost += other.cost;
+    }
+}
+
+#[derive(Default)]
+struct Columns {
+    keys: Vec<Vec<String>>,
+    unpriced: Vec<u64>,
+    input: Vec<u64>,
+    cache_write_5m: Vec<u64>,
+    cache_write_1h: Vec<u64>,
+    cache_read: Vec<u64>,
+    output: Vec<u64>,
+    reasoning: Vec<u64>,
+    cost: Vec<i128>,
+}
+
+/// Accumulates line items grouped by a fixed list of key dimensions.
+pub struct Aggregator {
+    dims: usize,
+    buffer: Columns,
+    rows: usize,
+    partial: Option<DataFrame>,
+}
+
+fn key_name(i: usize) -> String {
+    format!("k{i}")
+}
+
+impl Aggregator {
+    pub fn new(dims: usize) -> Self {
+        Aggregator {
+            dims,
+            buffer: Columns {
+                keys: vec![Vec::new(); dims],
+                ..Columns::default()
+            },
+            rows: 0,
+            partial: None,
+        }
+    }
+
+    /// Adds one priced call. `cost` is `None` for calls that could not be priced.
+    pub fn push(
+        &mut self,
+        keys: Vec<String>,
+        usage: &Usage,
+        cost: Option<Money>,
+    ) -> Result<(), AggregateError> {
+        debug_assert_eq!(keys.len(), self.dims);
+        for (column, key) in self.buffer.keys.iter_mut().zip(keys) {
+            column.push(key);
+        }
+        let b = &mut self.buffer;
+        b.unpriced.push(u64::from(cost.is_none()));
+        b.input.push(usage.input);
+        b.cache_write_5m.push(usage.cache_write_5m);
+        b.cache_write_1h.push(usage.cache_write_1h);
+        b.cache_read.push(usage.cache_read);
+        b.output.push(usage.output);
+        b.reasoning.push(usage.reasoning);
+        b.cost.push(cost.map_or(0, Money::femto));
+        self.rows += 1;
+        if self.rows >= CHUNK_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), AggregateError> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let b = std::mem::replace(
+            &mut self.buffer,
+            Columns {
+                keys: vec![Vec::new(); self.dims],
+                ..Columns::default()
+            },
+        );
+        let rows = std::mem::take(&mut self.rows);
+        let mut columns: Vec<Column> = b
+            .keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, values)| Column::new(key_name(i).into(), values))
+            .collect();
+        columns.push(Column::new("calls".into(), vec![1u64; rows]));
+        columns.push(Column::new("unpriced_calls".into(), b.unpriced));
+        columns.push(Column::new("input".into(), b.input));
+        columns.push(Column::new("cache_write_5m".into(), b.cache_write_5m));
+        columns.push(Column::new("cache_write_1h".into(), b.cache_write_1h));
+        columns.push(Column::new("cache_read".into(), b.cache_read));
+        columns.push(Column::new("output".into(), b.output));
+        columns.push(Column::new("reasoning".into(), b.reasoning));
+        columns.push(Column::new("cost".into(), b.cost));
+        let chunk = DataFrame::new(rows, columns)?;
+        self.fold(chunk)
+    }
+
+    /// Groups `frame` together with the partial aggregate so far.
+    fn fold(&mut self, frame: DataFrame) -> Result<(), AggregateError> {
+        let combined = match self.partial.take() {
+            None => frame,
+            Some(mut partial) => {
+                partial.vstack_mut(&frame)?;
+                partial
+            }
+        };
+        self.partial = Some(group(combined, self.dims)?);
+        Ok(())
+    }
+
+    /// Folds another aggregator (e.g. another thread's) into this one.
+    pub fn merge(&mut self, mut other: Aggregator) -> Result<(), AggregateError> {
+        other.flush()?;
+        self.flush()?;
+        if let Some(frame) = other.partial {
+            self.fold(frame)?;
+        }
+        Ok(())
+    }
+
+    /// The totals of every group, in no particular order.
+    pub fn finish(mut self) -> Result<Vec<GroupTotals>, AggregateError> {
+        self.flush()?;
+        let Some(frame) = self.partial else {
+            return Ok(Vec::new());
+        };
+        read_groups(&frame, self.dims)
+    }
+}
+
+fn group(frame: DataFrame, dims: usize) -> Result<DataFrame, PolarsError> {
+    let keys: Vec<Expr> = (0..dims).map(|i| col(key_name(i))).collect();
+    let sums: Vec<Expr> = SUMS.iter().map(|name| col(*name).sum()).collect();
+    frame.lazy().group_by(keys).agg(sums).collect()
+}
+
+fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, AggregateError> {
+    let keys: Vec<&StringChunked> = (0..dims)
+        .map(|i| frame.column(&key_name(i)).and_then(|c| c.str()))
+        .collect::<Result<_, _>>()?;
+    let count = |name: &str| -> Result<&UInt64Chunked, PolarsError> { frame.column(name)?.u64() };
+    let calls = count("calls")?;
+    let unpriced = count("unpriced_calls")?;
+    let input = count("input")?;
+    let cw5 = count("cache_write_5m")?;
+    let cw1 = count("cache_write_1h")?;
+    let cread = count("cache_read")?;
+    let output = count("output")?;
+    let reasoning = count("reasoning")?;
+    let cost = frame.column("cost")?.i128()?;
+    let mut rows = Vec::with_capacity(frame.height());
+    for i in 0..frame.height() {
+        rows.push(GroupTotals {
+            keys: keys
+                .iter()
+                .map(|k| k.get(i).unwrap_or_default().to_string())
+                .collect(),
+            calls: calls.get(i).unwrap_or(0),
+            unpriced_calls: unpriced.get(i).unwrap_or(0),
+            usage: Usage {
+                input: input.get(i).unwrap_or(0),
+                cache_write_5m: cw5.get(i).unwrap_or(0),
+                cache_write_1h: cw1.get(i).unwrap_or(0),
+                cache_read: cread.get(i).unwrap_or(0),
+                output: output.get(i).unwrap_or(0),
+                reasoning: reasoning.get(i).unwrap_or(0),
+            },
+            cost: Money(cost.get(i).unwrap_or(0)),
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(input: u64, output: u64) -> Usage {
+        Usage {
+            input,
+            output,
+            ..Usage::default()
+        }
+    }
+
+    #[test]
+    fn groups_and_sums_exactly() {
+        let mut agg = Aggregator::new(1);
+        agg.push(vec!["a".into()], &usage(10, 1), Some(Money(5)))
+            .unwrap();
+        agg.push(vec!["b".into()], &usage(20, 2), None).unwrap();
+        agg.push(
+            vec!["a".into()],
+            &usage(30, 3),
+            Some(Money(i128::from(i64::MAX) * 4)),
+        )
+        .unwrap();
+        let mut rows = agg.finish().unwrap();
+        rows.sort_by(|x, y| x.keys.cmp(&y.keys));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].calls, 2);
+        assert_eq!(rows[0].usage.input, 40);
+        assert_eq!(rows[0].cost, Money(5 + i128::from(i64::MAX) * 4));
+        assert_eq!(rows[1].unpriced_calls, 1);
+    }
+
+    #[test]
+    fn merging_partials_equals_one_pass() {
+        let mut one = Aggregator::new(2);
+        let mut left = Aggregator::new(2);
+        let mut right = Aggregator::new(2);
+        for i in 0..1000u64 {
+            let keys = vec![format!("m{}", i % 7), format!("d{}", i % 3)];
+            let u = usage(i, i / 2);
+            let c = Some(Money(i128::from(i) * 1_000_000_007));
+            one.push(keys.clone(), &u, c).unwrap();
+            if i % 2 == 0 {
+                left.push(keys, &u, c).unwrap();
+            } else {
+                right.push(keys, &u, c).unwrap();
+            }
+        }
+        left.merge(right).unwrap();
+        let sort = |mut v: Vec<GroupTotals>| {
+            v.sort_by(|a, b| a.keys.cmp(&b.keys));
+            v
+        };
+        assert_eq!(sort(one.finish().unwrap()), sort(left.finish().unwrap()));
+    }
+}

@@ -1,0 +1,181 @@
+//! A plain grid of text cells and its table, markdown and CSV renderings.
+
+use std::io::{self, Write};
+
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// Rows of text cells under a header, with an optional footer (the total).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub headers: Vec<String>,
+    pub align: Vec<Align>,
+    pub rows: Vec<Vec<String>>,
+    pub footer: Option<Vec<String>>,
+}
+
+impl Grid {
+    pub fn new(headers: Vec<String>, align: Vec<Align>) -> Self {
+        debug_assert_eq!(headers.len(), align.len());
+        Grid {
+            headers,
+            align,
+            rows: Vec::new(),
+            footer: None,
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<String>) {
+        debug_assert_eq!(row.len(), self.headers.len());
+        self.rows.push(row);
+    }
+
+    pub fn set_footer(&mut self, row: Vec<String>) {
+        self.footer = Some(row);
+    }
+}
+
+/// A boxed text table. Columns never wrap, so the output does not depend on
+/// the terminal it is printed on.
+pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(grid.headers.iter().map(Cell::new));
+    let cells = |row: &Vec<String>| -> Vec<Cell> {
+        row.iter()
+            .zip(&grid.align)
+            .map(|(text, align)| {
+                Cell::new(text).set_alignment(match align {
+                    Align::Left => CellAlignment::Left,
+                    Align::Right => CellAlignment::Right,
+                })
+            })
+            .collect()
+    };
+    for row in &grid.rows {
+        table.add_row(cells(row));
+    }
+    if let Some(footer) = &grid.footer {
+        table.add_row(cells(footer));
+    }
+    for (i, column) in table.column_iter_mut().enumerate() {
+        if grid.align.get(i) == Some(&Align::Right) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    writeln!(out, "{table}")
+}
+
+/// Escapes the characters that would break a markdown table cell or line.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' | '*' | '_' | '`' | '\\' | '<' | '>' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A GitHub-flavoured markdown table; the footer row is bold.
+pub fn write_markdown(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
+    let line = |cells: &[String]| -> String {
+        let inner: Vec<String> = cells.iter().map(|c| escape_markdown(c)).collect();
+        format!("| {} |", inner.join(" | "))
+    };
+    writeln!(out, "{}", line(&grid.headers))?;
+    let rule: Vec<&str> = grid
+        .align
+        .iter()
+        .map(|a| match a {
+            Align::Left => ":---",
+            Align::Right => "---:",
+        })
+        .collect();
+    writeln!(out, "| {} |", rule.join(" | "))?;
+    for row in &grid.rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    if let Some(footer) = &grid.footer {
+        let bold: Vec<String> = footer
+            .iter()
+            .map(|c| {
+                if c.is_empty() {
+                    String::new()
+                } else {
+                    format!("**{}**", escape_markdown(c))
+                }
+            })
+            .collect();
+        writeln!(out, "| {} |", bold.join(" | "))?;
+    }
+    Ok(())
+}
+
+/// RFC 4180 CSV with a header row; the footer is left out (a reader can sum).
+pub fn write_csv(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(&grid.headers)?;
+    for row in &grid.rows {
+        writer.write_record(row)?;
+    }
+    writer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Grid {
+        let mut g = Grid::new(
+            vec!["Model".into(), "Cost".into()],
+            vec![Align::Left, Align::Right],
+        );
+        g.push(vec!["a|b".into(), "$1.00".into()]);
+        g.set_footer(vec!["Total".into(), "$1.00".into()]);
+        g
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_bolds_the_total() {
+        let mut out = Vec::new();
+        write_markdown(&sample(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "| Model | Cost |\n| :--- | ---: |\n| a\\|b | $1.00 |\n| **Total** | **$1.00** |\n"
+        );
+    }
+
+    #[test]
+    fn csv_quotes_when_needed() {
+        let mut g = sample();
+        g.push(vec!["x,y".into(), "2".into()]);
+        let mut out = Vec::new();
+        write_csv(&g, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "Model,Cost\na|b,$1.00\n\"x,y\",2\n"
+        );
+    }
+
+    #[test]
+    fn table_is_right_aligned_and_boxed() {
+        let mut out = Vec::new();
+        write_table(&sample(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("│ Total │ $1.00 │"), "{text}");
+    }
+}

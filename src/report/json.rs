@@ -1,0 +1,103 @@
+//! The JSON report (schema version 1). Field names are stable; new fields may
+//! be added, existing ones keep their meaning. Money is given twice: as
+//! `cost_usd`, a number rounded to micro-dollars, and as `cost_femto_usd`, the
+//! exact integer amount in 1e-15 USD as a string (for exact merging).
+
+use std::io::{self, Write};
+
+use serde_json::{json, Map, Value};
+
+use super::{share_fraction, GroupTotals, Report};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn totals(t: &GroupTotals, unpriced: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("calls".into(), json!(t.calls));
+    m.insert("unpriced_calls".into(), json!(t.unpriced_calls));
+    m.insert(
+        "tokens".into(),
+        json!({
+            "input": t.usage.input,
+            "cache_write_5m": t.usage.cache_write_5m,
+            "cache_write_1h": t.usage.cache_write_1h,
+            "cache_read": t.usage.cache_read,
+            "output": t.usage.output,
+            "reasoning": t.usage.reasoning,
+        }),
+    );
+    if unpriced {
+        m.insert("cost_usd".into(), Value::Null);
+        m.insert("cost_femto_usd".into(), Value::Null);
+    } else {
+        m.insert("cost_usd".into(), json!(t.cost.to_usd_f64()));
+        m.insert("cost_femto_usd".into(), json!(t.cost.femto().to_string()));
+    }
+    m
+}
+
+pub fn report_value(report: &Report) -> Value {
+    let h = &report.header;
+    let rows: Vec<Value> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let mut m = totals(&row.totals, row.is_unpriced());
+            let keys: Map<String, Value> = report
+                .dims
+                .iter()
+                .zip(&row.totals.keys)
+                .map(|(d, k)| (d.to_string(), json!(k)))
+                .collect();
+            m.insert("keys".into(), Value::Object(keys));
+            m.insert(
+                "share".into(),
+                match row.share_bp {
+                    Some(bp) if !row.is_unpriced() => {
+                        json!(share_fraction(bp).parse::<f64>().unwrap_or(0.0))
+                    }
+                    _ => Value::Null,
+                },
+            );
+            Value::Object(m)
+        })
+        .collect();
+    let skipped: Map<String, Value> = h
+        .skipped
+        .iter()
+        .map(|(r, n)| (r.key().to_string(), json!(n)))
+        .collect();
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "command": "replay",
+        "inputs": h.inputs,
+        "lines": h.lines,
+        "calls": h.calls,
+        "filtered_out": h.filtered_out,
+        "unreadable_files": h.unreadable_files,
+        "skipped": { "total": h.skipped_total(), "by_reason": skipped },
+        "date_range": {
+            "first": h.first.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            "last": h.last.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        },
+        "pricing": {
+            "catalog_version": h.catalog_version,
+            "catalog": h.catalog_origin,
+            "date": h.pricing_date_key,
+        },
+        "group_by": report.dims.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "unpriced_models": h.unpriced.iter().map(|u| json!({
+            "model": u.name,
+            "calls": u.calls,
+            "suggestions": u.suggestions,
+        })).collect::<Vec<_>>(),
+        "notes": h.notes,
+        "rows": rows,
+        "total": Value::Object(totals(&report.total, false)),
+    })
+}
+
+pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report_value(report))?;
+    writeln!(out)
+}

@@ -1,0 +1,474 @@
+//! Reports: grouped totals with their header, and renderers for each output
+//! format. Renderers are pure: they write into any `io::Write`.
+
+pub mod aggregate;
+pub mod grid;
+pub mod json;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::ingest::SkipReason;
+use crate::money::{display_count, Money};
+use crate::record::Call;
+pub use aggregate::GroupTotals;
+use grid::{Align, Grid};
+
+/// A column to group calls by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    Model,
+    Provider,
+    Account,
+    Day,
+    Week,
+    Month,
+    Session,
+    Tag(String),
+}
+
+impl FromStr for Dimension {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "model" => Dimension::Model,
+            "provider" => Dimension::Provider,
+            "account" => Dimension::Account,
+            "day" => Dimension::Day,
+            "week" => Dimension::Week,
+            "month" => Dimension::Month,
+            "session" => Dimension::Session,
+            other => match other.strip_prefix("tag:") {
+                Some(key) if !key.is_empty() => Dimension::Tag(key.to_string()),
+                _ => {
+                    return Err(format!(
+                        "`{other}` is not a dimension: use model, provider, account, day, week, month, session or tag:KEY"
+                    ))
+                }
+            },
+        })
+    }
+}
+
+impl fmt::Display for Dimension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dimension::Model => f.write_str("model"),
+            Dimension::Provider => f.write_str("provider"),
+            Dimension::Account => f.write_str("account"),
+            Dimension::Day => f.write_str("day"),
+            Dimension::Week => f.write_str("week"),
+            Dimension::Month => f.write_str("month"),
+            Dimension::Session => f.write_str("session"),
+            Dimension::Tag(k) => write!(f, "tag:{k}"),
+        }
+    }
+}
+
+/// Group key for calls without a session or tag.
+pub const NONE_KEY: &str = "(none)";
+
+impl Dimension {
+    /// Column title for people.
+    pub fn title(&self) -> String {
+        match self {
+            Dimension::Tag(k) => k.clone(),
+            other => {
+                let text = other.to_string();
+                let mut chars = text.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    fn is_time(&self) -> bool {
+        matches!(self, Dimension::Day | Dimension::Week | Dimension::Month)
+    }
+
+    /// This call's key. `model` and `provider` are the catalog's names when
+    /// the model is priced, else what the call says.
+    pub fn key(&self, call: &Call, model: &str, provider: &str) -> String {
+        match self {
+            Dimension::Model => model.to_string(),
+            Dimension::Provider => provider.to_string(),
+            Dimension::Account => call.account.clone(),
+            Dimension::Day => call.ts.format("%Y-%m-%d").to_string(),
+            Dimension::Week => {
+                let w = call.ts.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            }
+            Dimension::Month => call.ts.format("%Y-%m").to_string(),
+            Dimension::Session => call.session.clone().unwrap_or_else(|| NONE_KEY.to_string()),
+            Dimension::Tag(k) => call
+                .tags
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| NONE_KEY.to_string()),
+        }
+    }
+}
+
+/// A model found in the input but not in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpricedModel {
+    pub name: String,
+    pub calls: u64,
+    pub suggestions: Vec<String>,
+}
+
+/// Everything said above the table: what was read and how it was priced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Header {
+    pub inputs: Vec<String>,
+    /// Non-blank lines read.
+    pub lines: u64,
+    /// Calls in the report (after `--since/--until`).
+    pub calls: u64,
+    /// Valid calls left out by `--since/--until`.
+    pub filtered_out: u64,
+    /// Skipped lines by reason, in reason order.
+    pub skipped: Vec<(SkipReason, u64)>,
+    /// Files that could not be opened or read at all.
+    pub unreadable_files: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+    pub catalog_version: String,
+    pub catalog_origin: String,
+    /// How the price period was chosen, in words.
+    pub pricing_date: String,
+    /// The same, as a stable key for JSON: `at_call`, `latest` or a date.
+    pub pricing_date_key: String,
+    pub unpriced: Vec<UnpricedModel>,
+    /// Other things worth knowing, one sentence each.
+    pub notes: Vec<String>,
+}
+
+impl Header {
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// One row of the breakdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub totals: GroupTotals,
+    /// Share of the total cost, in hundredths of a percent.
+    pub share_bp: Option<i128>,
+}
+
+impl Row {
+    /// No call of the row could be priced.
+    pub fn is_unpriced(&self) -> bool {
+        self.totals.calls > 0 && self.totals.unpriced_calls == self.totals.calls
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub header: Header,
+    pub dims: Vec<Dimension>,
+    pub rows: Vec<Row>,
+    pub total: GroupTotals,
+}
+
+impl Report {
+    /// Orders groups (by time when the first dimension is time, else by cost,
+    /// largest first; keys break ties) and computes shares and the total.
+    pub fn new(header: Header, dims: Vec<Dimension>, groups: Vec<GroupTotals>) -> Report {
+        let mut total = GroupTotals::default();
+        for g in &groups {
+            total.add(g);
+        }
+        let mut groups = groups;
+        if dims.first().is_some_and(Dimension::is_time) {
+            groups.sort_by(|a, b| a.keys.cmp(&b.keys));
+        } else {
+            groups.sort_by(|a, b| {
+                b.cost
+                    .cmp(&a.cost)
+                    .then_with(|| b.calls.cmp(&a.calls))
+                    .then_with(|| a.keys.cmp(&b.keys))
+            });
+        }
+        let rows = groups
+            .into_iter()
+            .map(|totals| Row {
+                share_bp: totals.cost.share_basis_points(total.cost),
+                totals,
+            })
+            .collect();
+        Report {
+            header,
+            dims,
+            rows,
+            total,
+        }
+    }
+
+    /// The header as plain lines, for table and markdown output.
+    pub fn header_lines(&self) -> Vec<String> {
+        let h = &self.header;
+        let mut lines = Vec::new();
+        let range = match (h.first, h.last) {
+            (Some(a), Some(b)) => format!(
+                ", {} → {} UTC",
+                a.format("%Y-%m-%d %H:%M"),
+                b.format("%Y-%m-%d %H:%M")
+            ),
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "costsim replay: {} input{}, {} lines, {} calls{}",
+            h.inputs.len(),
+            plural(h.inputs.len() as u64),
+            display_count(h.lines),
+            display_count(h.calls),
+            range
+        ));
+        let skipped = h.skipped_total();
+        if skipped > 0 {
+            let reasons: Vec<String> = h
+                .skipped
+                .iter()
+                .map(|(r, n)| format!("{} {}", r.label(), display_count(*n)))
+                .collect();
+            lines.push(format!(
+                "Skipped {} line{}: {}",
+                display_count(skipped),
+                plural(skipped),
+                reasons.join(", ")
+            ));
+        } else {
+            lines.push("Skipped 0 lines".to_string());
+        }
+        if h.unreadable_files > 0 {
+            lines.push(format!(
+                "Unreadable files: {} (see stderr)",
+                display_count(h.unreadable_files)
+            ));
+        }
+        if h.filtered_out > 0 {
+            lines.push(format!(
+                "Outside --since/--until: {} calls",
+                display_count(h.filtered_out)
+            ));
+        }
+        lines.push(format!(
+            "Pricing: catalog {} ({}), prices {}",
+            h.catalog_version, h.catalog_origin, h.pricing_date
+        ));
+        if !h.unpriced.is_empty() {
+            let names: Vec<String> = h
+                .unpriced
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{} ({} call{})",
+                        u.name,
+                        display_count(u.calls),
+                        plural(u.calls)
+                    )
+                })
+                .collect();
+            lines.push(format!("Unpriced models: {}", names.join(", ")));
+        }
+        for note in &h.notes {
+            lines.push(format!("Note: {note}"));
+        }
+        lines
+    }
+
+    fn key_titles(&self) -> Vec<String> {
+        self.dims.iter().map(Dimension::title).collect()
+    }
+
+    /// The breakdown with numbers formatted for people.
+    pub fn human_grid(&self) -> Grid {
+        let mut headers = self.key_titles();
+        headers.extend(
+            [
+                "Calls",
+                "Input",
+                "Cache write",
+                "Cache read",
+                "Output",
+                "Cost",
+                "Share",
+            ]
+            .map(String::from),
+        );
+        let mut align = vec![Align::Left; self.dims.len()];
+        align.extend([Align::Right; 7]);
+        let mut grid = Grid::new(headers, align);
+        for row in &self.rows {
+            let mut cells = row.totals.keys.clone();
+            cells.extend(human_numbers(&row.totals, row.is_unpriced()));
+            cells.push(match (row.is_unpriced(), row.share_bp) {
+                (true, _) | (_, None) => "—".to_string(),
+                (false, Some(bp)) => format_share(bp),
+            });
+            grid.push(cells);
+        }
+        let mut total = vec![String::new(); self.dims.len()];
+        if let Some(first) = total.first_mut() {
+            *first = "Total".to_string();
+        }
+        total.extend(human_numbers(&self.total, false));
+        total.push(if self.total.cost == Money::ZERO {
+            "—".to_string()
+        } else {
+            "100.0%".to_string()
+        });
+        grid.set_footer(total);
+        grid
+    }
+
+    /// The breakdown with plain numbers, for CSV: one row per group, no total.
+    pub fn machine_grid(&self) -> Grid {
+        let mut headers: Vec<String> = self.dims.iter().map(|d| d.to_string()).collect();
+        headers.extend(
+            [
+                "calls",
+                "unpriced_calls",
+                "input",
+                "cache_write_5m",
+                "cache_write_1h",
+                "cache_read",
+                "output",
+                "reasoning",
+                "cost_usd",
+                "share",
+            ]
+            .map(String::from),
+        );
+        let mut align = vec![Align::Left; self.dims.len()];
+        align.extend([Align::Right; 10]);
+        let mut grid = Grid::new(headers, align);
+        for row in &self.rows {
+            let t = &row.totals;
+            let mut cells = t.keys.clone();
+            cells.extend([
+                t.calls.to_string(),
+                t.unpriced_calls.to_string(),
+                t.usage.input.to_string(),
+                t.usage.cache_write_5m.to_string(),
+                t.usage.cache_write_1h.to_string(),
+                t.usage.cache_read.to_string(),
+                t.usage.output.to_string(),
+                t.usage.reasoning.to_string(),
+                if row.is_unpriced() {
+                    String::new()
+                } else {
+                    t.cost.to_decimal_string(6)
+                },
+                match row.share_bp {
+                    Some(bp) if !row.is_unpriced() => share_fraction(bp),
+                    _ => String::new(),
+                },
+            ]);
+            grid.push(cells);
+        }
+        grid
+    }
+}
+
+fn human_numbers(t: &GroupTotals, unpriced: bool) -> Vec<String> {
+    vec![
+        display_count(t.calls),
+        display_count(t.usage.input),
+        display_count(t.usage.cache_write()),
+        display_count(t.usage.cache_read),
+        display_count(t.usage.output),
+        if unpriced {
+            "(unpriced)".to_string()
+        } else {
+            t.cost.display_usd()
+        },
+    ]
+}
+
+/// `4567` basis points -> `45.7%`.
+fn format_share(bp: i128) -> String {
+    let tenths = (bp + 5).div_euclid(10);
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
+/// `4567` basis points -> `0.4567`.
+pub fn share_fraction(bp: i128) -> String {
+    format!("{}.{:04}", bp / 10_000, bp % 10_000)
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Output formats of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Markdown,
+    Csv,
+    Json,
+}
+
+/// Writes a report in the given format.
+pub fn render(
+    report: &Report,
+    format: Format,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Table => {
+            for line in report.header_lines() {
+                writeln!(out, "{line}")?;
+            }
+            writeln!(out)?;
+            grid::write_table(&report.human_grid(), out)
+        }
+        Format::Markdown => {
+            for line in report.header_lines() {
+                writeln!(out, "{}  ", grid::escape_markdown(&line))?;
+            }
+            writeln!(out)?;
+            grid::write_markdown(&report.human_grid(), out)
+        }
+        Format::Csv => grid::write_csv(&report.machine_grid(), out),
+        Format::Json => json::write_report(report, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_shares() {
+        assert_eq!(format_share(4567), "45.7%");
+        assert_eq!(format_share(10_000), "100.0%");
+        assert_eq!(format_share(4), "0.0%");
+        assert_eq!(format_share(5), "0.1%");
+        assert_eq!(share_fraction(4567), "0.4567");
+        assert_eq!(share_fraction(10_000), "1.0000");
+    }
+
+    #[test]
+    fn parses_dimensions() {
+        assert_eq!(
+            "tag:team".parse::<Dimension>().unwrap(),
+            Dimension::Tag("team".into())
+        );
+        assert!("tag:".parse::<Dimension>().is_err());
+        assert!("colour".parse::<Dimension>().is_err());
+        assert_eq!(Dimension::Week.title(), "Week");
+    }
+}
