@@ -319,3 +319,102 @@ fn finish(
         empty_files: all.empty_files,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Money;
+    use crate::pricing::load_embedded;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    const MODELS: [&str; 5] = [
+        "claude-sonnet-4-5",
+        "gpt-5-nano",
+        "gemini-2.5-pro",
+        "deepseek-chat",
+        "not-a-model",
+    ];
+
+    fn line(
+        model: usize,
+        day: u32,
+        input: u64,
+        read: u64,
+        write: u64,
+        output: u64,
+        batch: bool,
+    ) -> String {
+        format!(
+            r#"{{"ts":"2025-{:02}-{:02}T12:00:00Z","model":"{}","batch":{batch},"usage":{{"input":{input},"cache_read":{read},"cache_write_5m":{write},"output":{output}}}}}"#,
+            1 + day % 12,
+            1 + day % 28,
+            MODELS[model]
+        )
+    }
+
+    fn run(files: &[Vec<String>], threads: usize) -> Report {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sources = Vec::new();
+        for (i, lines) in files.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.jsonl"));
+            let mut f = std::fs::File::create(&path).unwrap();
+            for l in lines {
+                writeln!(f, "{l}").unwrap();
+            }
+            sources.push(Source::File(path));
+        }
+        let spec = ReplaySpec {
+            sources,
+            dims: vec![Dimension::Model, Dimension::Month],
+            since: None,
+            until: None,
+            pricing_date: PricingDate::AtCall,
+            threads: Some(threads),
+        };
+        let catalog = load_embedded().unwrap();
+        let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;
+        report.header.inputs.clear();
+        report
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+        /// Totals, rows and their order do not depend on the order of the
+        /// lines, how they are split into files, or the thread count.
+        #[test]
+        fn totals_ignore_order_split_and_threads(
+            calls in proptest::collection::vec(
+                (0usize..5, 0u32..400, 0u64..300_000, 0u64..50_000, 0u64..20_000, 0u64..9_000, any::<bool>()),
+                1..120,
+            ),
+            seed in any::<u64>(),
+            parts in 1usize..5,
+            threads in 1usize..4,
+        ) {
+            let lines: Vec<String> = calls
+                .iter()
+                .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
+                .collect();
+            let baseline = run(&[lines.clone()], 1);
+            let mut shuffled = lines;
+            // A deterministic shuffle from the seed.
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let mut files = vec![Vec::new(); parts];
+            for (i, l) in shuffled.into_iter().enumerate() {
+                files[i % parts].push(l);
+            }
+            let other = run(&files, threads);
+            prop_assert_eq!(&other.rows, &baseline.rows);
+            prop_assert_eq!(&other.total, &baseline.total);
+            let sum: Money = baseline.rows.iter().map(|r| r.totals.cost).sum();
+            prop_assert_eq!(sum, baseline.total.cost);
+        }
+    }
+}

@@ -51,6 +51,8 @@ pub enum IngestError {
     BadPattern { pattern: String, message: String },
     #[error("`-` (standard input) can be given only once")]
     StdinTwice,
+    #[error("{path}: no *.jsonl, *.jsonl.gz or *.jsonl.zst files in this directory")]
+    EmptyDir { path: String },
 }
 
 /// Why a line was skipped; the header counts skipped lines by reason.
@@ -158,7 +160,11 @@ pub fn resolve_inputs(args: &[String]) -> Result<Vec<Source>, IngestError> {
         }
         let path = Path::new(arg);
         if path.is_dir() {
-            sources.extend(walk_dir(path)?);
+            let found = walk_dir(path)?;
+            if found.is_empty() {
+                return Err(IngestError::EmptyDir { path: arg.clone() });
+            }
+            sources.extend(found);
         } else if path.exists() {
             sources.push(Source::File(path.to_path_buf()));
         } else if looks_like_glob(arg) {

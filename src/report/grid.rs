@@ -176,6 +176,7 @@ mod tests {
         let mut out = Vec::new();
         write_table(&sample(), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("│ Total │ $1.00 │"), "{text}");
+        assert!(text.contains("│ Total ┆ $1.00 │"), "{text}");
+        assert!(text.contains("│ Model ┆  Cost │"), "{text}");
     }
 }

@@ -1,0 +1,1 @@
+//! placeholder (hand-checked fixture tests are being written)

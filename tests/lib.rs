@@ -1,0 +1,8 @@
+//! Integration tests: the real binary on fixtures. One module per topic.
+
+mod util;
+
+mod bad_input;
+mod hand_checked;
+mod pricing;
+mod replay;

@@ -1,0 +1,269 @@
+//! `costsim replay` on the demo workload: every output format, stdin,
+//! grouping, filtering, determinism.
+
+use crate::util::{costsim, femto, golden, ok, replay_json};
+
+const DEMO: &str = "fixtures/demo/traces.jsonl";
+
+#[test]
+fn default_table_matches_golden() {
+    let run = ok(&["replay", DEMO]);
+    golden("fixtures/golden/demo.table.txt", &run.stdout);
+    assert!(run.stderr.is_empty(), "unexpected stderr: {}", run.stderr);
+}
+
+#[test]
+fn every_output_format_matches_golden() {
+    let by = ["--by", "model", "--by", "day"];
+    for (format, file) in [
+        ("table", "demo-by-model-day.table.txt"),
+        ("markdown", "demo-by-model-day.md"),
+        ("csv", "demo-by-model-day.csv"),
+        ("json", "demo-by-model-day.json"),
+    ] {
+        let mut args = vec!["replay", DEMO];
+        args.extend(by);
+        args.extend(["--output", format]);
+        let run = ok(&args);
+        golden(&format!("fixtures/golden/{file}"), &run.stdout);
+    }
+}
+
+#[test]
+fn markdown_is_a_valid_table() {
+    let run = ok(&[
+        "replay", DEMO, "--by", "model", "--by", "day", "-o", "markdown",
+    ]);
+    let rows: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with('|')).collect();
+    assert!(rows.len() >= 4, "{}", run.stdout);
+    let columns = rows[0].matches(" | ").count();
+    for row in &rows {
+        assert!(row.ends_with(" |"), "row not closed: {row}");
+        assert_eq!(row.matches(" | ").count(), columns, "ragged row: {row}");
+    }
+    assert!(rows[1].starts_with("| :--- | :--- | ---: |"), "{}", rows[1]);
+}
+
+/// The same numbers in every format: the CSV rows, the JSON rows and the
+/// table cells agree (the table rounds to cents or 4 decimals).
+#[test]
+fn all_formats_show_the_same_numbers() {
+    let json = replay_json(&[DEMO]);
+    let csv_run = ok(&["replay", DEMO, "-o", "csv"]);
+    let table = ok(&["replay", DEMO]).stdout;
+    let mut reader = csv::Reader::from_reader(csv_run.stdout.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(records.len(), rows.len());
+    for (record, row) in records.iter().zip(rows) {
+        assert_eq!(&record[0], row["keys"]["model"].as_str().unwrap());
+        assert_eq!(
+            record[1].parse::<u64>().unwrap(),
+            row["calls"].as_u64().unwrap()
+        );
+        assert_eq!(
+            record[3].parse::<u64>().unwrap(),
+            row["tokens"]["input"].as_u64().unwrap()
+        );
+        let csv_cost: f64 = record[9].parse().unwrap();
+        assert_eq!(csv_cost, row["cost_usd"].as_f64().unwrap());
+        let model = row["keys"]["model"].as_str().unwrap();
+        let line = table
+            .lines()
+            .find(|l| l.contains(&format!(" {model} ")))
+            .unwrap();
+        let cents = (femto(row) as f64 / 1e13).round() / 100.0;
+        let shown = if cents >= 1.0 {
+            format!("${cents:.2}")
+        } else {
+            format!("${:.4}", (femto(row) as f64 / 1e11).round() / 10_000.0)
+        };
+        assert!(line.contains(&shown), "{line} lacks {shown}");
+    }
+}
+
+#[test]
+fn stdin_equals_the_file() {
+    let data = std::fs::read(crate::util::fixture(DEMO)).unwrap();
+    let from_stdin = costsim(&["replay", "-"], Some(&data));
+    let from_file = ok(&["replay", DEMO]);
+    assert_eq!(from_stdin.code, 0, "{}", from_stdin.stderr);
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+}
+
+#[test]
+fn compressed_inputs_equal_the_plain_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::read(crate::util::fixture(DEMO)).unwrap();
+    let gz = dir.path().join("a.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &data).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let zst = dir.path().join("b.jsonl.zst");
+    std::fs::write(&zst, zstd::encode_all(&data[..], 3).unwrap()).unwrap();
+    let plain = replay_json(&[DEMO]);
+    for path in [&gz, &zst] {
+        let other = replay_json(&[path.to_str().unwrap()]);
+        assert_eq!(other["rows"], plain["rows"], "{}", path.display());
+    }
+}
+
+#[test]
+fn directories_and_globs_are_expanded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::read(crate::util::fixture(DEMO)).unwrap();
+    std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+    std::fs::write(dir.path().join("a/one.jsonl"), &data).unwrap();
+    std::fs::write(dir.path().join("a/b/two.jsonl"), &data).unwrap();
+    std::fs::write(dir.path().join("a/b/notes.txt"), "not a trace").unwrap();
+    let from_dir = replay_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(from_dir["inputs"].as_array().unwrap().len(), 2);
+    let single = replay_json(&[DEMO]);
+    assert_eq!(femto(&from_dir["total"]), 2 * femto(&single["total"]));
+    let pattern = format!("{}/a/**/*.jsonl", dir.path().display());
+    let from_glob = replay_json(&[&pattern]);
+    assert_eq!(from_glob["total"], from_dir["total"]);
+}
+
+#[test]
+fn totals_do_not_depend_on_threads_or_file_split() {
+    let data = std::fs::read_to_string(crate::util::fixture(DEMO)).unwrap();
+    let mut lines: Vec<&str> = data.lines().collect();
+    lines.reverse();
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (i, chunk) in lines.chunks(37).enumerate() {
+        let p = dir.path().join(format!("part-{i:02}.jsonl"));
+        std::fs::write(&p, chunk.join("\n")).unwrap();
+        paths.push(p.to_str().unwrap().to_string());
+    }
+    let whole = replay_json(&[DEMO, "--threads", "1"]);
+    for threads in ["1", "2", "7"] {
+        let mut args: Vec<&str> = paths.iter().map(String::as_str).collect();
+        args.extend(["--threads", threads]);
+        let split = replay_json(&args);
+        assert_eq!(split["rows"], whole["rows"], "threads {threads}");
+        assert_eq!(split["total"], whole["total"]);
+    }
+}
+
+#[test]
+fn groups_by_tag_account_and_session() {
+    let json = replay_json(&[DEMO, "--by", "tag:team", "--by", "account"]);
+    let total = femto(&json["total"]);
+    let sum: i128 = json["rows"].as_array().unwrap().iter().map(femto).sum();
+    assert_eq!(sum, total);
+    assert!(json["rows"][0]["keys"]["tag:team"].is_string());
+    let sessions = replay_json(&[DEMO, "--by", "session"]);
+    assert!(sessions["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["keys"]["session"] == "(none)"));
+}
+
+#[test]
+fn time_groups_are_in_time_order() {
+    let json = replay_json(&[DEMO, "--by", "day"]);
+    let days: Vec<&str> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["keys"]["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-03-02", "2026-03-03", "2026-03-04"]);
+    let weeks = replay_json(&[DEMO, "--by", "week"]);
+    assert_eq!(weeks["rows"][0]["keys"]["week"], "2026-W10");
+    let months = replay_json(&[DEMO, "--by", "month"]);
+    assert_eq!(months["rows"][0]["keys"]["month"], "2026-03");
+}
+
+#[test]
+fn since_and_until_filter_whole_days() {
+    let all = replay_json(&[DEMO, "--by", "day"]);
+    let one = replay_json(&[DEMO, "--since", "2026-03-03", "--until", "2026-03-03"]);
+    let day = all["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["keys"]["day"] == "2026-03-03")
+        .unwrap();
+    assert_eq!(femto(&one["total"]), femto(day));
+    assert_eq!(one["calls"], day["calls"]);
+    assert_eq!(
+        one["filtered_out"].as_u64().unwrap() + one["calls"].as_u64().unwrap(),
+        all["calls"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn out_writes_a_file_and_nothing_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let run = ok(&[
+        "replay",
+        DEMO,
+        "-o",
+        "json",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(run.stdout.is_empty());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(written, replay_json(&[DEMO]));
+}
+
+#[test]
+fn json_report_has_the_documented_header() {
+    let json = replay_json(&[DEMO]);
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["calls"], 263);
+    assert_eq!(json["skipped"]["total"], 0);
+    assert_eq!(json["pricing"]["date"], "at_call");
+    assert!(json["pricing"]["catalog_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("20"));
+    assert_eq!(json["group_by"], serde_json::json!(["model"]));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("costsim"))
+        .current_dir(crate::util::root())
+        .args(["replay", DEMO, "--by", "session"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn help_describes_every_flag() {
+    let run = ok(&["replay", "--help"]);
+    for flag in [
+        "--by",
+        "--since",
+        "--until",
+        "--pricing-date",
+        "--pricing",
+        "--output",
+        "--out",
+        "--strict",
+        "--quiet",
+        "--threads",
+    ] {
+        assert!(run.stdout.contains(flag), "--help lacks {flag}");
+    }
+    assert!(run.stdout.contains("[default: table]"));
+}

@@ -1,0 +1,96 @@
+//! A small harness for running the real `costsim` binary.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The project root, so tests can name fixtures as `fixtures/...`.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture path relative to the project root.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join(rel)
+}
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `costsim ARGS` in the project root (so relative fixture paths in the
+/// output stay short and stable), with `stdin` if given.
+pub fn costsim(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::cargo_bin("costsim").expect("binary built");
+    cmd.current_dir(root())
+        .args(args)
+        .env("TZ", "Pacific/Chatham");
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_vec());
+    }
+    let out = cmd.output().expect("costsim runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs and requires exit code 0.
+pub fn ok(args: &[&str]) -> Run {
+    let run = costsim(args, None);
+    assert_eq!(run.code, 0, "costsim {args:?} failed:\n{}", run.stderr);
+    run
+}
+
+/// Runs `replay ... --output json` and parses the report.
+pub fn replay_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["replay"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--output", "json"]);
+    let run = ok(&all);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", run.stdout))
+}
+
+/// The exact cost of a JSON report row or total, in femto-dollars.
+pub fn femto(value: &serde_json::Value) -> i128 {
+    value["cost_femto_usd"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no cost in {value}"))
+        .parse()
+        .expect("integer")
+}
+
+/// Dollars to femto-dollars, for expected values written as decimals.
+pub fn usd(text: &str) -> i128 {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = format!("{frac:0<15}");
+    assert!(frac.len() == 15, "{text}: too many decimals");
+    whole.parse::<i128>().unwrap() * 1_000_000_000_000_000 + frac.parse::<i128>().unwrap()
+}
+
+/// Compares `actual` with the golden file `rel`; with `UPDATE_GOLDEN=1` the
+/// file is rewritten instead (then review the diff before committing).
+pub fn golden(rel: &str, actual: &str) {
+    let path = fixture(rel);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
+    assert!(
+        expected == actual,
+        "{} differs from the output:\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
