@@ -396,7 +396,7 @@ mod tests {
                 .iter()
                 .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
                 .collect();
-            let baseline = run(&[lines.clone()], 1);
+            let baseline = run(std::slice::from_ref(&lines), 1);
             let mut shuffled = lines;
             // A deterministic shuffle from the seed.
             let mut state = seed | 1;

@@ -267,3 +267,17 @@ fn help_describes_every_flag() {
     }
     assert!(run.stdout.contains("[default: table]"));
 }
+
+/// The README shows the demo table; keep it in step with the real output.
+#[test]
+fn readme_shows_the_real_demo_output() {
+    let readme = std::fs::read_to_string(crate::util::fixture("README.md")).unwrap();
+    let run = ok(&["replay", DEMO]);
+    assert!(
+        readme.contains(run.stdout.trim_end()),
+        "README.md's demo table is out of date; paste in:\n{}",
+        run.stdout
+    );
+    assert!(readme.contains("cargo run --release -- replay fixtures/demo/traces.jsonl"));
+    assert!(readme.contains("cargo test --release"));
+}

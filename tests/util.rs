@@ -1,6 +1,6 @@
 //! A small harness for running the real `costsim` binary.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 

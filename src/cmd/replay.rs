@@ -57,7 +57,12 @@ fn progress_bar(config: &ReplayConfig) -> ProgressBar {
     if config.quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let total: u64 = config.spec.sources.iter().filter_map(|s| s.len()).sum();
+    let total: u64 = config
+        .spec
+        .sources
+        .iter()
+        .filter_map(|s| s.size_on_disk())
+        .sum();
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec}, {eta} left",

@@ -146,7 +146,7 @@ impl<'de> Deserialize<'de> for Timestamp {
                 Err(E::invalid_value(de::Unexpected::Signed(v), &self))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Timestamp, E> {
-                if v.is_finite() && v >= 0.0 && v < 1e15 {
+                if (0.0..1e15).contains(&v) {
                     let millis = if v < 1e11 { v * 1000.0 } else { v };
                     if let chrono::LocalResult::Single(t) = Utc.timestamp_millis_opt(millis as i64)
                     {

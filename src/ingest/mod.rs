@@ -30,7 +30,7 @@ impl Source {
     }
 
     /// Size on disk, for the progress bar.
-    pub fn len(&self) -> Option<u64> {
+    pub fn size_on_disk(&self) -> Option<u64> {
         match self {
             Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Source::Stdin => None,
@@ -214,7 +214,7 @@ fn expand_glob(pattern: &str) -> Result<Vec<Source>, IngestError> {
             pattern: pattern.to_string(),
         });
     }
-    found.sort_by(|a, b| a.display_name().cmp(&b.display_name()));
+    found.sort_by_key(Source::display_name);
     Ok(found)
 }
 
