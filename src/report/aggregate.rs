@@ -14,8 +14,8 @@ use crate::record::Usage;
 /// Rows buffered before they are folded into the partial aggregate.
 const CHUNK_ROWS: usize = 64 * 1024;
 
-/// Numeric columns summed per group, in output order.
-const SUMS: [&str; 9] = [
+/// Count columns summed per group, in output order (CSV uses the same names).
+pub const COUNT_COLUMNS: [&str; 8] = [
     "calls",
     "unpriced_calls",
     "input",
@@ -24,7 +24,6 @@ const SUMS: [&str; 9] = [
     "cache_read",
     "output",
     "reasoning",
-    "cost",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -187,7 +186,11 @@ impl Aggregator {
 
 fn group(frame: DataFrame, dims: usize) -> Result<DataFrame, PolarsError> {
     let keys: Vec<Expr> = (0..dims).map(|i| col(key_name(i))).collect();
-    let sums: Vec<Expr> = SUMS.iter().map(|name| col(*name).sum()).collect();
+    let sums: Vec<Expr> = COUNT_COLUMNS
+        .iter()
+        .chain(["cost"].iter())
+        .map(|name| col(*name).sum())
+        .collect();
     frame.lazy().group_by(keys).agg(sums).collect()
 }
 

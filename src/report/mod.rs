@@ -333,19 +333,10 @@ impl Report {
     pub fn machine_grid(&self) -> Grid {
         let mut headers: Vec<String> = self.dims.iter().map(|d| d.to_string()).collect();
         headers.extend(
-            [
-                "calls",
-                "unpriced_calls",
-                "input",
-                "cache_write_5m",
-                "cache_write_1h",
-                "cache_read",
-                "output",
-                "reasoning",
-                "cost_usd",
-                "share",
-            ]
-            .map(String::from),
+            aggregate::COUNT_COLUMNS
+                .iter()
+                .chain(["cost_usd", "share"].iter())
+                .map(|s| s.to_string()),
         );
         let mut align = vec![Align::Left; self.dims.len()];
         align.extend([Align::Right; 10]);
