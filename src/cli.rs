@@ -27,6 +27,15 @@ pub enum Command {
     /// Inspect and check the pricing catalog.
     #[command(subcommand)]
     Pricing(PricingCommand),
+    /// List the built-in scenarios for `replay --scenario`.
+    Scenarios(ScenariosArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,6 +110,19 @@ pub struct ReplayArgs {
     /// Worker threads for reading inputs. [default: one per core]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Also price the calls under this scenario and add a savings table: a
+    /// built-in preset (see `costsim scenarios`: cache-off, cache-5m, cache-1h,
+    /// ...) or a scenario TOML file. Repeatable; all scenarios are evaluated in
+    /// one pass. [default: none, the calls as recorded]
+    #[arg(long, value_name = "NAME|FILE")]
+    pub scenario: Vec<String>,
+
+    /// Tokens at the start of every prompt that are the same across sessions
+    /// of an account and model (a shared system prompt), for simulated caching
+    /// of traces without prompt.segments. [default: 0]
+    #[arg(long, value_name = "TOKENS", default_value_t = 0)]
+    pub shared_prefix: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ use crate::ingest::{self, IngestError};
 use crate::pricing::{self, Catalog, CatalogError, PricingDate};
 use crate::replay::ReplaySpec;
 use crate::report::{Dimension, Format};
+use crate::scenario::{self, ScenarioError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -29,6 +30,8 @@ pub enum ConfigError {
     Input(#[from] IngestError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
 }
 
 pub fn format_of(output: OutputFormat) -> Format {
@@ -103,6 +106,15 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
         if args.threads == Some(0) {
             return Err(ConfigError::ZeroThreads);
         }
+        let mut scenarios = Vec::new();
+        for arg in &args.scenario {
+            scenarios.push(scenario::resolve(arg)?);
+        }
+        // The baseline is always shown; asking for it again is harmless.
+        let scenarios: Vec<_> = scenario::with_baseline(scenarios)?
+            .into_iter()
+            .skip(1)
+            .collect();
         let catalog = load_catalog(args.catalog.pricing.as_deref())?;
         let sources = ingest::resolve_inputs(&args.inputs)?;
         Ok(ReplayConfig {
@@ -113,6 +125,8 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
                 until,
                 pricing_date,
                 threads: args.threads,
+                scenarios,
+                shared_prefix: args.shared_prefix,
             },
             catalog,
             format: format_of(args.output),

@@ -2,10 +2,12 @@
 //! reports where the money goes.
 //!
 //! Pipeline (data flows one way): `ingest` (inputs -> canonical `record`s)
-//! -> `pricing` (catalog, exact `money`) -> `replay` (per-call prices,
+//! -> `scenario` (what-if transforms) -> `cache` (prompt-cache simulation per
+//! scope) -> `pricing` (catalog, exact `money`) -> `replay` (wires these,
 //! aggregation) -> `report` (table, markdown, CSV, JSON). `cli` and `config`
 //! turn arguments into settings; `cmd` wires each subcommand.
 
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -15,6 +17,7 @@ pub mod pricing;
 pub mod record;
 pub mod replay;
 pub mod report;
+pub mod scenario;
 
 use std::ffi::OsString;
 
@@ -46,6 +49,7 @@ where
     let result = match cli.command {
         Command::Replay(args) => cmd::replay::run(args),
         Command::Pricing(command) => cmd::pricing::run(command),
+        Command::Scenarios(args) => cmd::scenarios::run(args),
     };
     match result {
         Ok(exit) => exit.code(),

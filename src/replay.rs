@@ -10,11 +10,14 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
+use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
 use crate::ingest::{self, LineError, SkipReason, Source};
-use crate::pricing::{Catalog, PricingDate};
-use crate::record::Call;
+use crate::money::Money;
+use crate::pricing::{CacheKind, Catalog, PricingDate};
+use crate::record::{Call, Usage};
 use crate::report::aggregate::{AggregateError, Aggregator};
-use crate::report::{Dimension, Header, Report, UnpricedModel};
+use crate::report::{Dimension, Header, Report, ScenarioResult, UnpricedModel};
+use crate::scenario::{CacheMode, Scenario};
 
 /// How many skipped lines are kept with their `file:line` for display.
 pub const KEPT_LINE_ERRORS: usize = 20;
@@ -31,6 +34,26 @@ pub struct ReplaySpec {
     pub pricing_date: PricingDate,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
+    /// Scenarios to compare with the baseline (which is not in this list).
+    pub scenarios: Vec<Scenario>,
+    /// Tokens at the start of every prompt shared across the sessions of a
+    /// cache scope (a common system prompt), for inferred cache prefixes.
+    pub shared_prefix: u64,
+}
+
+impl ReplaySpec {
+    /// The baseline followed by the requested scenarios.
+    fn all_scenarios(&self) -> Vec<Scenario> {
+        let mut all = vec![Scenario::baseline()];
+        all.extend(self.scenarios.iter().cloned());
+        all
+    }
+
+    /// Simulated caching needs each scope's calls in time order, so calls
+    /// are collected before they are priced.
+    fn collects(&self) -> bool {
+        self.scenarios.iter().any(Scenario::needs_simulation)
+    }
 }
 
 /// A replay's report and the diagnostics that go to stderr.
@@ -53,9 +76,99 @@ pub enum ReplayError {
     Threads { threads: usize, message: String },
 }
 
+/// A call resolved against the catalog, ready to be priced per scenario.
+struct Pending {
+    /// Source index and line, to order calls with equal timestamps.
+    order: (usize, u64),
+    ts: DateTime<Utc>,
+    keys: Vec<String>,
+    model: Option<usize>,
+    model_key: String,
+    provider_key: String,
+    account: String,
+    usage: Usage,
+    batch: bool,
+    shape: PromptShape,
+}
+
+/// Where priced calls go: the breakdown (baseline only) and, when scenarios
+/// are compared, per-model totals of every scenario.
+struct Sink {
+    main: Aggregator,
+    by_model: Option<Aggregator>,
+}
+
+impl Sink {
+    fn new(spec: &ReplaySpec) -> Self {
+        Sink {
+            main: Aggregator::new(spec.dims.len()),
+            by_model: (!spec.scenarios.is_empty()).then(|| Aggregator::new(2)),
+        }
+    }
+
+    fn merge(&mut self, other: Sink) -> Result<(), AggregateError> {
+        self.main.merge(other.main)?;
+        if let (Some(mine), Some(theirs)) = (self.by_model.as_mut(), other.by_model) {
+            mine.merge(theirs)?;
+        }
+        Ok(())
+    }
+
+    /// Prices `usage` for scenario `index` (0 is the baseline) and records it.
+    fn add(
+        &mut self,
+        spec: &ReplaySpec,
+        catalog: &Catalog,
+        call: &Pending,
+        index: usize,
+        scenario: &Scenario,
+        usage: &Usage,
+    ) -> Result<(), AggregateError> {
+        let (cost, premium) = match call.model {
+            Some(m) => {
+                let priced = catalog.models[m].price(
+                    usage,
+                    call.batch,
+                    spec.pricing_date,
+                    call.ts.date_naive(),
+                );
+                (Some(priced.cost), priced.write_premium)
+            }
+            None => (None, Money::ZERO),
+        };
+        if index == 0 {
+            self.main.push(call.keys.clone(), usage, cost, premium)?;
+        }
+        if let Some(by_model) = self.by_model.as_mut() {
+            by_model.push(
+                vec![call.model_key.clone(), scenario.name.clone()],
+                usage,
+                cost,
+                premium,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Usage under a scenario that needs no simulation.
+fn stateless_usage(mode: CacheMode, usage: &Usage) -> Usage {
+    match mode {
+        CacheMode::Off => Usage {
+            input: usage.prompt_tokens(),
+            cache_read: 0,
+            cache_write_5m: 0,
+            cache_write_1h: 0,
+            ..*usage
+        },
+        CacheMode::AsRecorded | CacheMode::On { .. } => *usage,
+    }
+}
+
 /// Per-source results, merged at the end.
 struct Partial {
-    aggregator: Aggregator,
+    sink: Sink,
+    pending: Vec<Pending>,
     lines: u64,
     calls: u64,
     filtered_out: u64,
@@ -68,12 +181,16 @@ struct Partial {
     unpriced: HashMap<String, u64>,
     before_first_period: u64,
     batch_unavailable: u64,
+    /// Calls per scenario simulated at the model's default TTL because the
+    /// model does not offer the scenario's.
+    ttl_fallback: BTreeMap<String, u64>,
 }
 
 impl Partial {
-    fn new(dims: usize) -> Self {
+    fn new(spec: &ReplaySpec) -> Self {
         Partial {
-            aggregator: Aggregator::new(dims),
+            sink: Sink::new(spec),
+            pending: Vec::new(),
             lines: 0,
             calls: 0,
             filtered_out: 0,
@@ -86,6 +203,7 @@ impl Partial {
             unpriced: HashMap::new(),
             before_first_period: 0,
             batch_unavailable: 0,
+            ttl_fallback: BTreeMap::new(),
         }
     }
 
@@ -97,7 +215,8 @@ impl Partial {
     }
 
     fn merge(&mut self, other: Partial) -> Result<(), AggregateError> {
-        self.aggregator.merge(other.aggregator)?;
+        self.sink.merge(other.sink)?;
+        self.pending.extend(other.pending);
         self.lines += other.lines;
         self.calls += other.calls;
         self.filtered_out += other.filtered_out;
@@ -115,6 +234,9 @@ impl Partial {
         }
         self.before_first_period += other.before_first_period;
         self.batch_unavailable += other.batch_unavailable;
+        for (name, n) in other.ttl_fallback {
+            *self.ttl_fallback.entry(name).or_default() += n;
+        }
         Ok(())
     }
 }
@@ -133,12 +255,15 @@ fn max_opt(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTim
     }
 }
 
-/// Prices one call and adds it to the partial aggregate.
+/// Resolves one call and either prices it now (when every scenario is
+/// stateless) or keeps it for the per-scope simulation.
 fn account(
     spec: &ReplaySpec,
+    scenarios: &[Scenario],
     catalog: &Catalog,
     partial: &mut Partial,
     call: Call,
+    order: (usize, u64),
 ) -> Result<(), AggregateError> {
     if spec.since.is_some_and(|s| call.ts < s) || spec.until.is_some_and(|u| call.ts >= u) {
         partial.filtered_out += 1;
@@ -147,9 +272,10 @@ fn account(
     partial.calls += 1;
     partial.first = min_opt(partial.first, Some(call.ts));
     partial.last = max_opt(partial.last, Some(call.ts));
-    let model = catalog.resolve(&call.model);
-    let (model_key, provider_key, cost) = match model {
-        Some(m) => {
+    let model = catalog.resolve_index(&call.model);
+    let (model_key, provider_key) = match model {
+        Some(i) => {
+            let m = &catalog.models[i];
             let priced = m.price(
                 &call.usage,
                 call.batch,
@@ -159,7 +285,7 @@ fn account(
             partial.before_first_period += u64::from(priced.before_first_period);
             partial.batch_unavailable += u64::from(priced.batch_unavailable);
             let provider = call.provider.clone().unwrap_or_else(|| m.provider.clone());
-            (m.id.clone(), provider, Some(priced.cost))
+            (m.id.clone(), provider)
         }
         None => {
             *partial.unpriced.entry(call.model.clone()).or_default() += 1;
@@ -167,7 +293,7 @@ fn account(
                 .provider
                 .clone()
                 .unwrap_or_else(|| "(unknown)".to_string());
-            (call.model.clone(), provider, None)
+            (call.model.clone(), provider)
         }
     };
     let keys = spec
@@ -175,7 +301,35 @@ fn account(
         .iter()
         .map(|d| d.key(&call, &model_key, &provider_key))
         .collect();
-    partial.aggregator.push(keys, &call.usage, cost)
+    let shape = if spec.collects() {
+        // Unique per call, so segments without ids never match.
+        PromptShape::of(&call, ((order.0 as u64) << 40) + order.1)
+    } else {
+        PromptShape::default()
+    };
+    let pending = Pending {
+        order,
+        ts: call.ts,
+        keys,
+        model,
+        model_key,
+        provider_key,
+        shape,
+        account: call.account,
+        usage: call.usage,
+        batch: call.batch,
+    };
+    if spec.collects() {
+        partial.pending.push(pending);
+        return Ok(());
+    }
+    for (index, scenario) in scenarios.iter().enumerate() {
+        let usage = stateless_usage(scenario.cache, &pending.usage);
+        partial
+            .sink
+            .add(spec, catalog, &pending, index, scenario, &usage)?;
+    }
+    Ok(())
 }
 
 /// Bytes read between progress updates, to keep the bar cheap.
@@ -183,11 +337,13 @@ const PROGRESS_STEP: u64 = 1 << 20;
 
 fn read_source(
     spec: &ReplaySpec,
+    scenarios: &[Scenario],
     catalog: &Catalog,
+    index: usize,
     source: &Source,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial, AggregateError> {
-    let mut partial = Partial::new(spec.dims.len());
+    let mut partial = Partial::new(spec);
     let name = source.display_name();
     let reader = match ingest::open(source) {
         Ok(r) => r,
@@ -202,9 +358,10 @@ fn read_source(
     let stats = ingest::read_lines(
         reader,
         &name,
-        |call| {
+        |call, line| {
             if failure.is_none() {
-                if let Err(e) = account(spec, catalog, &mut partial, call) {
+                let order = (index, line);
+                if let Err(e) = account(spec, scenarios, catalog, &mut partial, call, order) {
                     failure = Some(e);
                 }
             }
@@ -232,19 +389,105 @@ fn read_source(
     Ok(partial)
 }
 
+/// What one cache scope's simulation produced.
+struct ScopeResult {
+    sink: Sink,
+    ttl_fallback: BTreeMap<String, u64>,
+}
+
+/// Prices one cache scope's calls, in time order, under every scenario: each
+/// call fans out to one cache state per simulated scenario.
+fn simulate_scope(
+    spec: &ReplaySpec,
+    scenarios: &[Scenario],
+    catalog: &Catalog,
+    mut calls: Vec<Pending>,
+) -> Result<ScopeResult, AggregateError> {
+    calls.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.order.cmp(&b.order)));
+    let mut sink = Sink::new(spec);
+    let mut ttl_fallback = BTreeMap::new();
+    let model = calls
+        .first()
+        .and_then(|c| c.model)
+        .map(|i| &catalog.models[i]);
+    let mut caches: Vec<Option<(ScopeCache, bool)>> = scenarios
+        .iter()
+        .map(|s| match (s.cache, model) {
+            (CacheMode::On { ttl, placement }, Some(m)) => {
+                let used = effective_ttl(&m.cache, ttl);
+                // Automatic caches have no TTL to choose: nothing to note.
+                if used != ttl && m.cache.kind == CacheKind::Explicit {
+                    ttl_fallback.insert(s.name.clone(), calls.len() as u64);
+                }
+                let cache = ScopeCache::new(&m.cache, ttl, placement, spec.shared_prefix);
+                Some((cache, is_long_ttl(&m.cache, used)))
+            }
+            _ => None,
+        })
+        .collect();
+    for call in &calls {
+        for (index, scenario) in scenarios.iter().enumerate() {
+            let usage = match caches[index].as_mut() {
+                Some((cache, long)) => {
+                    let o = cache.call(call.ts.timestamp_millis(), &call.shape);
+                    Usage {
+                        input: o.input,
+                        cache_read: o.read,
+                        cache_write_5m: if *long { 0 } else { o.write },
+                        cache_write_1h: if *long { o.write } else { 0 },
+                        ..call.usage
+                    }
+                }
+                None => stateless_usage(scenario.cache, &call.usage),
+            };
+            sink.add(spec, catalog, call, index, scenario, &usage)?;
+        }
+    }
+    Ok(ScopeResult { sink, ttl_fallback })
+}
+
 /// Runs the replay.
 pub fn replay(
     spec: &ReplaySpec,
     catalog: &Catalog,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayOutcome, ReplayError> {
-    let run = || -> Result<Vec<Partial>, AggregateError> {
-        spec.sources
+    let scenarios = spec.all_scenarios();
+    let run = || -> Result<Partial, AggregateError> {
+        let partials: Vec<Partial> = spec
+            .sources
             .par_iter()
-            .map(|s| read_source(spec, catalog, s, progress))
-            .collect()
+            .enumerate()
+            .map(|(i, s)| read_source(spec, &scenarios, catalog, i, s, progress))
+            .collect::<Result<_, _>>()?;
+        let mut all = Partial::new(spec);
+        for p in partials {
+            all.merge(p)?;
+        }
+        if spec.collects() {
+            let mut scopes: BTreeMap<(String, String, String), Vec<Pending>> = BTreeMap::new();
+            for p in std::mem::take(&mut all.pending) {
+                let key = (
+                    p.account.clone(),
+                    p.provider_key.clone(),
+                    p.model_key.clone(),
+                );
+                scopes.entry(key).or_default().push(p);
+            }
+            let results: Vec<ScopeResult> = scopes
+                .into_par_iter()
+                .map(|(_, calls)| simulate_scope(spec, &scenarios, catalog, calls))
+                .collect::<Result<_, _>>()?;
+            for result in results {
+                all.sink.merge(result.sink)?;
+                for (name, n) in result.ttl_fallback {
+                    *all.ttl_fallback.entry(name).or_default() += n;
+                }
+            }
+        }
+        Ok(all)
     };
-    let partials = match spec.threads {
+    let all = match spec.threads {
         None => run()?,
         Some(threads) => rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -255,15 +498,12 @@ pub fn replay(
             })?
             .install(run)?,
     };
-    let mut all = Partial::new(spec.dims.len());
-    for p in partials {
-        all.merge(p)?;
-    }
-    Ok(finish(spec, catalog, all)?)
+    Ok(finish(spec, &scenarios, catalog, all)?)
 }
 
 fn finish(
     spec: &ReplaySpec,
+    scenarios: &[Scenario],
     catalog: &Catalog,
     all: Partial,
 ) -> Result<ReplayOutcome, AggregateError> {
@@ -290,6 +530,11 @@ fn finish(
             all.batch_unavailable
         ));
     }
+    for (name, n) in &all.ttl_fallback {
+        notes.push(format!(
+            "scenario {name}: {n} calls are on models without that cache TTL and were simulated at the model's default TTL"
+        ));
+    }
     let (pricing_date, pricing_date_key) = match spec.pricing_date {
         PricingDate::AtCall => ("at each call's date".to_string(), "at_call".to_string()),
         PricingDate::Latest => ("latest".to_string(), "latest".to_string()),
@@ -311,9 +556,19 @@ fn finish(
         unpriced,
         notes,
     };
-    let groups = all.aggregator.finish()?;
+    let groups = all.sink.main.finish()?;
+    let scenario_results = match all.sink.by_model {
+        None => Vec::new(),
+        Some(by_model) => {
+            let rows = by_model.finish()?;
+            scenarios
+                .iter()
+                .map(|s| ScenarioResult::from_rows(s, &rows))
+                .collect()
+        }
+    };
     Ok(ReplayOutcome {
-        report: Report::new(header, spec.dims.clone(), groups),
+        report: Report::new(header, spec.dims.clone(), groups).with_scenarios(scenario_results),
         line_errors: all.line_errors,
         unreadable: all.unreadable,
         empty_files: all.empty_files,
@@ -371,6 +626,8 @@ mod tests {
             until: None,
             pricing_date: PricingDate::AtCall,
             threads: Some(threads),
+            scenarios: Vec::new(),
+            shared_prefix: 0,
         };
         let catalog = load_embedded().unwrap();
         let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;

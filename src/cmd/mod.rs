@@ -3,6 +3,7 @@
 
 pub mod pricing;
 pub mod replay;
+pub mod scenarios;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

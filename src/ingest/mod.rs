@@ -263,14 +263,15 @@ pub struct ReadStats {
     pub bytes: u64,
 }
 
-/// Reads every line of `reader`, handing parsed calls to `on_call` and
+/// Reads every line of `reader`, handing parsed calls (with their line
+/// number) to `on_call` and
 /// problems to `on_error`. A read failure (truncated gzip, I/O error) ends the
 /// stream and is reported at the line where it happened; what came before is
 /// kept. Blank lines are ignored.
 pub fn read_lines<R: BufRead>(
     mut reader: R,
     file: &str,
-    mut on_call: impl FnMut(Call),
+    mut on_call: impl FnMut(Call, u64),
     mut on_error: impl FnMut(LineError),
     mut on_bytes: impl FnMut(u64),
 ) -> ReadStats {
@@ -293,7 +294,7 @@ pub fn read_lines<R: BufRead>(
                 match canonical::parse_line(line) {
                     Ok(call) => {
                         stats.calls += 1;
-                        on_call(call);
+                        on_call(call, line_no);
                     }
                     Err(problem) => on_error(LineError {
                         file: file.to_string(),
@@ -353,7 +354,7 @@ mod tests {
         let stats = read_lines(
             text,
             "t.jsonl",
-            |c| calls.push(c),
+            |c, _| calls.push(c),
             |e| errors.push(e),
             |_| {},
         );
@@ -395,7 +396,13 @@ mod tests {
     fn read_lines_owned<R: BufRead>(reader: R) -> (usize, Vec<LineError>, ReadStats) {
         let mut n = 0;
         let mut errors = Vec::new();
-        let stats = read_lines(reader, "t.jsonl.gz", |_| n += 1, |e| errors.push(e), |_| {});
+        let stats = read_lines(
+            reader,
+            "t.jsonl.gz",
+            |_, _| n += 1,
+            |e| errors.push(e),
+            |_| {},
+        );
         (n, errors, stats)
     }
 

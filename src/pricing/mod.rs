@@ -210,6 +210,8 @@ pub struct Priced {
     pub before_first_period: bool,
     /// The call was marked batch but the model has no batch price.
     pub batch_unavailable: bool,
+    /// What the cache writes cost beyond the same tokens at the input rate.
+    pub write_premium: Money,
 }
 
 impl Model {
@@ -246,8 +248,14 @@ impl Model {
             (true, None) => (rates, true),
             (false, _) => (rates, false),
         };
+        let writes = Usage {
+            cache_write_5m: usage.cache_write_5m,
+            cache_write_1h: usage.cache_write_1h,
+            ..Usage::default()
+        };
         Priced {
             cost: rates.cost(usage),
+            write_premium: rates.cost(&writes) - rates.input.cost(writes.cache_write()),
             period: period_index,
             tier,
             before_first_period,

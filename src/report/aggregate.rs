@@ -39,6 +39,8 @@ pub struct GroupTotals {
     pub unpriced_calls: u64,
     pub usage: Usage,
     pub cost: Money,
+    /// Cache-write cost beyond the input rate for the same tokens.
+    pub write_premium: Money,
 }
 
 impl GroupTotals {
@@ -52,6 +54,7 @@ impl GroupTotals {
         self.usage.output += other.usage.output;
         self.usage.reasoning += other.usage.reasoning;
         self.cost += other.cost;
+        self.write_premium += other.write_premium;
     }
 }
 
@@ -66,6 +69,7 @@ struct Columns {
     output: Vec<u64>,
     reasoning: Vec<u64>,
     cost: Vec<i128>,
+    premium: Vec<i128>,
 }
 
 /// Accumulates line items grouped by a fixed list of key dimensions.
@@ -93,12 +97,15 @@ impl Aggregator {
         }
     }
 
-    /// Adds one priced call. `cost` is `None` for calls that could not be priced.
+    /// Adds one priced call. `cost` is `None` for calls that could not be
+    /// priced; `premium` is the part of the cost paid for cache writes above
+    /// the input rate.
     pub fn push(
         &mut self,
         keys: Vec<String>,
         usage: &Usage,
         cost: Option<Money>,
+        premium: Money,
     ) -> Result<(), AggregateError> {
         debug_assert_eq!(keys.len(), self.dims);
         for (column, key) in self.buffer.keys.iter_mut().zip(keys) {
@@ -113,6 +120,7 @@ impl Aggregator {
         b.output.push(usage.output);
         b.reasoning.push(usage.reasoning);
         b.cost.push(cost.map_or(0, Money::femto));
+        b.premium.push(premium.femto());
         self.rows += 1;
         if self.rows >= CHUNK_ROWS {
             self.flush()?;
@@ -147,6 +155,7 @@ impl Aggregator {
         columns.push(Column::new("output".into(), b.output));
         columns.push(Column::new("reasoning".into(), b.reasoning));
         columns.push(Column::new("cost".into(), b.cost));
+        columns.push(Column::new("write_premium".into(), b.premium));
         let chunk = DataFrame::new(rows, columns)?;
         self.fold(chunk)
     }
@@ -188,7 +197,7 @@ fn group(frame: DataFrame, dims: usize) -> Result<DataFrame, PolarsError> {
     let keys: Vec<Expr> = (0..dims).map(|i| col(key_name(i))).collect();
     let sums: Vec<Expr> = COUNT_COLUMNS
         .iter()
-        .chain(["cost"].iter())
+        .chain(["cost", "write_premium"].iter())
         .map(|name| col(*name).sum())
         .collect();
     frame.lazy().group_by(keys).agg(sums).collect()
@@ -208,6 +217,7 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
     let output = count("output")?;
     let reasoning = count("reasoning")?;
     let cost = frame.column("cost")?.i128()?;
+    let premium = frame.column("write_premium")?.i128()?;
     let mut rows = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
         rows.push(GroupTotals {
@@ -226,6 +236,7 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
                 reasoning: reasoning.get(i).unwrap_or(0),
             },
             cost: Money(cost.get(i).unwrap_or(0)),
+            write_premium: Money(premium.get(i).unwrap_or(0)),
         });
     }
     Ok(rows)
@@ -246,13 +257,15 @@ mod tests {
     #[test]
     fn groups_and_sums_exactly() {
         let mut agg = Aggregator::new(1);
-        agg.push(vec!["a".into()], &usage(10, 1), Some(Money(5)))
+        agg.push(vec!["a".into()], &usage(10, 1), Some(Money(5)), Money::ZERO)
             .unwrap();
-        agg.push(vec!["b".into()], &usage(20, 2), None).unwrap();
+        agg.push(vec!["b".into()], &usage(20, 2), None, Money::ZERO)
+            .unwrap();
         agg.push(
             vec!["a".into()],
             &usage(30, 3),
             Some(Money(i128::from(i64::MAX) * 4)),
+            Money(3),
         )
         .unwrap();
         let mut rows = agg.finish().unwrap();
@@ -273,11 +286,11 @@ mod tests {
             let keys = vec![format!("m{}", i % 7), format!("d{}", i % 3)];
             let u = usage(i, i / 2);
             let c = Some(Money(i128::from(i) * 1_000_000_007));
-            one.push(keys.clone(), &u, c).unwrap();
+            one.push(keys.clone(), &u, c, Money(1)).unwrap();
             if i % 2 == 0 {
-                left.push(keys, &u, c).unwrap();
+                left.push(keys, &u, c, Money(1)).unwrap();
             } else {
-                right.push(keys, &u, c).unwrap();
+                right.push(keys, &u, c, Money(1)).unwrap();
             }
         }
         left.merge(right).unwrap();

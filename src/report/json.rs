@@ -7,7 +7,8 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::{share_fraction, GroupTotals, Report};
+use super::{change_bp, share_fraction, GroupTotals, Report};
+use crate::money::Money;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -34,6 +35,58 @@ fn totals(t: &GroupTotals, unpriced: bool) -> Map<String, Value> {
         m.insert("cost_femto_usd".into(), json!(t.cost.femto().to_string()));
     }
     m
+}
+
+fn fraction(bp: Option<i128>) -> Value {
+    bp.map_or(Value::Null, |bp| {
+        json!(share_fraction(bp).parse::<f64>().unwrap_or(0.0))
+    })
+}
+
+/// Totals of one scenario (or one model in it) with the change from `base`.
+fn scenario_totals(t: &GroupTotals, base: Money) -> Map<String, Value> {
+    let unpriced = t.calls > 0 && t.calls == t.unpriced_calls;
+    let mut m = totals(t, unpriced);
+    if !unpriced {
+        let delta = t.cost - base;
+        m.insert("delta_usd".into(), json!(delta.to_usd_f64()));
+        m.insert("delta_femto_usd".into(), json!(delta.femto().to_string()));
+        m.insert("change".into(), fraction(change_bp(base, t.cost)));
+        m.insert(
+            "write_premium_usd".into(),
+            json!(t.write_premium.to_usd_f64()),
+        );
+    }
+    m
+}
+
+fn scenarios_value(report: &Report) -> Value {
+    let Some(base) = report.scenarios.first() else {
+        return Value::Null;
+    };
+    let list: Vec<Value> = report
+        .scenarios
+        .iter()
+        .map(|s| {
+            let mut m = scenario_totals(&s.total, base.total.cost);
+            m.insert("name".into(), json!(s.name));
+            m.insert("description".into(), json!(s.description));
+            m.insert("cache_hit_rate".into(), fraction(s.hit_rate_bp()));
+            let models: Vec<Value> = s
+                .by_model
+                .iter()
+                .map(|r| {
+                    let base_cost = base.model_cost(&r.keys[0]).map_or(Money::ZERO, |b| b.cost);
+                    let mut m = scenario_totals(r, base_cost);
+                    m.insert("model".into(), json!(r.keys[0]));
+                    Value::Object(m)
+                })
+                .collect();
+            m.insert("by_model".into(), Value::Array(models));
+            Value::Object(m)
+        })
+        .collect();
+    Value::Array(list)
 }
 
 pub fn report_value(report: &Report) -> Value {
@@ -94,6 +147,7 @@ pub fn report_value(report: &Report) -> Value {
         "notes": h.notes,
         "rows": rows,
         "total": Value::Object(totals(&report.total, false)),
+        "scenarios": scenarios_value(report),
     })
 }
 

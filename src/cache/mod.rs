@@ -1,0 +1,617 @@
+//! Prompt-cache simulation for one cache scope (account × provider × model),
+//! driven only by the catalog's cache rules: no provider names here.
+//!
+//! Calls must be fed in event-time order. Each call offers the cache a list
+//! of *prefixes* it starts with (length and content key) and asks for the
+//! longest one still cached; then it stores its own prefixes.
+//!
+//! Where prefixes come from:
+//! - with `prompt.segments`, one prefix per segment boundary, keyed by the
+//!   chain of segment ids: exact, and shared across sessions exactly where the
+//!   ids are shared;
+//! - without segments, inferred: a session's earlier prompts are prefixes of
+//!   its later ones (the context grows; a prompt that shrinks means the history
+//!   was rewritten, and the session's chain starts over), and the first
+//!   `shared_prefix` tokens of every prompt in the scope are the same (a system
+//!   prompt shared across sessions, `--shared-prefix`).
+
+use std::collections::HashMap;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::pricing::{CacheKind, CacheRules, Ttl};
+use crate::record::Call;
+use crate::scenario::Placement;
+
+/// A prefix of a prompt: its length and a key naming its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Boundary {
+    /// Tokens from the start of the prompt to this boundary.
+    pub end: u64,
+    /// Content key of the prefix up to here.
+    pub key: u64,
+    /// The trace asked for a cache breakpoint here.
+    pub marked: bool,
+}
+
+/// What the simulator needs to know about one call's prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PromptShape {
+    pub tokens: u64,
+    /// Hash of the session id, for inferred prefixes.
+    pub session: Option<u64>,
+    /// Segment boundaries, when the trace recorded segments.
+    pub boundaries: Option<Vec<Boundary>>,
+}
+
+impl PromptShape {
+    /// The shape of a call; `unique` makes id-less segments unmatchable.
+    pub fn of(call: &Call, unique: u64) -> PromptShape {
+        let boundaries = call.segments.as_ref().map(|segments| {
+            let mut key = 0u64;
+            let mut end = 0u64;
+            segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    end += s.tokens;
+                    let mut bytes = key.to_le_bytes().to_vec();
+                    match &s.id {
+                        Some(id) => bytes.extend_from_slice(id.as_bytes()),
+                        // Content unknown: it can match nothing, not even itself later.
+                        None => {
+                            bytes.extend_from_slice(b"\0anon");
+                            bytes.extend_from_slice(&unique.to_le_bytes());
+                            bytes.extend_from_slice(&(i as u64).to_le_bytes());
+                        }
+                    }
+                    key = xxh3_64(&bytes);
+                    Boundary {
+                        end,
+                        key,
+                        marked: s.cache.is_some(),
+                    }
+                })
+                .collect()
+        });
+        PromptShape {
+            tokens: call.usage.prompt_tokens(),
+            session: call.session.as_ref().map(|s| xxh3_64(s.as_bytes())),
+            boundaries,
+        }
+    }
+}
+
+/// How one call's prompt splits under the simulated cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// Tokens read from the cache.
+    pub read: u64,
+    /// Tokens written to the cache (explicit caches only; automatic caches
+    /// store prefixes at no extra charge).
+    pub write: u64,
+    /// Tokens billed at the plain input rate.
+    pub input: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    expires_ms: i64,
+    ttl_ms: i64,
+}
+
+#[derive(Debug, Default)]
+struct SessionChain {
+    last_prompt: u64,
+    /// Lengths of this session's stored prefixes, newest last.
+    lengths: Vec<u64>,
+}
+
+/// Prefixes kept per session: older ones are shorter and expire first.
+const CHAIN_LIMIT: usize = 8;
+
+/// The cache of one scope.
+#[derive(Debug)]
+pub struct ScopeCache {
+    kind: CacheKind,
+    min_tokens: u64,
+    increment: u64,
+    refresh_on_hit: bool,
+    ttl_ms: i64,
+    placement: Placement,
+    shared_prefix: u64,
+    entries: HashMap<u64, Entry>,
+    sessions: HashMap<u64, SessionChain>,
+    calls_since_sweep: u32,
+    /// Numbers calls outside any session, so their prompts never match.
+    lone_calls: u64,
+}
+
+fn inferred_key(tag: &[u8], session: u64, len: u64) -> u64 {
+    let mut bytes = tag.to_vec();
+    bytes.extend_from_slice(&session.to_le_bytes());
+    bytes.extend_from_slice(&len.to_le_bytes());
+    xxh3_64(&bytes)
+}
+
+impl ScopeCache {
+    /// A cache with the model's rules, the scenario's TTL (the model's own
+    /// default where it does not offer that TTL) and breakpoint placement.
+    pub fn new(
+        rules: &CacheRules,
+        ttl: Ttl,
+        placement: Placement,
+        shared_prefix: u64,
+    ) -> ScopeCache {
+        ScopeCache {
+            kind: rules.kind,
+            min_tokens: rules.min_tokens,
+            increment: rules.increment.max(1),
+            refresh_on_hit: rules.refresh_on_hit,
+            ttl_ms: effective_ttl(rules, ttl).seconds() * 1000,
+            placement,
+            shared_prefix,
+            entries: HashMap::new(),
+            sessions: HashMap::new(),
+            calls_since_sweep: 0,
+            lone_calls: 0,
+        }
+    }
+
+    /// Prefixes of this prompt that may be cached, shortest first.
+    fn candidates(&mut self, shape: &PromptShape) -> Vec<Boundary> {
+        if let Some(b) = &shape.boundaries {
+            return b.clone();
+        }
+        let mut out = Vec::new();
+        // A prompt shorter than the shared prefix cannot contain all of it.
+        let shared = if shape.tokens >= self.shared_prefix {
+            self.shared_prefix
+        } else {
+            0
+        };
+        if shared > 0 {
+            out.push(Boundary {
+                end: shared,
+                key: inferred_key(b"shared", 0, shared),
+                marked: true,
+            });
+        }
+        if let Some(session) = shape.session {
+            let chain = self.sessions.entry(session).or_default();
+            if shape.tokens < chain.last_prompt {
+                // The history was rewritten (compaction): old prefixes are stale.
+                chain.lengths.clear();
+            }
+            for &len in &chain.lengths {
+                if len > shared && len < shape.tokens {
+                    out.push(Boundary {
+                        end: len,
+                        key: inferred_key(b"session", session, len),
+                        marked: false,
+                    });
+                }
+            }
+        }
+        let end_key = match shape.session {
+            Some(session) => inferred_key(b"session", session, shape.tokens),
+            // A call outside any session shares nothing beyond the shared prefix.
+            None => {
+                self.lone_calls += 1;
+                inferred_key(b"lone", self.lone_calls, shape.tokens)
+            }
+        };
+        if shape.tokens > shared {
+            out.push(Boundary {
+                end: shape.tokens,
+                key: end_key,
+                marked: false,
+            });
+        }
+        out.sort_by_key(|b| b.end);
+        out
+    }
+
+    /// Where this call places explicit breakpoints.
+    fn breakpoints(&self, shape: &PromptShape, candidates: &[Boundary]) -> Vec<Boundary> {
+        let Some(end) = candidates.last().copied() else {
+            return Vec::new();
+        };
+        let shared: Vec<Boundary> = match &shape.boundaries {
+            Some(b) => {
+                let marked: Vec<Boundary> = b[..b.len() - 1]
+                    .iter()
+                    .filter(|x| x.marked)
+                    .copied()
+                    .collect();
+                if !marked.is_empty() {
+                    marked
+                } else if b.len() > 1 {
+                    vec![b[0]]
+                } else {
+                    Vec::new()
+                }
+            }
+            None => candidates
+                .iter()
+                .filter(|c| c.end == self.shared_prefix && c.end < end.end)
+                .copied()
+                .collect(),
+        };
+        match self.placement {
+            Placement::End => vec![end],
+            Placement::Shared => shared,
+            Placement::Both => {
+                let mut all = shared;
+                all.push(end);
+                all
+            }
+        }
+    }
+
+    fn is_live(&self, key: u64, now_ms: i64) -> bool {
+        self.entries
+            .get(&key)
+            .is_some_and(|e| now_ms < e.expires_ms)
+    }
+
+    fn store(&mut self, key: u64, now_ms: i64) {
+        self.entries.insert(
+            key,
+            Entry {
+                expires_ms: now_ms + self.ttl_ms,
+                ttl_ms: self.ttl_ms,
+            },
+        );
+    }
+
+    fn round(&self, tokens: u64) -> u64 {
+        tokens - tokens % self.increment
+    }
+
+    /// Simulates one call at time `now_ms` (milliseconds) and returns how its
+    /// prompt is billed.
+    pub fn call(&mut self, now_ms: i64, shape: &PromptShape) -> Outcome {
+        let prompt = shape.tokens;
+        if self.kind == CacheKind::None || prompt == 0 {
+            return Outcome {
+                input: prompt,
+                ..Outcome::default()
+            };
+        }
+        self.sweep(now_ms);
+        let candidates = self.candidates(shape);
+        // The longest live cached prefix.
+        let hit = candidates
+            .iter()
+            .filter(|c| c.end <= prompt && self.is_live(c.key, now_ms))
+            .max_by_key(|c| c.end)
+            .copied();
+        let mut read = hit.map_or(0, |h| h.end);
+        if self.kind == CacheKind::Automatic {
+            read = self.round(read);
+        }
+        if read < self.min_tokens {
+            read = 0;
+        }
+        if read > 0 && self.refresh_on_hit {
+            // Every live prefix up to the hit was used by this call.
+            for c in candidates
+                .iter()
+                .filter(|c| c.end <= read.max(hit.map_or(0, |h| h.end)))
+            {
+                if let Some(e) = self.entries.get_mut(&c.key) {
+                    if now_ms < e.expires_ms {
+                        e.expires_ms = now_ms + e.ttl_ms;
+                    }
+                }
+            }
+        }
+        let mut write = 0;
+        match self.kind {
+            CacheKind::Explicit => {
+                let mut covered = read;
+                for b in self.breakpoints(shape, &candidates) {
+                    if b.end <= covered || b.end < self.min_tokens {
+                        continue;
+                    }
+                    write += b.end - covered;
+                    covered = b.end;
+                    self.store(b.key, now_ms);
+                }
+            }
+            CacheKind::Automatic => {
+                for c in &candidates {
+                    if self.round(c.end) >= self.min_tokens && !self.is_live(c.key, now_ms) {
+                        self.store(c.key, now_ms);
+                    }
+                }
+            }
+            CacheKind::None => {}
+        }
+        if shape.boundaries.is_none() {
+            if let Some(session) = shape.session {
+                let chain = self.sessions.entry(session).or_default();
+                chain.last_prompt = prompt;
+                if chain.lengths.last() != Some(&prompt) {
+                    chain.lengths.push(prompt);
+                }
+                if chain.lengths.len() > CHAIN_LIMIT {
+                    chain.lengths.remove(0);
+                }
+            }
+        }
+        Outcome {
+            read,
+            write,
+            input: prompt - read - write,
+        }
+    }
+
+    /// Drops expired entries now and then so memory follows live entries.
+    fn sweep(&mut self, now_ms: i64) {
+        self.calls_since_sweep += 1;
+        if self.calls_since_sweep < 4096 {
+            return;
+        }
+        self.calls_since_sweep = 0;
+        self.entries.retain(|_, e| now_ms < e.expires_ms);
+    }
+}
+
+/// The TTL a scenario gets on a model: the one asked for if the model offers
+/// it (automatic caches have no choice: their own TTL), else the model's default.
+pub fn effective_ttl(rules: &CacheRules, wanted: Ttl) -> Ttl {
+    let default = rules.ttls.first().copied().unwrap_or(Ttl::FIVE_MINUTES);
+    match rules.kind {
+        CacheKind::Explicit if rules.ttls.contains(&wanted) => wanted,
+        _ => default,
+    }
+}
+
+/// Whether writes at `ttl` are billed at the long-TTL write price.
+pub fn is_long_ttl(rules: &CacheRules, ttl: Ttl) -> bool {
+    rules.ttls.first().is_some_and(|first| ttl > *first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(kind: CacheKind, min: u64, increment: u64) -> CacheRules {
+        CacheRules {
+            kind,
+            min_tokens: min,
+            increment,
+            ttls: vec![Ttl::FIVE_MINUTES, Ttl::ONE_HOUR],
+            refresh_on_hit: true,
+            storage_per_mtok_hour: None,
+            source: None,
+        }
+    }
+
+    fn session_prompt(tokens: u64) -> PromptShape {
+        PromptShape {
+            tokens,
+            session: Some(7),
+            boundaries: None,
+        }
+    }
+
+    const MIN: i64 = 60_000;
+
+    #[test]
+    fn growing_session_reads_the_previous_prompt() {
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        assert_eq!(
+            c.call(0, &session_prompt(25_000)),
+            Outcome {
+                read: 0,
+                write: 25_000,
+                input: 0
+            }
+        );
+        assert_eq!(
+            c.call(MIN, &session_prompt(27_000)),
+            Outcome {
+                read: 25_000,
+                write: 2_000,
+                input: 0
+            }
+        );
+        assert_eq!(
+            c.call(2 * MIN, &session_prompt(29_000)),
+            Outcome {
+                read: 27_000,
+                write: 2_000,
+                input: 0
+            }
+        );
+    }
+
+    #[test]
+    fn idle_gap_beyond_ttl_rewrites() {
+        let mut five = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        five.call(0, &session_prompt(10_000));
+        let after_gap = five.call(7 * MIN, &session_prompt(12_000));
+        assert_eq!(
+            after_gap,
+            Outcome {
+                read: 0,
+                write: 12_000,
+                input: 0
+            }
+        );
+        let mut hour = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::ONE_HOUR,
+            Placement::End,
+            0,
+        );
+        hour.call(0, &session_prompt(10_000));
+        assert_eq!(hour.call(7 * MIN, &session_prompt(12_000)).read, 10_000);
+    }
+
+    #[test]
+    fn hits_refresh_the_ttl() {
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        c.call(0, &session_prompt(10_000));
+        c.call(4 * MIN, &session_prompt(10_000));
+        // 8 minutes after the write, 4 after the refreshing hit.
+        assert_eq!(c.call(8 * MIN, &session_prompt(10_000)).read, 10_000);
+    }
+
+    #[test]
+    fn below_minimum_nothing_is_cached() {
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        assert_eq!(
+            c.call(0, &session_prompt(1000)),
+            Outcome {
+                read: 0,
+                write: 0,
+                input: 1000
+            }
+        );
+        assert_eq!(
+            c.call(MIN, &session_prompt(1010)),
+            Outcome {
+                read: 0,
+                write: 0,
+                input: 1010
+            }
+        );
+    }
+
+    #[test]
+    fn automatic_cache_rounds_to_increments_and_never_writes() {
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Automatic, 1024, 128),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        assert_eq!(
+            c.call(0, &session_prompt(25_000)),
+            Outcome {
+                read: 0,
+                write: 0,
+                input: 25_000
+            }
+        );
+        // 25,000 = 195 × 128 + 40: 24,960 tokens are read.
+        assert_eq!(
+            c.call(MIN, &session_prompt(27_000)),
+            Outcome {
+                read: 24_960,
+                write: 0,
+                input: 2_040
+            }
+        );
+    }
+
+    #[test]
+    fn shared_prefix_is_shared_across_sessions() {
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::Both,
+            4000,
+        );
+        let a = PromptShape {
+            tokens: 6000,
+            session: Some(1),
+            boundaries: None,
+        };
+        let b = PromptShape {
+            tokens: 5000,
+            session: Some(2),
+            boundaries: None,
+        };
+        assert_eq!(
+            c.call(0, &a),
+            Outcome {
+                read: 0,
+                write: 6000,
+                input: 0
+            }
+        );
+        assert_eq!(
+            c.call(MIN, &b),
+            Outcome {
+                read: 4000,
+                write: 1000,
+                input: 0
+            }
+        );
+    }
+
+    #[test]
+    fn segments_match_only_on_the_same_ids() {
+        let seg = |ids: &[(&str, u64)]| {
+            let call = Call {
+                ts: chrono::DateTime::UNIX_EPOCH,
+                provider: None,
+                model: "m".into(),
+                account: "a".into(),
+                session: None,
+                step: None,
+                tags: Default::default(),
+                usage: crate::record::Usage {
+                    input: ids.iter().map(|x| x.1).sum(),
+                    ..Default::default()
+                },
+                segments: Some(
+                    ids.iter()
+                        .map(|(id, t)| crate::record::Segment {
+                            id: Some(id.to_string()),
+                            tokens: *t,
+                            cache: None,
+                        })
+                        .collect(),
+                ),
+                batch: false,
+                success: None,
+                latency_ms: None,
+                id: None,
+            };
+            PromptShape::of(&call, 0)
+        };
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::Both,
+            0,
+        );
+        c.call(0, &seg(&[("sys", 3000), ("u1", 500)]));
+        assert_eq!(c.call(MIN, &seg(&[("sys", 3000), ("u2", 700)])).read, 3000);
+        // A system prompt whose id changes (a timestamp in it) never hits.
+        let mut d = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::Both,
+            0,
+        );
+        d.call(0, &seg(&[("sys@1", 3000), ("u1", 500)]));
+        assert_eq!(d.call(MIN, &seg(&[("sys@2", 3000), ("u1", 500)])).read, 0);
+    }
+}
