@@ -29,6 +29,49 @@ pub enum Command {
     Pricing(PricingCommand),
     /// List the built-in scenarios for `replay --scenario`.
     Scenarios(ScenariosArgs),
+    /// Prompt-cache tools.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Find why prompt caching is not paying, ranked by dollars lost, with the
+    /// sessions and lines that show it and what to change.
+    ///
+    /// Example: costsim cache doctor ~/.claude/projects --output markdown
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Trace files, directories, glob patterns, or - for standard input.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+
+    /// Tokens at the start of every prompt shared across sessions (a common
+    /// system prompt), for traces without prompt.segments. [default: 0]
+    #[arg(long, value_name = "TOKENS", default_value_t = 0)]
+    pub shared_prefix: u64,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Write the findings to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Treat any skipped line or unreadable file as an error: exit 2.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// No warnings on stderr (errors are still shown).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -50,6 +50,7 @@ where
         Command::Replay(args) => cmd::replay::run(args),
         Command::Pricing(command) => cmd::pricing::run(command),
         Command::Scenarios(args) => cmd::scenarios::run(args),
+        Command::Cache(cli::CacheCommand::Doctor(args)) => cmd::doctor::run(args),
     };
     match result {
         Ok(exit) => exit.code(),

@@ -3,6 +3,7 @@
 mod util;
 
 mod bad_input;
+mod doctor;
 mod hand_checked;
 mod pricing;
 mod replay;

@@ -15,6 +15,8 @@
 //!   `shared_prefix` tokens of every prompt in the scope are the same (a system
 //!   prompt shared across sessions, `--shared-prefix`).
 
+pub mod doctor;
+
 use std::collections::HashMap;
 
 use xxhash_rust::xxh3::xxh3_64;

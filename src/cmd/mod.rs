@@ -1,6 +1,7 @@
 //! One module per subcommand; each only wires the pipeline stages together
 //! and is the only place that prints.
 
+pub mod doctor;
 pub mod pricing;
 pub mod replay;
 pub mod scenarios;

@@ -2,6 +2,7 @@
 //! format. Renderers are pure: they write into any `io::Write`.
 
 pub mod aggregate;
+pub mod doctor;
 pub mod grid;
 pub mod json;
 

@@ -1,0 +1,78 @@
+//! `costsim cache doctor`: read the inputs, diagnose, print the findings.
+
+use rayon::prelude::*;
+
+use super::{emit, Exit};
+use crate::cache::doctor::{diagnose, Observed};
+use crate::cli::DoctorArgs;
+use crate::config::{format_of, load_catalog};
+use crate::ingest::{self, LineError};
+use crate::report::doctor;
+
+pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
+    let catalog = load_catalog(args.catalog.pricing.as_deref())?;
+    let sources = ingest::resolve_inputs(&args.inputs)?;
+    let files: Vec<String> = sources.iter().map(|s| s.display_name()).collect();
+    let results: Vec<(Vec<Observed>, Vec<LineError>, Option<String>)> = sources
+        .par_iter()
+        .enumerate()
+        .map(|(index, source)| {
+            let mut calls = Vec::new();
+            let mut errors = Vec::new();
+            match ingest::open(source) {
+                Err(e) => (calls, errors, Some(e.to_string())),
+                Ok(reader) => {
+                    ingest::read_lines(
+                        reader,
+                        &files[index],
+                        |call, line| {
+                            calls.push(Observed {
+                                file: index,
+                                line,
+                                call,
+                            })
+                        },
+                        |e| errors.push(e),
+                        |_| {},
+                    );
+                    (calls, errors, None)
+                }
+            }
+        })
+        .collect();
+    let mut observed = Vec::new();
+    let mut skipped = 0usize;
+    let mut problems = 0usize;
+    for (calls, errors, unreadable) in results {
+        observed.extend(calls);
+        if let Some(e) = unreadable {
+            problems += 1;
+            eprintln!("costsim: warning: {e}");
+        }
+        for e in errors.iter().take(5) {
+            if !args.quiet {
+                eprintln!("costsim: warning: {e}");
+            }
+        }
+        skipped += errors.len();
+    }
+    if skipped > 0 && !args.quiet {
+        eprintln!("costsim: warning: {skipped} lines skipped");
+    }
+    if args.strict && skipped + problems > 0 {
+        eprintln!(
+            "costsim: error: {} skipped lines or unreadable files (--strict)",
+            skipped + problems
+        );
+        return Ok(Exit::InputError);
+    }
+    if observed.is_empty() {
+        eprintln!("costsim: error: no calls to diagnose");
+        return Ok(Exit::InputError);
+    }
+    let diagnosis = diagnose(&observed, &files, &catalog, args.shared_prefix);
+    emit(args.out.as_deref(), |w| {
+        doctor::render(&diagnosis, format_of(args.output), w)
+    })?;
+    Ok(Exit::Ok)
+}
