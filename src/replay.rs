@@ -583,6 +583,8 @@ mod tests {
     use proptest::prelude::*;
     use std::io::Write;
 
+    use crate::scenario::Scenario;
+
     const MODELS: [&str; 5] = [
         "claude-sonnet-4-5",
         "gpt-5-nano",
@@ -609,6 +611,10 @@ mod tests {
     }
 
     fn run(files: &[Vec<String>], threads: usize) -> Report {
+        run_with(files, threads, Vec::new())
+    }
+
+    fn run_with(files: &[Vec<String>], threads: usize, scenarios: Vec<Scenario>) -> Report {
         let dir = tempfile::tempdir().unwrap();
         let mut sources = Vec::new();
         for (i, lines) in files.iter().enumerate() {
@@ -626,7 +632,7 @@ mod tests {
             until: None,
             pricing_date: PricingDate::AtCall,
             threads: Some(threads),
-            scenarios: Vec::new(),
+            scenarios,
             shared_prefix: 0,
         };
         let catalog = load_embedded().unwrap();
@@ -672,6 +678,38 @@ mod tests {
             prop_assert_eq!(&other.total, &baseline.total);
             let sum: Money = baseline.rows.iter().map(|r| r.totals.cost).sum();
             prop_assert_eq!(sum, baseline.total.cost);
+        }
+
+        /// `cache = off` costs every prompt token at the input rate, and the
+        /// baseline of a scenario run equals the plain run.
+        #[test]
+        fn cache_off_prices_every_prompt_token_as_input(
+            calls in proptest::collection::vec(
+                (0usize..4, 0u32..400, 0u64..300_000, 0u64..50_000, 0u64..20_000, 0u64..9_000, any::<bool>()),
+                1..80,
+            ),
+        ) {
+            let lines: Vec<String> = calls
+                .iter()
+                .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
+                .collect();
+            let scenarios = vec![crate::scenario::resolve("cache-off").unwrap(), crate::scenario::resolve("cache-5m").unwrap()];
+            let report = run_with(std::slice::from_ref(&lines), 2, scenarios);
+            let catalog = load_embedded().unwrap();
+            let mut expected = Money::ZERO;
+            for &(m, d, i, r, w, o, b) in &calls {
+                let call = crate::ingest::canonical::parse_line(line(m, d, i, r, w, o, b).as_bytes()).unwrap();
+                let model = catalog.resolve(&call.model).unwrap();
+                let plain = crate::record::Usage { input: call.usage.prompt_tokens(), output: call.usage.output, ..Default::default() };
+                expected += model.price(&plain, call.batch, PricingDate::AtCall, call.ts.date_naive()).cost;
+            }
+            let off = &report.scenarios[1];
+            prop_assert_eq!(off.name.as_str(), "cache-off");
+            prop_assert_eq!(off.total.cost, expected);
+            prop_assert_eq!(off.total.usage.cache_read + off.total.usage.cache_write(), 0);
+            let plain = run(std::slice::from_ref(&lines), 1);
+            prop_assert_eq!(&report.rows, &plain.rows);
+            prop_assert_eq!(report.scenarios[0].total.cost, plain.total.cost);
         }
     }
 }

@@ -616,4 +616,78 @@ mod tests {
         d.call(0, &seg(&[("sys@1", 3000), ("u1", 500)]));
         assert_eq!(d.call(MIN, &seg(&[("sys@2", 3000), ("u1", 500)])).read, 0);
     }
+
+    mod properties {
+        use super::*;
+        use crate::money::Money;
+        use crate::pricing::load_embedded;
+        use crate::record::Usage;
+        use proptest::prelude::*;
+
+        fn any_kind() -> impl Strategy<Value = CacheKind> {
+            prop_oneof![Just(CacheKind::Explicit), Just(CacheKind::Automatic)]
+        }
+
+        proptest! {
+            /// Reads and writes never exceed the prompt, whatever the traffic.
+            #[test]
+            fn hits_never_exceed_the_prompt(
+                kind in any_kind(),
+                calls in proptest::collection::vec((0u64..4, 0u64..200_000, 0i64..900_000), 1..60),
+                shared in 0u64..5000,
+                placement in prop_oneof![Just(Placement::End), Just(Placement::Shared), Just(Placement::Both)],
+            ) {
+                let mut cache = ScopeCache::new(&rules(kind, 1024, 128), Ttl::FIVE_MINUTES, placement, shared);
+                let mut now = 0;
+                for (session, tokens, gap) in calls {
+                    now += gap;
+                    let o = cache.call(now, &PromptShape { tokens, session: Some(session), boundaries: None });
+                    prop_assert!(o.read <= tokens);
+                    prop_assert_eq!(o.read + o.write + o.input, tokens);
+                    if kind == CacheKind::Automatic {
+                        prop_assert_eq!(o.write, 0);
+                        prop_assert_eq!(o.read % 128, 0);
+                    }
+                }
+            }
+
+            /// Growing sessions with no idle gap where every written prefix is
+            /// read at least twice: caching never costs more than no caching.
+            #[test]
+            fn caching_with_two_reads_per_write_never_costs_more(
+                model in prop_oneof![Just("claude-sonnet-4-5"), Just("claude-haiku-4-5"), Just("gpt-5"), Just("gemini-2.5-pro"), Just("deepseek-chat")],
+                start in 1024u64..60_000,
+                steps in proptest::collection::vec((0u64..5_000, 0i64..120_000), 1..12),
+                ttl in prop_oneof![Just(Ttl::FIVE_MINUTES), Just(Ttl::ONE_HOUR)],
+            ) {
+                let catalog = load_embedded().unwrap();
+                let m = catalog.resolve(model).unwrap();
+                let mut cache = ScopeCache::new(&m.cache, ttl, Placement::End, 0);
+                let long = is_long_ttl(&m.cache, effective_ttl(&m.cache, ttl));
+                let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+                let (mut cached, mut off) = (Money::ZERO, Money::ZERO);
+                let mut now = 0;
+                let mut prompt = start;
+                for (growth, gap) in steps {
+                    prompt += growth;
+                    // Each prompt is sent three times: written once, read twice.
+                    for _ in 0..3 {
+                        now += gap.min(240_000);
+                        let o = cache.call(now, &PromptShape { tokens: prompt, session: Some(1), boundaries: None });
+                        let usage = Usage {
+                            input: o.input,
+                            cache_read: o.read,
+                            cache_write_5m: if long { 0 } else { o.write },
+                            cache_write_1h: if long { o.write } else { 0 },
+                            ..Usage::default()
+                        };
+                        cached += m.price(&usage, false, crate::pricing::PricingDate::AtCall, day).cost;
+                        let plain = Usage { input: prompt, ..Usage::default() };
+                        off += m.price(&plain, false, crate::pricing::PricingDate::AtCall, day).cost;
+                    }
+                }
+                prop_assert!(cached <= off, "cached {:?} > off {:?}", cached, off);
+            }
+        }
+    }
 }
