@@ -3,7 +3,9 @@
 mod util;
 
 mod bad_input;
+mod cache_scenarios;
 mod doctor;
 mod hand_checked;
 mod pricing;
 mod replay;
+mod scenarios;
