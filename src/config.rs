@@ -108,7 +108,7 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
         }
         let mut scenarios = Vec::new();
         for arg in &args.scenario {
-            scenarios.push(scenario::resolve(arg)?);
+            scenarios.extend(scenario::resolve(arg)?);
         }
         // The baseline is always shown; asking for it again is harmless.
         let scenarios: Vec<_> = scenario::with_baseline(scenarios)?

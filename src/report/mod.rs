@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, Utc};
 use crate::ingest::SkipReason;
 use crate::money::{display_count, Money};
 use crate::record::Call;
-use crate::scenario::Scenario;
+use crate::scenario::{Role, Scenario};
 pub use aggregate::GroupTotals;
 use grid::{Align, Grid};
 
@@ -181,19 +181,54 @@ pub struct Report {
     pub scenarios: Vec<ScenarioResult>,
 }
 
+/// What a scenario's transforms did, besides the money.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScenarioStats {
+    /// Calls sent to another model by a route.
+    pub routed: u64,
+    /// Calls a route would have sent to a model whose context window their
+    /// prompt exceeds: left on their recorded model.
+    pub not_fit: u64,
+    /// Calls that went through the cascade, and those escalated.
+    pub cascaded: u64,
+    pub escalated: u64,
+    /// Calls moved to the batch API by the scenario.
+    pub batched: u64,
+    /// Sessions cut short by caps, the calls dropped and what they cost.
+    pub capped_sessions: u64,
+    pub dropped_calls: u64,
+    pub dropped_cost: Money,
+    /// Per model answering: calls with a `success` label, and successes.
+    pub success: std::collections::BTreeMap<String, (u64, u64)>,
+}
+
+impl ScenarioStats {
+    pub fn labelled(&self) -> (u64, u64) {
+        self.success
+            .values()
+            .fold((0, 0), |(l, s), (a, b)| (l + a, s + b))
+    }
+}
+
 /// One scenario's totals, overall and per model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioResult {
     pub name: String,
     pub description: String,
+    pub role: Role,
     pub total: GroupTotals,
     /// Keys: `[model]`, in model order.
     pub by_model: Vec<GroupTotals>,
+    pub stats: ScenarioStats,
 }
 
 impl ScenarioResult {
     /// Picks a scenario's rows out of totals keyed `[model, scenario]`.
-    pub fn from_rows(scenario: &Scenario, rows: &[GroupTotals]) -> ScenarioResult {
+    pub fn from_rows(
+        scenario: &Scenario,
+        rows: &[GroupTotals],
+        stats: ScenarioStats,
+    ) -> ScenarioResult {
         let mut by_model: Vec<GroupTotals> = rows
             .iter()
             .filter(|r| r.keys.get(1) == Some(&scenario.name))
@@ -210,8 +245,10 @@ impl ScenarioResult {
         ScenarioResult {
             name: scenario.name.clone(),
             description: scenario.description.clone(),
+            role: scenario.role.clone(),
             total,
             by_model,
+            stats,
         }
     }
 

@@ -1,15 +1,21 @@
 //! What-if scenarios: named lists of transforms applied to every call.
 //!
-//! A scenario comes from a built-in preset (`--scenario cache-1h`) or a TOML
-//! file (`--scenario my.toml`). The baseline, `as-recorded`, prices the calls
-//! as they were logged.
+//! A scenario comes from a built-in preset (`--scenario cache-1h`), a TOML
+//! file (`--scenario my.toml`, one scenario or a `[[scenarios]]` list), the
+//! shorthand flags (`--route`, `--batch`, `--max-steps`, ...) or `--sweep`.
+//! The baseline, `as-recorded`, prices the calls as they were logged.
+
+mod file;
+pub mod transform;
 
 use std::fmt;
-use std::path::Path;
 
-use serde::Deserialize;
-
-use crate::pricing::Ttl;
+use crate::pricing::{Catalog, Ttl};
+pub use file::{load_file, ScenarioError};
+pub use transform::{
+    BatchRule, Caps, Cascade, Eligible, Escalate, Ratio, Route, RouteRule, RouteTarget, Sticky,
+    Transforms, PPM,
+};
 
 /// Where explicit cache breakpoints go when caching is simulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,11 +72,25 @@ impl fmt::Display for CacheMode {
     }
 }
 
+/// What a scenario is for in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// A row of the savings table.
+    Savings,
+    /// A step of the named stack (cumulative transforms), shown in the
+    /// stacking table as well.
+    Step(String),
+    /// One model of `--sweep`, shown in the sweep table only.
+    Sweep(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scenario {
     pub name: String,
     pub description: String,
     pub cache: CacheMode,
+    pub transforms: Transforms,
+    pub role: Role,
 }
 
 impl Scenario {
@@ -80,12 +100,63 @@ impl Scenario {
             name: "as-recorded".to_string(),
             description: "the calls as logged (baseline)".to_string(),
             cache: CacheMode::AsRecorded,
+            transforms: Transforms::default(),
+            role: Role::Savings,
         }
     }
 
-    /// Whether pricing this scenario needs calls in time order per cache scope.
-    pub fn needs_simulation(&self) -> bool {
-        matches!(self.cache, CacheMode::On { .. })
+    fn cache_only(name: &str, description: &str, cache: CacheMode) -> Scenario {
+        Scenario {
+            name: name.to_string(),
+            description: description.to_string(),
+            cache,
+            transforms: Transforms::default(),
+            role: Role::Savings,
+        }
+    }
+
+    /// Whether pricing this scenario needs the calls in time order (cache
+    /// state, session caps) rather than one at a time.
+    pub fn needs_order(&self) -> bool {
+        matches!(self.cache, CacheMode::On { .. }) || !self.transforms.is_empty()
+    }
+
+    /// Every model id the scenario names, for checking against the catalog.
+    pub fn models(&self) -> Vec<(String, &str)> {
+        let mut out = Vec::new();
+        if let Some(route) = &self.transforms.route {
+            for rule in &route.rules {
+                for t in &rule.targets {
+                    out.push((format!("route target of `{}`", rule.from), t.model.as_str()));
+                }
+            }
+        }
+        if let Some(c) = &self.transforms.cascade {
+            out.push(("cascade.first".to_string(), c.first.as_str()));
+            out.push(("cascade.then".to_string(), c.then.as_str()));
+        }
+        out
+    }
+
+    /// Fails on models the catalog does not know, suggesting close ids.
+    pub fn check_models(&self, catalog: &Catalog) -> Result<(), ScenarioError> {
+        for (place, model) in self.models() {
+            if catalog.resolve(model).is_none() {
+                let suggestions = catalog.suggest(model);
+                let hint = if suggestions.is_empty() {
+                    String::new()
+                } else {
+                    format!("; did you mean {}?", suggestions.join(", "))
+                };
+                return Err(ScenarioError::UnknownModel {
+                    scenario: self.name.clone(),
+                    place,
+                    model: model.to_string(),
+                    hint,
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -94,175 +165,61 @@ pub fn presets() -> Vec<Scenario> {
     let on = |ttl, placement| CacheMode::On { ttl, placement };
     vec![
         Scenario::baseline(),
+        Scenario::cache_only(
+            "cache-off",
+            "no prompt caching: every prompt token at the input price",
+            CacheMode::Off,
+        ),
+        Scenario::cache_only(
+            "cache-5m",
+            "caching simulated with a 5-minute TTL, a breakpoint at the end of every prompt",
+            on(Ttl::FIVE_MINUTES, Placement::End),
+        ),
+        Scenario::cache_only(
+            "cache-1h",
+            "caching simulated with a 1-hour TTL, a breakpoint at the end of every prompt",
+            on(Ttl::ONE_HOUR, Placement::End),
+        ),
+        Scenario::cache_only(
+            "cache-5m-shared",
+            "caching simulated with a 5-minute TTL, breakpoints after the shared prefix and at the end",
+            on(Ttl::FIVE_MINUTES, Placement::Both),
+        ),
+        Scenario::cache_only(
+            "cache-1h-shared",
+            "caching simulated with a 1-hour TTL, breakpoints after the shared prefix and at the end",
+            on(Ttl::ONE_HOUR, Placement::Both),
+        ),
         Scenario {
-            name: "cache-off".to_string(),
-            description: "no prompt caching: every prompt token at the input price".to_string(),
-            cache: CacheMode::Off,
-        },
-        Scenario {
-            name: "cache-5m".to_string(),
-            description: "caching simulated with a 5-minute TTL, a breakpoint at the end of every prompt"
+            name: "batch-50".to_string(),
+            description: "half of the non-interactive calls (first step of a session, or no session) through the batch API"
                 .to_string(),
-            cache: on(Ttl::FIVE_MINUTES, Placement::End),
-        },
-        Scenario {
-            name: "cache-1h".to_string(),
-            description: "caching simulated with a 1-hour TTL, a breakpoint at the end of every prompt"
-                .to_string(),
-            cache: on(Ttl::ONE_HOUR, Placement::End),
-        },
-        Scenario {
-            name: "cache-5m-shared".to_string(),
-            description: "caching simulated with a 5-minute TTL, breakpoints after the shared prefix and at the end"
-                .to_string(),
-            cache: on(Ttl::FIVE_MINUTES, Placement::Both),
-        },
-        Scenario {
-            name: "cache-1h-shared".to_string(),
-            description: "caching simulated with a 1-hour TTL, breakpoints after the shared prefix and at the end"
-                .to_string(),
-            cache: on(Ttl::ONE_HOUR, Placement::Both),
+            cache: CacheMode::AsRecorded,
+            transforms: Transforms {
+                batch: Some(BatchRule {
+                    share_ppm: PPM / 2,
+                    eligible: Eligible::NonInteractive,
+                    seed: 0,
+                }),
+                ..Transforms::default()
+            },
+            role: Role::Savings,
         },
     ]
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    #[error("--scenario {0}: no such preset or file (presets: {1}; files end in .toml)")]
-    Unknown(String, String),
-    #[error("{path}: cannot read scenario file: {source}")]
-    Unreadable {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
-    #[error("--scenario {0} is given twice")]
-    Repeated(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScenario {
-    name: Option<String>,
-    description: Option<String>,
-    cache: Option<RawCache>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCache {
-    mode: Option<String>,
-    ttl: Option<String>,
-    breakpoints: Option<String>,
-}
-
-/// A preset name or the path of a scenario TOML file.
-pub fn resolve(arg: &str) -> Result<Scenario, ScenarioError> {
+/// A preset name or the path of a scenario TOML file (which may hold
+/// several scenarios).
+pub fn resolve(arg: &str) -> Result<Vec<Scenario>, ScenarioError> {
     if let Some(p) = presets().into_iter().find(|p| p.name == arg) {
-        return Ok(p);
+        return Ok(vec![p]);
     }
-    let path = Path::new(arg);
+    let path = std::path::Path::new(arg);
     if path.exists() || arg.ends_with(".toml") {
         return load_file(path);
     }
     let names: Vec<String> = presets().into_iter().map(|p| p.name).collect();
     Err(ScenarioError::Unknown(arg.to_string(), names.join(", ")))
-}
-
-/// Reads a scenario file:
-///
-/// ```toml
-/// name = "cache-1h-shared"
-/// description = "1h cache on the system prompt and the conversation"
-/// [cache]
-/// mode = "on"            # off | as-recorded | on
-/// ttl = "1h"             # with mode = "on"; default 5m
-/// breakpoints = "both"   # end | shared | both; default end
-/// ```
-pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Unreadable {
-        path: shown.clone(),
-        source: e,
-    })?;
-    parse(&shown, &text)
-}
-
-fn parse(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let invalid = |message: String| ScenarioError::Invalid {
-        path: path.to_string(),
-        message,
-    };
-    let raw: RawScenario = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| {
-                format!(
-                    "line {}: ",
-                    text[..s.start.min(text.len())].matches('\n').count() + 1
-                )
-            })
-            .unwrap_or_default();
-        invalid(format!("{line}{}", e.message()))
-    })?;
-    let default_name = Path::new(path).file_stem().map_or_else(
-        || "scenario".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    let name = raw.name.unwrap_or(default_name);
-    if name.trim().is_empty() {
-        return Err(invalid("`name` is empty".to_string()));
-    }
-    let cache = match raw.cache {
-        None => CacheMode::AsRecorded,
-        Some(c) => {
-            let mode = c.mode.as_deref().unwrap_or("on");
-            match mode {
-                "off" | "as-recorded" => {
-                    if c.ttl.is_some() || c.breakpoints.is_some() {
-                        return Err(invalid(format!(
-                            "cache.ttl and cache.breakpoints apply only to mode = \"on\", not \"{mode}\""
-                        )));
-                    }
-                    if mode == "off" {
-                        CacheMode::Off
-                    } else {
-                        CacheMode::AsRecorded
-                    }
-                }
-                "on" => {
-                    let ttl = match c.ttl.as_deref() {
-                        None => Ttl::FIVE_MINUTES,
-                        Some(t) => Ttl::parse(t).ok_or_else(|| {
-                            invalid(format!(
-                                "cache.ttl: `{t}` is not a duration such as 5m or 1h"
-                            ))
-                        })?,
-                    };
-                    let placement = match c.breakpoints.as_deref() {
-                        None => Placement::End,
-                        Some(b) => Placement::parse(b).ok_or_else(|| {
-                            invalid(format!(
-                                "cache.breakpoints: `{b}` is not end, shared or both"
-                            ))
-                        })?,
-                    };
-                    CacheMode::On { ttl, placement }
-                }
-                other => {
-                    return Err(invalid(format!(
-                        "cache.mode: `{other}` is not off, as-recorded or on"
-                    )))
-                }
-            }
-        }
-    };
-    Ok(Scenario {
-        description: raw.description.unwrap_or_else(|| format!("cache {cache}")),
-        name,
-        cache,
-    })
 }
 
 /// The baseline followed by the requested scenarios, without repeats.
@@ -280,13 +237,46 @@ pub fn with_baseline(requested: Vec<Scenario>) -> Result<Vec<Scenario>, Scenario
     Ok(all)
 }
 
+/// One scenario per model for `--sweep`: every call sent to that model,
+/// everything else as recorded.
+pub fn sweep(models: &[String]) -> Vec<Scenario> {
+    models
+        .iter()
+        .map(|m| Scenario {
+            name: format!("sweep:{m}"),
+            description: format!("every call on {m}"),
+            cache: CacheMode::AsRecorded,
+            transforms: Transforms {
+                route: Some(Route {
+                    rules: vec![RouteRule {
+                        from: "*".to_string(),
+                        pattern: glob::Pattern::new("*").expect("valid glob"),
+                        targets: vec![RouteTarget {
+                            model: m.clone(),
+                            share_ppm: PPM,
+                            token_ratio: Ratio::ONE,
+                            output_ratio: Ratio::ONE,
+                        }],
+                    }],
+                    sticky: Sticky::Session,
+                    seed: 0,
+                }),
+                ..Transforms::default()
+            },
+            role: Role::Sweep(m.clone()),
+        })
+        .collect()
+}
+
+pub use file::{parse_route_spec, shorthand};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn presets_resolve() {
-        let s = resolve("cache-1h").unwrap();
+        let s = &resolve("cache-1h").unwrap()[0];
         assert_eq!(
             s.cache,
             CacheMode::On {
@@ -301,49 +291,21 @@ mod tests {
     }
 
     #[test]
-    fn parses_a_file() {
-        let s = parse(
-            "x.toml",
-            "name = \"warm\"\n[cache]\nmode = \"on\"\nttl = \"1h\"\nbreakpoints = \"both\"\n",
-        )
-        .unwrap();
-        assert_eq!(s.name, "warm");
-        assert_eq!(
-            s.cache,
-            CacheMode::On {
-                ttl: Ttl::ONE_HOUR,
-                placement: Placement::Both
-            }
-        );
-        let off = parse("dir/no-cache.toml", "[cache]\nmode = \"off\"\n").unwrap();
-        assert_eq!(off.name, "no-cache");
-        assert_eq!(off.cache, CacheMode::Off);
-    }
-
-    #[test]
-    fn names_the_bad_key() {
-        let e = parse("x.toml", "[cache]\nmode = \"maybe\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("x.toml: cache.mode: `maybe`"), "{e}");
-        let e = parse("x.toml", "[cache]\nttl = \"forever\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("cache.ttl"), "{e}");
-        let e = parse("x.toml", "[cache]\nmode = \"on\"\nttll = \"1h\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("line 3") && e.contains("ttll"), "{e}");
-    }
-
-    #[test]
     fn baseline_comes_first_and_repeats_are_refused() {
-        let all = with_baseline(vec![resolve("cache-off").unwrap()]).unwrap();
+        let off = resolve("cache-off").unwrap();
+        let all = with_baseline(off.clone()).unwrap();
         assert_eq!(all[0].name, "as-recorded");
-        assert!(with_baseline(vec![
-            resolve("cache-off").unwrap(),
-            resolve("cache-off").unwrap()
-        ])
-        .is_err());
+        assert!(with_baseline([off.clone(), off].concat()).is_err());
+    }
+
+    #[test]
+    fn unknown_targets_are_named() {
+        let catalog = crate::pricing::load_embedded().unwrap();
+        let s = sweep(&["claude-sonet-4-5".to_string()]);
+        let e = s[0].check_models(&catalog).unwrap_err().to_string();
+        assert!(
+            e.contains("claude-sonet-4-5") && e.contains("did you mean claude-sonnet-4-5"),
+            "{e}"
+        );
     }
 }

@@ -2,22 +2,30 @@
 //!
 //! Sources are read in parallel (one rayon task per file); each task keeps
 //! its own aggregate and counters, and the results are merged in source order.
-//! Money sums are exact integers, so the report is the same whatever the
-//! thread count or input order.
+//! Without scenarios (or with only stateless ones) calls are priced as they
+//! are read. Scenarios that need event order (cache simulation, routing with
+//! session state, caps) get the parsed calls sorted by time, and each
+//! scenario is evaluated in parallel over that one list: the input is parsed
+//! once. Money sums are exact integers, so the report is the same whatever
+//! the thread count or input order.
+
+mod evaluate;
+mod sink;
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
+use crate::cache::PromptShape;
 use crate::ingest::{self, LineError, SkipReason, Source};
-use crate::money::Money;
-use crate::pricing::{CacheKind, Catalog, PricingDate};
+use crate::pricing::{Catalog, PricingDate};
 use crate::record::{Call, Usage};
-use crate::report::aggregate::{AggregateError, Aggregator};
-use crate::report::{Dimension, Header, Report, ScenarioResult, UnpricedModel};
+use crate::report::aggregate::AggregateError;
+use crate::report::{Dimension, Header, Report, ScenarioResult, ScenarioStats, UnpricedModel};
 use crate::scenario::{CacheMode, Scenario};
+use evaluate::{evaluate, Pending};
+use sink::Sink;
 
 /// How many skipped lines are kept with their `file:line` for display.
 pub const KEPT_LINE_ERRORS: usize = 20;
@@ -49,10 +57,9 @@ impl ReplaySpec {
         all
     }
 
-    /// Simulated caching needs each scope's calls in time order, so calls
-    /// are collected before they are priced.
+    /// Whether calls are collected and sorted before pricing.
     fn collects(&self) -> bool {
-        self.scenarios.iter().any(Scenario::needs_simulation)
+        self.scenarios.iter().any(Scenario::needs_order)
     }
 }
 
@@ -76,82 +83,7 @@ pub enum ReplayError {
     Threads { threads: usize, message: String },
 }
 
-/// A call resolved against the catalog, ready to be priced per scenario.
-struct Pending {
-    /// Source index and line, to order calls with equal timestamps.
-    order: (usize, u64),
-    ts: DateTime<Utc>,
-    keys: Vec<String>,
-    model: Option<usize>,
-    model_key: String,
-    provider_key: String,
-    account: String,
-    usage: Usage,
-    batch: bool,
-    shape: PromptShape,
-}
-
-/// Where priced calls go: the breakdown (baseline only) and, when scenarios
-/// are compared, per-model totals of every scenario.
-struct Sink {
-    main: Aggregator,
-    by_model: Option<Aggregator>,
-}
-
-impl Sink {
-    fn new(spec: &ReplaySpec) -> Self {
-        Sink {
-            main: Aggregator::new(spec.dims.len()),
-            by_model: (!spec.scenarios.is_empty()).then(|| Aggregator::new(2)),
-        }
-    }
-
-    fn merge(&mut self, other: Sink) -> Result<(), AggregateError> {
-        self.main.merge(other.main)?;
-        if let (Some(mine), Some(theirs)) = (self.by_model.as_mut(), other.by_model) {
-            mine.merge(theirs)?;
-        }
-        Ok(())
-    }
-
-    /// Prices `usage` for scenario `index` (0 is the baseline) and records it.
-    fn add(
-        &mut self,
-        spec: &ReplaySpec,
-        catalog: &Catalog,
-        call: &Pending,
-        index: usize,
-        scenario: &Scenario,
-        usage: &Usage,
-    ) -> Result<(), AggregateError> {
-        let (cost, premium) = match call.model {
-            Some(m) => {
-                let priced = catalog.models[m].price(
-                    usage,
-                    call.batch,
-                    spec.pricing_date,
-                    call.ts.date_naive(),
-                );
-                (Some(priced.cost), priced.write_premium)
-            }
-            None => (None, Money::ZERO),
-        };
-        if index == 0 {
-            self.main.push(call.keys.clone(), usage, cost, premium)?;
-        }
-        if let Some(by_model) = self.by_model.as_mut() {
-            by_model.push(
-                vec![call.model_key.clone(), scenario.name.clone()],
-                usage,
-                cost,
-                premium,
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// Usage under a scenario that needs no simulation.
+/// Usage under a scenario that needs no state.
 fn stateless_usage(mode: CacheMode, usage: &Usage) -> Usage {
     match mode {
         CacheMode::Off => Usage {
@@ -181,15 +113,15 @@ struct Partial {
     unpriced: HashMap<String, u64>,
     before_first_period: u64,
     batch_unavailable: u64,
-    /// Calls per scenario simulated at the model's default TTL because the
-    /// model does not offer the scenario's.
-    ttl_fallback: BTreeMap<String, u64>,
 }
 
 impl Partial {
     fn new(spec: &ReplaySpec) -> Self {
         Partial {
-            sink: Sink::new(spec),
+            sink: Sink::new(
+                spec.dims.len(),
+                !spec.scenarios.is_empty() && !spec.collects(),
+            ),
             pending: Vec::new(),
             lines: 0,
             calls: 0,
@@ -203,7 +135,6 @@ impl Partial {
             unpriced: HashMap::new(),
             before_first_period: 0,
             batch_unavailable: 0,
-            ttl_fallback: BTreeMap::new(),
         }
     }
 
@@ -234,9 +165,6 @@ impl Partial {
         }
         self.before_first_period += other.before_first_period;
         self.batch_unavailable += other.batch_unavailable;
-        for (name, n) in other.ttl_fallback {
-            *self.ttl_fallback.entry(name).or_default() += n;
-        }
         Ok(())
     }
 }
@@ -256,7 +184,7 @@ fn max_opt(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTim
 }
 
 /// Resolves one call and either prices it now (when every scenario is
-/// stateless) or keeps it for the per-scope simulation.
+/// stateless) or keeps it for the time-ordered evaluation.
 fn account(
     spec: &ReplaySpec,
     scenarios: &[Scenario],
@@ -273,17 +201,20 @@ fn account(
     partial.first = min_opt(partial.first, Some(call.ts));
     partial.last = max_opt(partial.last, Some(call.ts));
     let model = catalog.resolve_index(&call.model);
+    let priced = model.map(|i| {
+        catalog.models[i].price(
+            &call.usage,
+            call.batch,
+            spec.pricing_date,
+            call.ts.date_naive(),
+        )
+    });
     let (model_key, provider_key) = match model {
         Some(i) => {
             let m = &catalog.models[i];
-            let priced = m.price(
-                &call.usage,
-                call.batch,
-                spec.pricing_date,
-                call.ts.date_naive(),
-            );
-            partial.before_first_period += u64::from(priced.before_first_period);
-            partial.batch_unavailable += u64::from(priced.batch_unavailable);
+            let p = priced.expect("priced with the model");
+            partial.before_first_period += u64::from(p.before_first_period);
+            partial.batch_unavailable += u64::from(p.batch_unavailable);
             let provider = call.provider.clone().unwrap_or_else(|| m.provider.clone());
             (m.id.clone(), provider)
         }
@@ -301,7 +232,8 @@ fn account(
         .iter()
         .map(|d| d.key(&call, &model_key, &provider_key))
         .collect();
-    let shape = if spec.collects() {
+    let collects = spec.collects();
+    let shape = if collects {
         // Unique per call, so segments without ids never match.
         PromptShape::of(&call, ((order.0 as u64) << 40) + order.1)
     } else {
@@ -313,21 +245,38 @@ fn account(
         keys,
         model,
         model_key,
-        provider_key,
         shape,
         account: call.account,
+        session: call.session,
+        id: call.id,
+        step: call.step,
+        success: call.success,
+        tags: if collects { call.tags } else { BTreeMap::new() },
         usage: call.usage,
         batch: call.batch,
     };
-    if spec.collects() {
+    if collects {
         partial.pending.push(pending);
         return Ok(());
     }
     for (index, scenario) in scenarios.iter().enumerate() {
         let usage = stateless_usage(scenario.cache, &pending.usage);
-        partial
-            .sink
-            .add(spec, catalog, &pending, index, scenario, &usage)?;
+        let priced = model.map(|i| {
+            catalog.models[i].price(
+                &usage,
+                pending.batch,
+                spec.pricing_date,
+                pending.ts.date_naive(),
+            )
+        });
+        partial.sink.record(
+            index,
+            &scenario.name,
+            &pending,
+            &pending.model_key,
+            &usage,
+            priced,
+        )?;
     }
     Ok(())
 }
@@ -389,63 +338,6 @@ fn read_source(
     Ok(partial)
 }
 
-/// What one cache scope's simulation produced.
-struct ScopeResult {
-    sink: Sink,
-    ttl_fallback: BTreeMap<String, u64>,
-}
-
-/// Prices one cache scope's calls, in time order, under every scenario: each
-/// call fans out to one cache state per simulated scenario.
-fn simulate_scope(
-    spec: &ReplaySpec,
-    scenarios: &[Scenario],
-    catalog: &Catalog,
-    mut calls: Vec<Pending>,
-) -> Result<ScopeResult, AggregateError> {
-    calls.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.order.cmp(&b.order)));
-    let mut sink = Sink::new(spec);
-    let mut ttl_fallback = BTreeMap::new();
-    let model = calls
-        .first()
-        .and_then(|c| c.model)
-        .map(|i| &catalog.models[i]);
-    let mut caches: Vec<Option<(ScopeCache, bool)>> = scenarios
-        .iter()
-        .map(|s| match (s.cache, model) {
-            (CacheMode::On { ttl, placement }, Some(m)) => {
-                let used = effective_ttl(&m.cache, ttl);
-                // Automatic caches have no TTL to choose: nothing to note.
-                if used != ttl && m.cache.kind == CacheKind::Explicit {
-                    ttl_fallback.insert(s.name.clone(), calls.len() as u64);
-                }
-                let cache = ScopeCache::new(&m.cache, ttl, placement, spec.shared_prefix);
-                Some((cache, is_long_ttl(&m.cache, used)))
-            }
-            _ => None,
-        })
-        .collect();
-    for call in &calls {
-        for (index, scenario) in scenarios.iter().enumerate() {
-            let usage = match caches[index].as_mut() {
-                Some((cache, long)) => {
-                    let o = cache.call(call.ts.timestamp_millis(), &call.shape);
-                    Usage {
-                        input: o.input,
-                        cache_read: o.read,
-                        cache_write_5m: if *long { 0 } else { o.write },
-                        cache_write_1h: if *long { o.write } else { 0 },
-                        ..call.usage
-                    }
-                }
-                None => stateless_usage(scenario.cache, &call.usage),
-            };
-            sink.add(spec, catalog, call, index, scenario, &usage)?;
-        }
-    }
-    Ok(ScopeResult { sink, ttl_fallback })
-}
-
 /// Runs the replay.
 pub fn replay(
     spec: &ReplaySpec,
@@ -453,7 +345,7 @@ pub fn replay(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
-    let run = || -> Result<Partial, AggregateError> {
+    let run = || -> Result<(Partial, Vec<ScenarioStats>, BTreeMap<String, u64>), AggregateError> {
         let partials: Vec<Partial> = spec
             .sources
             .par_iter()
@@ -464,30 +356,46 @@ pub fn replay(
         for p in partials {
             all.merge(p)?;
         }
+        let mut stats = vec![ScenarioStats::default(); scenarios.len()];
+        let mut fallback = BTreeMap::new();
         if spec.collects() {
-            let mut scopes: BTreeMap<(String, String, String), Vec<Pending>> = BTreeMap::new();
-            for p in std::mem::take(&mut all.pending) {
-                let key = (
-                    p.account.clone(),
-                    p.provider_key.clone(),
-                    p.model_key.clone(),
-                );
-                scopes.entry(key).or_default().push(p);
-            }
-            let results: Vec<ScopeResult> = scopes
-                .into_par_iter()
-                .map(|(_, calls)| simulate_scope(spec, &scenarios, catalog, calls))
+            let mut calls = std::mem::take(&mut all.pending);
+            calls.par_sort_by(|a, b| a.ts.cmp(&b.ts).then(a.order.cmp(&b.order)));
+            let evaluated: Vec<evaluate::Evaluated> = scenarios
+                .par_iter()
+                .enumerate()
+                .map(|(index, scenario)| {
+                    let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, true);
+                    evaluate(
+                        catalog,
+                        &calls,
+                        index,
+                        scenario,
+                        spec.pricing_date,
+                        spec.shared_prefix,
+                        sink,
+                    )
+                })
                 .collect::<Result<_, _>>()?;
-            for result in results {
-                all.sink.merge(result.sink)?;
-                for (name, n) in result.ttl_fallback {
-                    *all.ttl_fallback.entry(name).or_default() += n;
+            for (index, e) in evaluated.into_iter().enumerate() {
+                if index == 0 {
+                    all.sink.main = e.sink.main;
                 }
+                if let Some(rows) = e.sink.by_model {
+                    match all.sink.by_model.as_mut() {
+                        Some(mine) => mine.merge(rows)?,
+                        None => all.sink.by_model = Some(rows),
+                    }
+                }
+                if e.ttl_fallback > 0 {
+                    fallback.insert(scenarios[index].name.clone(), e.ttl_fallback);
+                }
+                stats[index] = e.stats;
             }
         }
-        Ok(all)
+        Ok((all, stats, fallback))
     };
-    let all = match spec.threads {
+    let (all, stats, fallback) = match spec.threads {
         None => run()?,
         Some(threads) => rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -498,7 +406,7 @@ pub fn replay(
             })?
             .install(run)?,
     };
-    Ok(finish(spec, &scenarios, catalog, all)?)
+    Ok(finish(spec, &scenarios, catalog, all, stats, fallback)?)
 }
 
 fn finish(
@@ -506,6 +414,8 @@ fn finish(
     scenarios: &[Scenario],
     catalog: &Catalog,
     all: Partial,
+    stats: Vec<ScenarioStats>,
+    ttl_fallback: BTreeMap<String, u64>,
 ) -> Result<ReplayOutcome, AggregateError> {
     let mut unpriced: Vec<UnpricedModel> = all
         .unpriced
@@ -530,7 +440,7 @@ fn finish(
             all.batch_unavailable
         ));
     }
-    for (name, n) in &all.ttl_fallback {
+    for (name, n) in &ttl_fallback {
         notes.push(format!(
             "scenario {name}: {n} calls are on models without that cache TTL and were simulated at the model's default TTL"
         ));
@@ -563,7 +473,8 @@ fn finish(
             let rows = by_model.finish()?;
             scenarios
                 .iter()
-                .map(|s| ScenarioResult::from_rows(s, &rows))
+                .zip(stats)
+                .map(|(s, st)| ScenarioResult::from_rows(s, &rows, st))
                 .collect()
         }
     };
@@ -693,7 +604,7 @@ mod tests {
                 .iter()
                 .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
                 .collect();
-            let scenarios = vec![crate::scenario::resolve("cache-off").unwrap(), crate::scenario::resolve("cache-5m").unwrap()];
+            let scenarios = [crate::scenario::resolve("cache-off").unwrap(), crate::scenario::resolve("cache-5m").unwrap()].concat();
             let report = run_with(std::slice::from_ref(&lines), 2, scenarios);
             let catalog = load_embedded().unwrap();
             let mut expected = Money::ZERO;

@@ -1,0 +1,315 @@
+//! Pricing the time-ordered calls under one scenario: caps, then route or
+//! cascade, then batch, then the prompt cache, then the price.
+//!
+//! Each scenario keeps its own state (cache per scope, steps and tokens per
+//! session), so scenarios are independent and run in parallel over the same
+//! parsed calls: the input is read once.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::sink::Sink;
+use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
+use crate::pricing::{CacheKind, Catalog, PricingDate};
+use crate::record::Usage;
+use crate::report::aggregate::AggregateError;
+use crate::report::ScenarioStats;
+use crate::scenario::{CacheMode, Eligible, Ratio, Scenario};
+
+/// A call resolved against the catalog, ready to be priced per scenario.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Source index and line: orders calls with equal timestamps, and names
+    /// calls without an id.
+    pub order: (usize, u64),
+    pub ts: DateTime<Utc>,
+    /// Group keys of the breakdown.
+    pub keys: Vec<String>,
+    pub model: Option<usize>,
+    pub model_key: String,
+    pub account: String,
+    pub session: Option<String>,
+    pub id: Option<String>,
+    pub step: Option<u64>,
+    pub success: Option<bool>,
+    pub tags: BTreeMap<String, String>,
+    pub usage: Usage,
+    pub batch: bool,
+    pub shape: PromptShape,
+}
+
+impl Pending {
+    /// Names the call for seeded draws: its id, else its place in the input.
+    fn call_key(&self) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => format!("{}:{}", self.order.0, self.order.1),
+        }
+    }
+
+    /// Names the session for sticky routing; a call without one is its own.
+    fn session_key(&self) -> String {
+        match &self.session {
+            Some(s) => format!("{}/{s}", self.account),
+            None => self.call_key(),
+        }
+    }
+}
+
+/// One model call a scenario makes for a recorded call. On another model
+/// the recorded cache split is kept (the same application would cache the
+/// same way there); a cache scenario simulates it instead.
+struct Leg {
+    model: usize,
+    usage: Usage,
+    shape: PromptShape,
+}
+
+fn scaled_usage(u: &Usage, prompt: Ratio, output: Ratio) -> Usage {
+    Usage {
+        input: prompt.apply(u.input),
+        cache_read: prompt.apply(u.cache_read),
+        cache_write_5m: prompt.apply(u.cache_write_5m),
+        cache_write_1h: prompt.apply(u.cache_write_1h),
+        output: output.apply(u.output),
+        reasoning: output.apply(u.reasoning).min(output.apply(u.output)),
+    }
+}
+
+fn scaled_shape(shape: &PromptShape, ratio: Ratio) -> PromptShape {
+    PromptShape {
+        tokens: ratio.apply(shape.tokens),
+        session: shape.session,
+        boundaries: shape.boundaries.as_ref().map(|b| {
+            b.iter()
+                .map(|x| crate::cache::Boundary {
+                    end: ratio.apply(x.end),
+                    ..*x
+                })
+                .collect()
+        }),
+    }
+}
+
+/// Every prompt token at the input price.
+fn uncached(u: &Usage) -> Usage {
+    Usage {
+        input: u.prompt_tokens(),
+        cache_read: 0,
+        cache_write_5m: 0,
+        cache_write_1h: 0,
+        ..*u
+    }
+}
+
+/// What evaluating one scenario produced.
+pub struct Evaluated {
+    pub sink: Sink,
+    pub stats: ScenarioStats,
+    /// Calls simulated at a model's default TTL because it lacks the scenario's.
+    pub ttl_fallback: u64,
+}
+
+struct State<'a> {
+    catalog: &'a Catalog,
+    caches: HashMap<(String, usize), (ScopeCache, bool)>,
+    sessions: HashMap<String, (u64, u64)>,
+    capped: HashSet<String>,
+    seen_sessions: HashSet<String>,
+    ttl_fallback: u64,
+}
+
+/// Prices `calls` (in time order) under `scenario`, scenario number `index`
+/// (0 is the baseline, which also fills the breakdown).
+pub fn evaluate(
+    catalog: &Catalog,
+    calls: &[Pending],
+    index: usize,
+    scenario: &Scenario,
+    default_date: PricingDate,
+    shared_prefix: u64,
+    mut sink: Sink,
+) -> Result<Evaluated, AggregateError> {
+    let t = &scenario.transforms;
+    let date = t.pricing_date.unwrap_or(default_date);
+    let mut stats = ScenarioStats::default();
+    let mut state = State {
+        catalog,
+        caches: HashMap::new(),
+        sessions: HashMap::new(),
+        capped: HashSet::new(),
+        seen_sessions: HashSet::new(),
+        ttl_fallback: 0,
+    };
+    for call in calls {
+        let Some(recorded) = call.model else {
+            // Unpriced: shown with its tokens in every scenario.
+            sink.record(
+                index,
+                &scenario.name,
+                call,
+                &call.model_key,
+                &call.usage,
+                None,
+            )?;
+            continue;
+        };
+        let model = &catalog.models[recorded];
+        let session_key = call.session_key();
+        let first_of_session = match (&call.session, call.step) {
+            (None, _) => true,
+            (Some(_), Some(step)) => step <= 1,
+            (Some(_), None) => state.seen_sessions.insert(session_key.clone()),
+        };
+        if let (Some(caps), Some(_)) = (t.caps, &call.session) {
+            let entry = state.sessions.entry(session_key.clone()).or_default();
+            entry.0 += 1;
+            entry.1 += call.usage.prompt_tokens() + call.usage.output;
+            let over_steps = caps.max_steps.is_some_and(|m| entry.0 > m);
+            let over_tokens = caps.max_tokens.is_some_and(|m| entry.1 > m);
+            if over_steps || over_tokens || state.capped.contains(&session_key) {
+                if state.capped.insert(session_key.clone()) {
+                    stats.capped_sessions += 1;
+                }
+                stats.dropped_calls += 1;
+                stats.dropped_cost += model
+                    .price(&call.usage, call.batch, date, call.ts.date_naive())
+                    .cost;
+                continue;
+            }
+        }
+        let call_key = call.call_key();
+        let mut legs = Vec::new();
+        let original = Leg {
+            model: recorded,
+            usage: call.usage,
+            shape: call.shape.clone(),
+        };
+        if let Some(c) = t.cascade.as_ref().filter(|c| c.applies_to(&model.id)) {
+            stats.cascaded += 1;
+            for (name, go) in [
+                (&c.first, true),
+                (&c.then, c.escalates(&call_key, call.success)),
+            ] {
+                if !go {
+                    continue;
+                }
+                let target = catalog
+                    .resolve_index(name)
+                    .expect("checked against the catalog");
+                legs.push(Leg {
+                    model: target,
+                    usage: call.usage,
+                    shape: call.shape.clone(),
+                });
+            }
+            if legs.len() == 2 {
+                stats.escalated += 1;
+            }
+        } else if let Some(target) = t
+            .route
+            .as_ref()
+            .and_then(|r| r.target(&model.id, &session_key, &call_key))
+        {
+            let target_index = catalog
+                .resolve_index(&target.model)
+                .expect("checked against the catalog");
+            let usage = scaled_usage(&call.usage, target.token_ratio, target.output_ratio);
+            if usage.prompt_tokens() > catalog.models[target_index].context_window {
+                stats.not_fit += 1;
+                legs.push(original);
+            } else if target_index == recorded && target.token_ratio == Ratio::ONE {
+                legs.push(original);
+            } else {
+                stats.routed += u64::from(target_index != recorded);
+                legs.push(Leg {
+                    model: target_index,
+                    usage,
+                    shape: scaled_shape(&call.shape, target.token_ratio),
+                });
+            }
+        } else {
+            legs.push(original);
+        }
+        let batch = call.batch
+            || t.batch.as_ref().is_some_and(|b| {
+                let eligible = match &b.eligible {
+                    Eligible::All => true,
+                    Eligible::NonInteractive => first_of_session,
+                    Eligible::Tag(k, v) => call.tags.get(k) == Some(v),
+                };
+                eligible && b.selects(&call_key)
+            });
+        if batch && !call.batch {
+            stats.batched += 1;
+        }
+        let last = legs.len() - 1;
+        for (i, leg) in legs.into_iter().enumerate() {
+            let usage = state.cache_usage(scenario.cache, call, &leg, shared_prefix);
+            let leg_model = &catalog.models[leg.model];
+            let priced = leg_model.price(&usage, batch, date, call.ts.date_naive());
+            sink.record(
+                index,
+                &scenario.name,
+                call,
+                &leg_model.id,
+                &usage,
+                Some(priced),
+            )?;
+            if i == last {
+                if let Some(ok) = call.success {
+                    let entry = stats.success.entry(leg_model.id.clone()).or_default();
+                    entry.0 += 1;
+                    entry.1 += u64::from(ok);
+                }
+            }
+        }
+    }
+    Ok(Evaluated {
+        sink,
+        stats,
+        ttl_fallback: state.ttl_fallback,
+    })
+}
+
+impl State<'_> {
+    /// The leg's usage under the scenario's cache mode.
+    fn cache_usage(
+        &mut self,
+        mode: CacheMode,
+        call: &Pending,
+        leg: &Leg,
+        shared_prefix: u64,
+    ) -> Usage {
+        match mode {
+            CacheMode::AsRecorded => leg.usage,
+            CacheMode::Off => uncached(&leg.usage),
+            CacheMode::On { ttl, placement } => {
+                let model = &self.catalog.models[leg.model];
+                let key = (call.account.clone(), leg.model);
+                let fallback = &mut self.ttl_fallback;
+                let (cache, long) = self.caches.entry(key).or_insert_with(|| {
+                    let used = effective_ttl(&model.cache, ttl);
+                    (
+                        ScopeCache::new(&model.cache, ttl, placement, shared_prefix),
+                        is_long_ttl(&model.cache, used),
+                    )
+                });
+                if model.cache.kind == CacheKind::Explicit
+                    && effective_ttl(&model.cache, ttl) != ttl
+                {
+                    *fallback += 1;
+                }
+                let o = cache.call(call.ts.timestamp_millis(), &leg.shape);
+                Usage {
+                    input: o.input,
+                    cache_read: o.read,
+                    cache_write_5m: if *long { 0 } else { o.write },
+                    cache_write_1h: if *long { o.write } else { 0 },
+                    ..leg.usage
+                }
+            }
+        }
+    }
+}
