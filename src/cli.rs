@@ -32,6 +32,14 @@ pub enum Command {
     /// Prompt-cache tools.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Estimate spend from a workload description when there are no logs
+    /// yet: synthetic calls go through the same pricing, scenarios and reports
+    /// as `replay`.
+    ///
+    /// Example: costsim estimate fixtures/workloads/support-bot.toml --sweep all
+    Estimate(EstimateArgs),
+    /// Write the synthetic calls of a workload file as canonical JSONL traces.
+    Synth(SynthArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +117,35 @@ pub struct ReplayArgs {
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<String>,
 
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// Workload file (TOML): requests per day, token sizes, agent steps and
+    /// context growth, shared system prompt, days. See README "Estimating".
+    #[arg(value_name = "WORKLOAD")]
+    pub workload: PathBuf,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Workload file (TOML), as for `costsim estimate`.
+    #[arg(value_name = "WORKLOAD")]
+    pub workload: PathBuf,
+
+    /// Write the traces to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// How to price and report, shared by `replay` and `estimate`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Group rows by this dimension; repeat for several (model, provider,
     /// account, day, week, month, session, tag:KEY). Days, weeks (ISO) and
     /// months are UTC. [default: model]
@@ -166,6 +203,55 @@ pub struct ReplayArgs {
     /// of traces without prompt.segments. [default: 0]
     #[arg(long, value_name = "TOKENS", default_value_t = 0)]
     pub shared_prefix: u64,
+
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
+}
+
+/// Shorthand flags for a one-off scenario, and the model sweep.
+#[derive(Debug, Args, Default)]
+pub struct WhatIfArgs {
+    /// Route calls to other models: GLOB=MODEL:SHARE,MODEL:SHARE (rules
+    /// separated by `;`), e.g. 'claude-opus-*=claude-sonnet-4-5:0.7,claude-haiku-4-5:0.3'.
+    /// Shares of a rule sum to 1. Combined with the other shorthand flags into
+    /// one scenario. [default: no routing]
+    #[arg(long, value_name = "SPEC")]
+    pub route: Option<String>,
+
+    /// With --route: pick the target once per session (keeps its prompt cache
+    /// warm) or for every call.
+    #[arg(long, value_enum, default_value_t = StickyArg::Session)]
+    pub sticky: StickyArg,
+
+    /// Send this share (0-1) of the non-interactive calls (first step of a
+    /// session, or no session) through the batch API. [default: none]
+    #[arg(long, value_name = "SHARE")]
+    pub batch: Option<String>,
+
+    /// Cap agent sessions at this many calls; later calls are dropped.
+    /// [default: no cap]
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+
+    /// Cap agent sessions at this many tokens (prompt + output, summed);
+    /// the call that crosses it and later ones are dropped. [default: no cap]
+    #[arg(long, value_name = "TOKENS")]
+    pub max_tokens: Option<u64>,
+
+    /// Price the same calls on each of these models (comma-separated ids, or
+    /// `all` for the whole catalog) and rank them, cheapest first, with a
+    /// monthly projection. [default: no sweep]
+    #[arg(long, value_name = "MODELS|all")]
+    pub sweep: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum StickyArg {
+    /// Every call of a session goes to the same model.
+    #[default]
+    Session,
+    /// Each call is assigned on its own.
+    Call,
 }
 
 #[derive(Debug, Subcommand)]

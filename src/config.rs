@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
-use crate::cli::{OutputFormat, ReplayArgs};
-use crate::ingest::{self, IngestError};
+use crate::cli::{OutputFormat, ReplayArgs, RunArgs, StickyArg, WhatIfArgs};
+use crate::ingest::{self, IngestError, Source};
 use crate::pricing::{self, Catalog, CatalogError, PricingDate};
 use crate::replay::ReplaySpec;
 use crate::report::{Dimension, Format};
-use crate::scenario::{self, ScenarioError};
+use crate::scenario::{self, Scenario, ScenarioError, Sticky};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -32,6 +32,8 @@ pub enum ConfigError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    #[error("--sweep: model `{model}` is not in the pricing catalog{hint}")]
+    SweepModel { model: String, hint: String },
 }
 
 pub fn format_of(output: OutputFormat) -> Format {
@@ -66,6 +68,14 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
     type Error = ConfigError;
 
     fn try_from(args: ReplayArgs) -> Result<Self, ConfigError> {
+        let sources = ingest::resolve_inputs(&args.inputs)?;
+        ReplayConfig::new(sources, args.run)
+    }
+}
+
+impl ReplayConfig {
+    /// Settings for pricing `sources` as `args` say.
+    pub fn new(sources: Vec<Source>, args: RunArgs) -> Result<Self, ConfigError> {
         let mut dims = Vec::new();
         for text in &args.by {
             let dim: Dimension = text.parse().map_err(ConfigError::BadDimension)?;
@@ -106,17 +116,8 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
         if args.threads == Some(0) {
             return Err(ConfigError::ZeroThreads);
         }
-        let mut scenarios = Vec::new();
-        for arg in &args.scenario {
-            scenarios.extend(scenario::resolve(arg)?);
-        }
-        // The baseline is always shown; asking for it again is harmless.
-        let scenarios: Vec<_> = scenario::with_baseline(scenarios)?
-            .into_iter()
-            .skip(1)
-            .collect();
         let catalog = load_catalog(args.catalog.pricing.as_deref())?;
-        let sources = ingest::resolve_inputs(&args.inputs)?;
+        let scenarios = scenarios_of(&args.scenario, &args.what_if, &catalog)?;
         Ok(ReplayConfig {
             spec: ReplaySpec {
                 sources,
@@ -135,6 +136,70 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
             quiet: args.quiet,
         })
     }
+}
+
+/// The requested scenarios (presets, files, shorthand flags, sweep),
+/// checked against the catalog; the baseline is not included.
+pub fn scenarios_of(
+    names: &[String],
+    what_if: &WhatIfArgs,
+    catalog: &Catalog,
+) -> Result<Vec<Scenario>, ConfigError> {
+    let mut scenarios = Vec::new();
+    for arg in names {
+        scenarios.extend(scenario::resolve(arg)?);
+    }
+    let sticky = match what_if.sticky {
+        StickyArg::Session => Sticky::Session,
+        StickyArg::Call => Sticky::Call,
+    };
+    let route = what_if
+        .route
+        .as_deref()
+        .map(|spec| scenario::parse_route_spec(spec, sticky))
+        .transpose()?;
+    if let Some(s) = scenario::shorthand(
+        route,
+        what_if.batch.as_deref(),
+        what_if.max_steps,
+        what_if.max_tokens,
+    )? {
+        scenarios.push(s);
+    }
+    if let Some(list) = &what_if.sweep {
+        let ids: Vec<String> = if list.trim() == "all" {
+            catalog.models.iter().map(|m| m.id.clone()).collect()
+        } else {
+            let mut ids = Vec::new();
+            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                match catalog.resolve(name) {
+                    Some(m) => ids.push(m.id.clone()),
+                    None => {
+                        let hint = catalog.suggest(name);
+                        return Err(ConfigError::SweepModel {
+                            model: name.to_string(),
+                            hint: if hint.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; did you mean {}?", hint.join(", "))
+                            },
+                        });
+                    }
+                }
+            }
+            ids.dedup();
+            ids
+        };
+        scenarios.extend(scenario::sweep(&ids));
+    }
+    for s in &scenarios {
+        s.check_models(catalog)?;
+    }
+    // The baseline is always shown; asking for it again is harmless.
+    Ok(scenario::with_baseline(scenarios)?
+        .into_iter()
+        .skip(1)
+        .collect())
 }
 
 /// A `--since`/`--until` value. A bare date means the start of that day, or

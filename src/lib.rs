@@ -51,6 +51,8 @@ where
         Command::Pricing(command) => cmd::pricing::run(command),
         Command::Scenarios(args) => cmd::scenarios::run(args),
         Command::Cache(cli::CacheCommand::Doctor(args)) => cmd::doctor::run(args),
+        Command::Estimate(args) => cmd::estimate::estimate(args),
+        Command::Synth(args) => cmd::estimate::synth(args),
     };
     match result {
         Ok(exit) => exit.code(),

@@ -2,6 +2,7 @@
 //! and is the only place that prints.
 
 pub mod doctor;
+pub mod estimate;
 pub mod pricing;
 pub mod replay;
 pub mod scenarios;

@@ -15,7 +15,11 @@ use crate::report;
 const SHOWN_LINE_ERRORS: usize = 5;
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
-    let config = ReplayConfig::try_from(args)?;
+    run_config(ReplayConfig::try_from(args)?)
+}
+
+/// Replays with validated settings (shared with `estimate`).
+pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     let bar = progress_bar(&config);
     let on_bytes = |n: u64| bar.inc(n);
     let outcome = replay(&config.spec, &config.catalog, &on_bytes)?;

@@ -5,6 +5,7 @@
 //! Compression is recognised from the first bytes, not the file name.
 
 pub mod canonical;
+pub mod workload;
 
 use std::fmt;
 use std::fs::File;
@@ -18,6 +19,8 @@ use crate::record::Call;
 pub enum Source {
     File(PathBuf),
     Stdin,
+    /// Lines generated in memory (a workload), with a name for messages.
+    Memory(String, std::sync::Arc<Vec<u8>>),
 }
 
 impl Source {
@@ -26,6 +29,7 @@ impl Source {
         match self {
             Source::File(p) => p.display().to_string(),
             Source::Stdin => "<stdin>".to_string(),
+            Source::Memory(name, _) => name.clone(),
         }
     }
 
@@ -34,6 +38,7 @@ impl Source {
         match self {
             Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Source::Stdin => None,
+            Source::Memory(_, bytes) => Some(bytes.len() as u64),
         }
     }
 }
@@ -218,11 +223,21 @@ fn expand_glob(pattern: &str) -> Result<Vec<Source>, IngestError> {
     Ok(found)
 }
 
+/// Shared bytes readable through `io::Cursor`.
+struct SharedBytes(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Opens a source as a buffered line reader, decompressing gzip or zstd
 /// when the first bytes say so.
 pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>, IngestError> {
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
+        Source::Memory(_, bytes) => Box::new(io::Cursor::new(SharedBytes(bytes.clone()))),
         Source::File(path) => Box::new(File::open(path).map_err(|e| IngestError::Unreadable {
             path: path.display().to_string(),
             source: e,

@@ -57,9 +57,11 @@ impl ReplaySpec {
         all
     }
 
-    /// Whether calls are collected and sorted before pricing.
+    /// Whether calls are collected and sorted before pricing: any scenario
+    /// does (for its cache, routing and session state, and success counts);
+    /// the plain breakdown is priced as the input streams by.
     fn collects(&self) -> bool {
-        self.scenarios.iter().any(Scenario::needs_order)
+        !self.scenarios.is_empty()
     }
 }
 
@@ -338,6 +340,10 @@ fn read_source(
     Ok(partial)
 }
 
+/// Everything read and evaluated: the merged partials, each scenario's
+/// stats, and the TTL fallback counts per scenario name.
+type Collected = (Partial, Vec<ScenarioStats>, BTreeMap<String, u64>);
+
 /// Runs the replay.
 pub fn replay(
     spec: &ReplaySpec,
@@ -345,7 +351,7 @@ pub fn replay(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
-    let run = || -> Result<(Partial, Vec<ScenarioStats>, BTreeMap<String, u64>), AggregateError> {
+    let run = || -> Result<Collected, AggregateError> {
         let partials: Vec<Partial> = spec
             .sources
             .par_iter()

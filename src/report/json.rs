@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::{change_bp, share_fraction, GroupTotals, Report};
 use crate::money::Money;
+use crate::scenario::Role;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -71,6 +72,42 @@ fn scenarios_value(report: &Report) -> Value {
             let mut m = scenario_totals(&s.total, base.total.cost);
             m.insert("name".into(), json!(s.name));
             m.insert("description".into(), json!(s.description));
+            let (role, group) = match &s.role {
+                Role::Savings => ("savings", Value::Null),
+                Role::Step(stack) => ("step", json!(stack)),
+                Role::Sweep(model) => ("sweep", json!(model)),
+            };
+            m.insert("role".into(), json!(role));
+            m.insert(
+                if role == "sweep" {
+                    "sweep_model"
+                } else {
+                    "stack"
+                }
+                .into(),
+                group,
+            );
+            m.insert(
+                "per_month_usd".into(),
+                json!(report.monthly(s.total.cost).to_usd_f64()),
+            );
+            let t = &s.stats;
+            let (labelled, ok) = t.labelled();
+            m.insert(
+                "effects".into(),
+                json!({
+                    "routed_calls": t.routed,
+                    "did_not_fit_calls": t.not_fit,
+                    "cascaded_calls": t.cascaded,
+                    "escalated_calls": t.escalated,
+                    "batched_calls": t.batched,
+                    "capped_sessions": t.capped_sessions,
+                    "dropped_calls": t.dropped_calls,
+                    "dropped_cost_usd": t.dropped_cost.to_usd_f64(),
+                    "labelled_calls": labelled,
+                    "successful_calls": ok,
+                }),
+            );
             m.insert("cache_hit_rate".into(), fraction(s.hit_rate_bp()));
             let models: Vec<Value> = s
                 .by_model
@@ -148,6 +185,7 @@ pub fn report_value(report: &Report) -> Value {
         "rows": rows,
         "total": Value::Object(totals(&report.total, false)),
         "scenarios": scenarios_value(report),
+        "observed_days": report.observed_days(),
     })
 }
 

@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod doctor;
 pub mod grid;
 pub mod json;
+pub mod scenarios;
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,9 +15,10 @@ use chrono::{DateTime, Datelike, Utc};
 use crate::ingest::SkipReason;
 use crate::money::{display_count, Money};
 use crate::record::Call;
-use crate::scenario::{Role, Scenario};
+
 pub use aggregate::GroupTotals;
 use grid::{Align, Grid};
+pub use scenarios::{change_bp, ScenarioResult, ScenarioStats};
 
 /// A column to group calls by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -181,122 +183,6 @@ pub struct Report {
     pub scenarios: Vec<ScenarioResult>,
 }
 
-/// What a scenario's transforms did, besides the money.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ScenarioStats {
-    /// Calls sent to another model by a route.
-    pub routed: u64,
-    /// Calls a route would have sent to a model whose context window their
-    /// prompt exceeds: left on their recorded model.
-    pub not_fit: u64,
-    /// Calls that went through the cascade, and those escalated.
-    pub cascaded: u64,
-    pub escalated: u64,
-    /// Calls moved to the batch API by the scenario.
-    pub batched: u64,
-    /// Sessions cut short by caps, the calls dropped and what they cost.
-    pub capped_sessions: u64,
-    pub dropped_calls: u64,
-    pub dropped_cost: Money,
-    /// Per model answering: calls with a `success` label, and successes.
-    pub success: std::collections::BTreeMap<String, (u64, u64)>,
-}
-
-impl ScenarioStats {
-    pub fn labelled(&self) -> (u64, u64) {
-        self.success
-            .values()
-            .fold((0, 0), |(l, s), (a, b)| (l + a, s + b))
-    }
-}
-
-/// One scenario's totals, overall and per model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioResult {
-    pub name: String,
-    pub description: String,
-    pub role: Role,
-    pub total: GroupTotals,
-    /// Keys: `[model]`, in model order.
-    pub by_model: Vec<GroupTotals>,
-    pub stats: ScenarioStats,
-}
-
-impl ScenarioResult {
-    /// Picks a scenario's rows out of totals keyed `[model, scenario]`.
-    pub fn from_rows(
-        scenario: &Scenario,
-        rows: &[GroupTotals],
-        stats: ScenarioStats,
-    ) -> ScenarioResult {
-        let mut by_model: Vec<GroupTotals> = rows
-            .iter()
-            .filter(|r| r.keys.get(1) == Some(&scenario.name))
-            .map(|r| GroupTotals {
-                keys: vec![r.keys[0].clone()],
-                ..r.clone()
-            })
-            .collect();
-        by_model.sort_by(|a, b| a.keys.cmp(&b.keys));
-        let mut total = GroupTotals::default();
-        for r in &by_model {
-            total.add(r);
-        }
-        ScenarioResult {
-            name: scenario.name.clone(),
-            description: scenario.description.clone(),
-            role: scenario.role.clone(),
-            total,
-            by_model,
-            stats,
-        }
-    }
-
-    /// Share of prompt tokens served from the cache, in basis points.
-    pub fn hit_rate_bp(&self) -> Option<i128> {
-        let prompt = self.total.usage.prompt_tokens();
-        (prompt > 0).then(|| {
-            (self.total.usage.cache_read as i128 * 10_000 + prompt as i128 / 2) / prompt as i128
-        })
-    }
-
-    /// This scenario's cost for a model, if the model appears in it.
-    pub fn model_cost(&self, model: &str) -> Option<&GroupTotals> {
-        self.by_model.iter().find(|r| r.keys[0] == model)
-    }
-}
-
-/// `new - base` as signed money text: `+$1.23`, `-$0.0042`.
-fn signed_usd(delta: Money) -> String {
-    let text = delta.display_usd();
-    if delta.femto() > 0 {
-        format!("+{text}")
-    } else {
-        text
-    }
-}
-
-/// Relative change in basis points, rounded; `None` when the base is zero.
-pub fn change_bp(base: Money, new: Money) -> Option<i128> {
-    (new - base).share_basis_points(base)
-}
-
-fn signed_percent(bp: Option<i128>) -> String {
-    match bp {
-        None => "—".to_string(),
-        Some(bp) => {
-            let sign = if bp > 0 {
-                "+"
-            } else if bp < 0 {
-                "-"
-            } else {
-                ""
-            };
-            format!("{sign}{}", format_share(bp.abs()))
-        }
-    }
-}
-
 impl Report {
     /// Orders groups (by time when the first dimension is time, else by cost,
     /// largest first; keys break ties) and computes shares and the total.
@@ -335,149 +221,6 @@ impl Report {
     pub fn with_scenarios(mut self, scenarios: Vec<ScenarioResult>) -> Report {
         self.scenarios = scenarios;
         self
-    }
-
-    /// Each scenario against the baseline (the first), in total.
-    pub fn savings_grid(&self) -> Option<Grid> {
-        let base = self.scenarios.first()?;
-        let mut grid = Grid::new(
-            [
-                "Scenario",
-                "Cost",
-                "vs baseline",
-                "Change",
-                "Cache hit rate",
-                "Cache written",
-                "Cache read",
-                "Write premium",
-            ]
-            .map(String::from)
-            .to_vec(),
-            vec![
-                Align::Left,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-            ],
-        );
-        for (i, s) in self.scenarios.iter().enumerate() {
-            let t = &s.total;
-            let (delta, change) = if i == 0 {
-                ("—".to_string(), "—".to_string())
-            } else {
-                (
-                    signed_usd(t.cost - base.total.cost),
-                    signed_percent(change_bp(base.total.cost, t.cost)),
-                )
-            };
-            grid.push(vec![
-                s.name.clone(),
-                t.cost.display_usd(),
-                delta,
-                change,
-                s.hit_rate_bp()
-                    .map_or_else(|| "—".to_string(), format_share),
-                display_count(t.usage.cache_write()),
-                display_count(t.usage.cache_read),
-                t.write_premium.display_usd(),
-            ]);
-        }
-        Some(grid)
-    }
-
-    /// Cost per model under each scenario, with the change from the baseline.
-    pub fn scenario_model_grid(&self) -> Option<Grid> {
-        let base = self.scenarios.first()?;
-        let mut headers = vec!["Model".to_string()];
-        headers.extend(self.scenarios.iter().map(|s| s.name.clone()));
-        let mut align = vec![Align::Left];
-        align.extend(self.scenarios.iter().map(|_| Align::Right));
-        let mut grid = Grid::new(headers, align);
-        let mut models: Vec<&GroupTotals> = base.by_model.iter().collect();
-        models.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.keys.cmp(&b.keys)));
-        let cell = |base_cost: Money, t: Option<&GroupTotals>, first: bool| match t {
-            None => "—".to_string(),
-            Some(t) if t.calls == t.unpriced_calls => "(unpriced)".to_string(),
-            Some(t) if first => t.cost.display_usd(),
-            Some(t) => format!(
-                "{} ({})",
-                t.cost.display_usd(),
-                signed_percent(change_bp(base_cost, t.cost))
-            ),
-        };
-        for m in models {
-            let mut row = vec![m.keys[0].clone()];
-            for (i, s) in self.scenarios.iter().enumerate() {
-                row.push(cell(m.cost, s.model_cost(&m.keys[0]), i == 0));
-            }
-            grid.push(row);
-        }
-        let mut footer = vec!["Total".to_string()];
-        for (i, s) in self.scenarios.iter().enumerate() {
-            footer.push(cell(base.total.cost, Some(&s.total), i == 0));
-        }
-        grid.set_footer(footer);
-        Some(grid)
-    }
-
-    /// Scenario totals per model in long form, for CSV.
-    pub fn scenario_machine_grid(&self) -> Option<Grid> {
-        let base = self.scenarios.first()?;
-        let mut headers: Vec<String> = ["scenario", "model"].map(String::from).to_vec();
-        headers.extend(aggregate::COUNT_COLUMNS.iter().map(|s| s.to_string()));
-        headers.extend(["cost_usd", "delta_usd", "change", "write_premium_usd"].map(String::from));
-        let mut align = vec![Align::Left; 2];
-        align.extend([Align::Right; 12]);
-        let mut grid = Grid::new(headers, align);
-        for s in &self.scenarios {
-            let rows = s
-                .by_model
-                .iter()
-                .map(|r| (r.keys[0].as_str(), r))
-                .chain([("(total)", &s.total)]);
-            for (model, t) in rows {
-                let base_cost = if model == "(total)" {
-                    base.total.cost
-                } else {
-                    base.model_cost(model).map_or(Money::ZERO, |b| b.cost)
-                };
-                let unpriced = t.calls > 0 && t.calls == t.unpriced_calls;
-                let money = |m: Money| {
-                    if unpriced {
-                        String::new()
-                    } else {
-                        m.to_decimal_string(6)
-                    }
-                };
-                grid.push(vec![
-                    s.name.clone(),
-                    model.to_string(),
-                    t.calls.to_string(),
-                    t.unpriced_calls.to_string(),
-                    t.usage.input.to_string(),
-                    t.usage.cache_write_5m.to_string(),
-                    t.usage.cache_write_1h.to_string(),
-                    t.usage.cache_read.to_string(),
-                    t.usage.output.to_string(),
-                    t.usage.reasoning.to_string(),
-                    money(t.cost),
-                    money(t.cost - base_cost),
-                    if unpriced {
-                        String::new()
-                    } else {
-                        change_bp(base_cost, t.cost)
-                            .map(share_fraction)
-                            .unwrap_or_default()
-                    },
-                    money(t.write_premium),
-                ]);
-            }
-        }
-        Some(grid)
     }
 
     /// The header as plain lines, for table and markdown output.
@@ -696,19 +439,7 @@ pub fn render(
             }
             writeln!(out)?;
             grid::write_table(&report.human_grid(), out)?;
-            if let (Some(savings), Some(models)) =
-                (report.savings_grid(), report.scenario_model_grid())
-            {
-                writeln!(out, "\nScenarios against the baseline (as recorded):\n")?;
-                grid::write_table(&savings, out)?;
-                writeln!(
-                    out,
-                    "\nCost per model under each scenario (change from the baseline):\n"
-                )?;
-                grid::write_table(&models, out)?;
-                write_scenario_legend(report, false, out)?;
-            }
-            Ok(())
+            scenarios::write_sections(report, false, out)
         }
         Format::Markdown => {
             for line in report.header_lines() {
@@ -716,19 +447,7 @@ pub fn render(
             }
             writeln!(out)?;
             grid::write_markdown(&report.human_grid(), out)?;
-            if let (Some(savings), Some(models)) =
-                (report.savings_grid(), report.scenario_model_grid())
-            {
-                writeln!(out, "\n**Scenarios against the baseline (as recorded)**\n")?;
-                grid::write_markdown(&savings, out)?;
-                writeln!(
-                    out,
-                    "\n**Cost per model under each scenario** (change from the baseline)\n"
-                )?;
-                grid::write_markdown(&models, out)?;
-                write_scenario_legend(report, true, out)?;
-            }
-            Ok(())
+            scenarios::write_sections(report, true, out)
         }
         Format::Csv => match report.scenario_machine_grid() {
             Some(grid) => grid::write_csv(&grid, out),
@@ -736,28 +455,6 @@ pub fn render(
         },
         Format::Json => json::write_report(report, out),
     }
-}
-
-/// One line per scenario saying what it is.
-fn write_scenario_legend(
-    report: &Report,
-    markdown: bool,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    writeln!(out)?;
-    for s in &report.scenarios {
-        if markdown {
-            writeln!(
-                out,
-                "{}: {}  ",
-                grid::escape_markdown(&s.name),
-                grid::escape_markdown(&s.description)
-            )?;
-        } else {
-            writeln!(out, "{}: {}", s.name, s.description)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
