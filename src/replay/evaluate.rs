@@ -133,6 +133,13 @@ pub fn evaluate(
 ) -> Result<Evaluated, AggregateError> {
     let t = &scenario.transforms;
     let date = t.pricing_date.unwrap_or(default_date);
+    // Target names resolved once, not per call.
+    let resolved: HashMap<&str, usize> = scenario
+        .models()
+        .into_iter()
+        .filter_map(|(_, name)| Some((name, catalog.resolve_index(name)?)))
+        .collect();
+    let index_of = |name: &str| *resolved.get(name).expect("checked against the catalog");
     let mut stats = ScenarioStats::default();
     let mut state = State {
         catalog,
@@ -212,9 +219,7 @@ pub fn evaluate(
             .as_ref()
             .and_then(|r| r.target(&model.id, &session_key, &call_key))
         {
-            let target_index = catalog
-                .resolve_index(&target.model)
-                .expect("checked against the catalog");
+            let target_index = index_of(&target.model);
             let usage = scaled_usage(&call.usage, target.token_ratio, target.output_ratio);
             if usage.prompt_tokens() > catalog.models[target_index].context_window {
                 stats.not_fit += 1;

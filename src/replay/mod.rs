@@ -387,12 +387,7 @@ pub fn replay(
                 if index == 0 {
                     all.sink.main = e.sink.main;
                 }
-                if let Some(rows) = e.sink.by_model {
-                    match all.sink.by_model.as_mut() {
-                        Some(mine) => mine.merge(rows)?,
-                        None => all.sink.by_model = Some(rows),
-                    }
-                }
+                all.sink.merge_models(e.sink.by_model);
                 if e.ttl_fallback > 0 {
                     fallback.insert(scenarios[index].name.clone(), e.ttl_fallback);
                 }
@@ -476,7 +471,7 @@ fn finish(
     let scenario_results = match all.sink.by_model {
         None => Vec::new(),
         Some(by_model) => {
-            let rows = by_model.finish()?;
+            let rows = sink::model_rows(by_model)?;
             scenarios
                 .iter()
                 .zip(stats)

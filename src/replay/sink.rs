@@ -1,15 +1,21 @@
 //! Where priced calls go: the breakdown (baseline only) and, when scenarios
 //! are compared, per-model totals of every scenario.
 
+use std::collections::HashMap;
+
 use super::evaluate::Pending;
 use crate::money::Money;
 use crate::pricing::Priced;
 use crate::record::Usage;
-use crate::report::aggregate::{AggregateError, Aggregator};
+use crate::report::aggregate::{AggregateError, Aggregator, GroupTotals};
+
+/// Per (model, scenario) totals. Few groups and many calls: summed here,
+/// handed to polars once at the end.
+pub type ModelTotals = HashMap<(String, String), GroupTotals>;
 
 pub struct Sink {
     pub main: Aggregator,
-    pub by_model: Option<Aggregator>,
+    pub by_model: Option<ModelTotals>,
 }
 
 impl Sink {
@@ -18,18 +24,23 @@ impl Sink {
     pub fn new(dims: usize, scenarios: bool) -> Self {
         Sink {
             main: Aggregator::new(dims),
-            by_model: scenarios.then(|| Aggregator::new(2)),
+            by_model: scenarios.then(HashMap::new),
         }
     }
 
     pub fn merge(&mut self, other: Sink) -> Result<(), AggregateError> {
         self.main.merge(other.main)?;
-        match (self.by_model.as_mut(), other.by_model) {
-            (Some(mine), Some(theirs)) => mine.merge(theirs)?,
-            (None, Some(theirs)) => self.by_model = Some(theirs),
-            _ => {}
-        }
+        self.merge_models(other.by_model);
         Ok(())
+    }
+
+    pub fn merge_models(&mut self, theirs: Option<ModelTotals>) {
+        if let Some(theirs) = theirs {
+            let mine = self.by_model.get_or_insert_with(HashMap::new);
+            for (key, totals) in theirs {
+                mine.entry(key).or_default().add(&totals);
+            }
+        }
     }
 
     /// Records one priced model call of scenario number `index` (0 is the
@@ -50,13 +61,29 @@ impl Sink {
             self.main.push(call.keys.clone(), usage, cost, premium)?;
         }
         if let Some(by_model) = self.by_model.as_mut() {
-            by_model.push(
-                vec![model_key.to_string(), scenario.to_string()],
-                usage,
-                cost,
-                premium,
-            )?;
+            let t = by_model
+                .entry((model_key.to_string(), scenario.to_string()))
+                .or_default();
+            t.add(&GroupTotals {
+                keys: Vec::new(),
+                calls: 1,
+                unpriced_calls: u64::from(cost.is_none()),
+                usage: *usage,
+                cost: cost.unwrap_or(Money::ZERO),
+                write_premium: premium,
+            });
         }
         Ok(())
     }
+}
+
+/// Groups per-model totals through polars, as every other aggregate.
+pub fn model_rows(totals: ModelTotals) -> Result<Vec<GroupTotals>, AggregateError> {
+    let mut aggregator = Aggregator::new(2);
+    let mut entries: Vec<_> = totals.into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((model, scenario), t) in entries {
+        aggregator.push_totals(vec![model, scenario], &t)?;
+    }
+    aggregator.finish()
 }

@@ -61,6 +61,7 @@ impl GroupTotals {
 #[derive(Default)]
 struct Columns {
     keys: Vec<Vec<String>>,
+    calls: Vec<u64>,
     unpriced: Vec<u64>,
     input: Vec<u64>,
     cache_write_5m: Vec<u64>,
@@ -107,20 +108,40 @@ impl Aggregator {
         cost: Option<Money>,
         premium: Money,
     ) -> Result<(), AggregateError> {
+        self.push_totals(
+            keys,
+            &GroupTotals {
+                keys: Vec::new(),
+                calls: 1,
+                unpriced_calls: u64::from(cost.is_none()),
+                usage: *usage,
+                cost: cost.unwrap_or(Money::ZERO),
+                write_premium: premium,
+            },
+        )
+    }
+
+    /// Adds totals already summed elsewhere (`t.keys` is ignored).
+    pub fn push_totals(
+        &mut self,
+        keys: Vec<String>,
+        t: &GroupTotals,
+    ) -> Result<(), AggregateError> {
         debug_assert_eq!(keys.len(), self.dims);
         for (column, key) in self.buffer.keys.iter_mut().zip(keys) {
             column.push(key);
         }
         let b = &mut self.buffer;
-        b.unpriced.push(u64::from(cost.is_none()));
-        b.input.push(usage.input);
-        b.cache_write_5m.push(usage.cache_write_5m);
-        b.cache_write_1h.push(usage.cache_write_1h);
-        b.cache_read.push(usage.cache_read);
-        b.output.push(usage.output);
-        b.reasoning.push(usage.reasoning);
-        b.cost.push(cost.map_or(0, Money::femto));
-        b.premium.push(premium.femto());
+        b.calls.push(t.calls);
+        b.unpriced.push(t.unpriced_calls);
+        b.input.push(t.usage.input);
+        b.cache_write_5m.push(t.usage.cache_write_5m);
+        b.cache_write_1h.push(t.usage.cache_write_1h);
+        b.cache_read.push(t.usage.cache_read);
+        b.output.push(t.usage.output);
+        b.reasoning.push(t.usage.reasoning);
+        b.cost.push(t.cost.femto());
+        b.premium.push(t.write_premium.femto());
         self.rows += 1;
         if self.rows >= CHUNK_ROWS {
             self.flush()?;
@@ -146,7 +167,7 @@ impl Aggregator {
             .enumerate()
             .map(|(i, values)| Column::new(key_name(i).into(), values))
             .collect();
-        columns.push(Column::new("calls".into(), vec![1u64; rows]));
+        columns.push(Column::new("calls".into(), b.calls));
         columns.push(Column::new("unpriced_calls".into(), b.unpriced));
         columns.push(Column::new("input".into(), b.input));
         columns.push(Column::new("cache_write_5m".into(), b.cache_write_5m));
