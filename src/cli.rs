@@ -117,6 +117,11 @@ pub struct ReplayArgs {
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<String>,
 
+    /// Read every input as this format instead of detecting it per file
+    /// (see `costsim formats`). [default: detected]
+    #[arg(long, value_name = "NAME")]
+    pub format: Option<String>,
+
     #[command(flatten)]
     pub run: RunArgs,
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::cli::{OutputFormat, ReplayArgs, RunArgs, StickyArg, WhatIfArgs};
+use crate::ingest::format::InputFormat;
 use crate::ingest::{self, IngestError, Source};
 use crate::pricing::{self, Catalog, CatalogError, PricingDate};
 use crate::replay::ReplaySpec;
@@ -32,6 +33,8 @@ pub enum ConfigError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    #[error("--format: `{0}` is not a format (formats: {1})")]
+    UnknownFormat(String, String),
     #[error("--sweep: model `{model}` is not in the pricing catalog{hint}")]
     SweepModel { model: String, hint: String },
 }
@@ -68,8 +71,11 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
     type Error = ConfigError;
 
     fn try_from(args: ReplayArgs) -> Result<Self, ConfigError> {
+        let format = args.format.as_deref().map(format_named).transpose()?;
         let sources = ingest::resolve_inputs(&args.inputs)?;
-        ReplayConfig::new(sources, args.run)
+        let mut config = ReplayConfig::new(sources, args.run)?;
+        config.spec.format = format;
+        Ok(config)
     }
 }
 
@@ -128,6 +134,8 @@ impl ReplayConfig {
                 threads: args.threads,
                 scenarios,
                 shared_prefix: args.shared_prefix,
+                format: None,
+                dedup: Default::default(),
             },
             catalog,
             format: format_of(args.output),
@@ -136,6 +144,14 @@ impl ReplayConfig {
             quiet: args.quiet,
         })
     }
+}
+
+/// The input format called `name`.
+pub fn format_named(name: &str) -> Result<&'static InputFormat, ConfigError> {
+    ingest::format::by_name(name).ok_or_else(|| {
+        let names: Vec<&str> = ingest::format::all().iter().map(|f| f.name).collect();
+        ConfigError::UnknownFormat(name.to_string(), names.join(", "))
+    })
 }
 
 /// The requested scenarios (presets, files, shorthand flags, sweep),

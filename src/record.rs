@@ -58,6 +58,9 @@ pub struct Call {
     pub success: Option<bool>,
     pub latency_ms: Option<u64>,
     pub id: Option<String>,
+    /// What the provider billed for the call, where the log says (billing
+    /// exports, gateways): compared with costsim's price in the report.
+    pub billed: Option<crate::money::Money>,
 }
 
 /// Account used when a record names none.

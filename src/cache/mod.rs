@@ -595,6 +595,7 @@ mod tests {
                 success: None,
                 latency_ms: None,
                 id: None,
+                billed: None,
             };
             PromptShape::of(&call, 0)
         };

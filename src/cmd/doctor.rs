@@ -13,18 +13,20 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(args.catalog.pricing.as_deref())?;
     let sources = ingest::resolve_inputs(&args.inputs)?;
     let files: Vec<String> = sources.iter().map(|s| s.display_name()).collect();
+    let dedup = std::sync::Arc::new(crate::ingest::format::Dedup::default());
     let results: Vec<(Vec<Observed>, Vec<LineError>, Option<String>)> = sources
         .par_iter()
         .enumerate()
         .map(|(index, source)| {
             let mut calls = Vec::new();
             let mut errors = Vec::new();
-            match ingest::open(source) {
+            match ingest::open_with_format(source, None, &dedup) {
                 Err(e) => (calls, errors, Some(e.to_string())),
-                Ok(reader) => {
+                Ok(mut opened) => {
                     ingest::read_lines(
-                        reader,
+                        opened.reader,
                         &files[index],
+                        opened.parser.as_mut(),
                         |call, line| {
                             calls.push(Observed {
                                 file: index,

@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use crate::ingest::format::{InputFormat, LineParser, Parsed};
 use crate::ingest::{LineProblem, SkipReason};
 use crate::record::{Call, Segment, Usage, DEFAULT_ACCOUNT};
 
@@ -179,6 +180,32 @@ fn epoch(value: i64) -> Option<DateTime<Utc>> {
     }
 }
 
+/// The canonical format, for detection and `costsim formats`.
+pub static FORMAT: InputFormat = InputFormat {
+    name: "canonical",
+    title: "costsim canonical JSONL trace (this README's format)",
+    example: r#"{"ts":"2026-03-01T12:00:00Z","model":"claude-sonnet-4-5","session":"run-42","usage":{"input":1200,"cache_read":24000,"output":800}}"#,
+    mapping:
+        "one call per line; usage.input excludes cache reads and writes; output includes reasoning",
+    detect: |sniff| {
+        sniff.first_json().is_some_and(|m| {
+            m.contains_key("usage") && m.contains_key("model") && m.contains_key("ts")
+        })
+    },
+    parser: |_| Box::new(Canonical),
+};
+
+struct Canonical;
+
+impl LineParser for Canonical {
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        match parse_line(line) {
+            Ok(call) => Parsed::call(call),
+            Err(problem) => Parsed::Problem(problem),
+        }
+    }
+}
+
 /// Parses one line of a canonical trace.
 pub fn parse_line(line: &[u8]) -> Result<Call, LineProblem> {
     let raw: RawRecord = match serde_json::from_slice(line) {
@@ -309,6 +336,7 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
         success: raw.success,
         latency_ms: raw.latency_ms.map(|l| l.0),
         id: raw.id.map(|i| i.0),
+        billed: None,
     })
 }
 

@@ -5,6 +5,7 @@
 //! Compression is recognised from the first bytes, not the file name.
 
 pub mod canonical;
+pub mod format;
 pub mod workload;
 
 use std::fmt;
@@ -58,6 +59,8 @@ pub enum IngestError {
     StdinTwice,
     #[error("{path}: no *.jsonl, *.jsonl.gz or *.jsonl.zst files in this directory")]
     EmptyDir { path: String },
+    #[error("{path}: format not recognised from its first lines (see `costsim formats`; force one with --format)")]
+    UnknownFormat { path: String },
 }
 
 /// Why a line was skipped; the header counts skipped lines by reason.
@@ -269,6 +272,58 @@ pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>, IngestError> {
     Ok(out)
 }
 
+/// An opened source with its format and a parser for it.
+pub struct Opened {
+    pub reader: Box<dyn BufRead + Send>,
+    pub format: &'static format::InputFormat,
+    pub parser: Box<dyn format::LineParser>,
+}
+
+/// Opens a source and picks its format: `forced`, else detected from its
+/// first lines. An empty source reads as canonical (and yields nothing).
+pub fn open_with_format(
+    source: &Source,
+    forced: Option<&'static format::InputFormat>,
+    dedup: &std::sync::Arc<format::Dedup>,
+) -> Result<Opened, IngestError> {
+    let mut reader = open(source)?;
+    let format = match forced {
+        Some(f) => f,
+        None => {
+            let empty = reader
+                .fill_buf()
+                .map_err(|e| IngestError::Unreadable {
+                    path: source.display_name(),
+                    source: e,
+                })?
+                .is_empty();
+            match sniff_format(&mut reader, source)? {
+                _ if empty => &canonical::FORMAT,
+                Some(f) => f,
+                None => {
+                    return Err(IngestError::UnknownFormat {
+                        path: source.display_name(),
+                    })
+                }
+            }
+        }
+    };
+    let context = format::Context {
+        file: source.display_name(),
+        path: match source {
+            Source::File(p) => Some(p.clone()),
+            _ => None,
+        },
+        dedup: dedup.clone(),
+    };
+    let parser = (format.parser)(&context);
+    Ok(Opened {
+        reader,
+        format,
+        parser,
+    })
+}
+
 /// What reading one source produced besides its calls.
 #[derive(Debug, Default, Clone)]
 pub struct ReadStats {
@@ -276,6 +331,43 @@ pub struct ReadStats {
     pub lines: u64,
     pub calls: u64,
     pub bytes: u64,
+    /// Lines that carry no usage (not errors).
+    pub not_calls: u64,
+    /// Responses seen before, folded.
+    pub duplicates: u64,
+}
+
+/// Lines looked at to detect a file's format.
+const SNIFF_LINES: usize = 8;
+
+/// Detects the format of an opened source from the lines already buffered,
+/// without consuming them. `None` when no format recognises them.
+pub fn sniff_format(
+    reader: &mut dyn BufRead,
+    source: &Source,
+) -> Result<Option<&'static format::InputFormat>, IngestError> {
+    let buffer = reader.fill_buf().map_err(|e| IngestError::Unreadable {
+        path: source.display_name(),
+        source: e,
+    })?;
+    let lines: Vec<&[u8]> = buffer
+        .split(|b| *b == b'\n')
+        .take(SNIFF_LINES + 1)
+        .map(trim_line)
+        .filter(|l| !l.is_empty())
+        .take(SNIFF_LINES)
+        .collect();
+    let path = match source {
+        Source::File(p) => Some(p.as_path()),
+        _ => None,
+    };
+    let sniff = format::Sniff { lines, path };
+    Ok(format::detect(&sniff).or_else(|| {
+        // Lines that are not JSON at all (corruption, garbage) are read as
+        // canonical so each bad line is reported where it is; JSON or CSV of
+        // an unknown shape is refused as a whole.
+        (sniff.first_json().is_none() && sniff.csv_header().is_none()).then_some(&canonical::FORMAT)
+    }))
 }
 
 /// Reads every line of `reader`, handing parsed calls (with their line
@@ -286,6 +378,7 @@ pub struct ReadStats {
 pub fn read_lines<R: BufRead>(
     mut reader: R,
     file: &str,
+    parser: &mut dyn format::LineParser,
     mut on_call: impl FnMut(Call, u64),
     mut on_error: impl FnMut(LineError),
     mut on_bytes: impl FnMut(u64),
@@ -306,12 +399,20 @@ pub fn read_lines<R: BufRead>(
                     continue;
                 }
                 stats.lines += 1;
-                match canonical::parse_line(line) {
-                    Ok(call) => {
+                match parser.parse(line) {
+                    format::Parsed::Call(call) => {
                         stats.calls += 1;
-                        on_call(call, line_no);
+                        on_call(*call, line_no);
                     }
-                    Err(problem) => on_error(LineError {
+                    format::Parsed::Calls(calls) => {
+                        for call in calls {
+                            stats.calls += 1;
+                            on_call(call, line_no);
+                        }
+                    }
+                    format::Parsed::NotACall => stats.not_calls += 1,
+                    format::Parsed::Duplicate => stats.duplicates += 1,
+                    format::Parsed::Problem(problem) => on_error(LineError {
                         file: file.to_string(),
                         line: line_no,
                         reason: problem.reason,
@@ -363,12 +464,23 @@ fn trim_line(buf: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
+    struct Canon;
+    impl format::LineParser for Canon {
+        fn parse(&mut self, line: &[u8]) -> format::Parsed {
+            match canonical::parse_line(line) {
+                Ok(c) => format::Parsed::call(c),
+                Err(p) => format::Parsed::Problem(p),
+            }
+        }
+    }
+
     fn read(text: &[u8]) -> (Vec<Call>, Vec<LineError>, ReadStats) {
         let mut calls = Vec::new();
         let mut errors = Vec::new();
         let stats = read_lines(
             text,
             "t.jsonl",
+            &mut Canon,
             |c, _| calls.push(c),
             |e| errors.push(e),
             |_| {},
@@ -414,6 +526,7 @@ mod tests {
         let stats = read_lines(
             reader,
             "t.jsonl.gz",
+            &mut Canon,
             |_, _| n += 1,
             |e| errors.push(e),
             |_| {},

@@ -18,6 +18,9 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::cache::PromptShape;
+use std::sync::Arc;
+
+use crate::ingest::format::{Dedup, InputFormat};
 use crate::ingest::{self, LineError, SkipReason, Source};
 use crate::pricing::{Catalog, PricingDate};
 use crate::record::{Call, Usage};
@@ -47,6 +50,10 @@ pub struct ReplaySpec {
     /// Tokens at the start of every prompt shared across the sessions of a
     /// cache scope (a common system prompt), for inferred cache prefixes.
     pub shared_prefix: u64,
+    /// The input format of every source; `None` detects it per file.
+    pub format: Option<&'static InputFormat>,
+    /// Responses already counted, across files.
+    pub dedup: Arc<Dedup>,
 }
 
 impl ReplaySpec {
@@ -115,6 +122,10 @@ struct Partial {
     unpriced: HashMap<String, u64>,
     before_first_period: u64,
     batch_unavailable: u64,
+    /// Files read per format name.
+    formats: BTreeMap<&'static str, u64>,
+    not_calls: u64,
+    duplicates: u64,
 }
 
 impl Partial {
@@ -137,6 +148,9 @@ impl Partial {
             unpriced: HashMap::new(),
             before_first_period: 0,
             batch_unavailable: 0,
+            formats: BTreeMap::new(),
+            not_calls: 0,
+            duplicates: 0,
         }
     }
 
@@ -167,6 +181,11 @@ impl Partial {
         }
         self.before_first_period += other.before_first_period;
         self.batch_unavailable += other.batch_unavailable;
+        for (name, n) in other.formats {
+            *self.formats.entry(name).or_default() += n;
+        }
+        self.not_calls += other.not_calls;
+        self.duplicates += other.duplicates;
         Ok(())
     }
 }
@@ -296,19 +315,21 @@ fn read_source(
 ) -> Result<Partial, AggregateError> {
     let mut partial = Partial::new(spec);
     let name = source.display_name();
-    let reader = match ingest::open(source) {
-        Ok(r) => r,
+    let mut opened = match ingest::open_with_format(source, spec.format, &spec.dedup) {
+        Ok(o) => o,
         Err(e) => {
             partial.unreadable.push(e.to_string());
             return Ok(partial);
         }
     };
+    *partial.formats.entry(opened.format.name).or_default() += 1;
     let mut failure = None;
     let mut errors = Vec::new();
     let mut unreported = 0u64;
     let stats = ingest::read_lines(
-        reader,
+        opened.reader,
         &name,
+        opened.parser.as_mut(),
         |call, line| {
             if failure.is_none() {
                 let order = (index, line);
@@ -334,6 +355,8 @@ fn read_source(
         partial.skip(e);
     }
     partial.lines = stats.lines;
+    partial.not_calls = stats.not_calls;
+    partial.duplicates = stats.duplicates;
     if stats.bytes == 0 {
         partial.empty_files.push(name);
     }
@@ -466,6 +489,13 @@ fn finish(
         pricing_date_key,
         unpriced,
         notes,
+        formats: all
+            .formats
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        not_calls: all.not_calls,
+        duplicates: all.duplicates,
     };
     let groups = all.sink.main.finish()?;
     let scenario_results = match all.sink.by_model {
@@ -546,6 +576,8 @@ mod tests {
             threads: Some(threads),
             scenarios,
             shared_prefix: 0,
+            format: None,
+            dedup: Default::default(),
         };
         let catalog = load_embedded().unwrap();
         let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;

@@ -150,6 +150,12 @@ pub struct Header {
     pub unpriced: Vec<UnpricedModel>,
     /// Other things worth knowing, one sentence each.
     pub notes: Vec<String>,
+    /// Files read per input format.
+    pub formats: Vec<(String, u64)>,
+    /// Lines that carry no usage (user messages, session records, headers).
+    pub not_calls: u64,
+    /// Lines repeating an API response already counted, folded.
+    pub duplicates: u64,
 }
 
 impl Header {
@@ -263,6 +269,19 @@ impl Report {
             lines.push(format!(
                 "Unreadable files: {} (see stderr)",
                 display_count(h.unreadable_files)
+            ));
+        }
+        if h.formats.iter().any(|(name, _)| name != "canonical") || h.duplicates > 0 {
+            let formats: Vec<String> = h
+                .formats
+                .iter()
+                .map(|(name, n)| format!("{name} ({} file{})", display_count(*n), plural(*n)))
+                .collect();
+            lines.push(format!(
+                "Formats: {}; {} lines without usage; {} duplicate lines folded",
+                formats.join(", "),
+                display_count(h.not_calls),
+                display_count(h.duplicates)
             ));
         }
         if h.filtered_out > 0 {

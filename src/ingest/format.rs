@@ -1,0 +1,161 @@
+//! Input formats: each turns the lines of one kind of log into canonical
+//! calls. A format is detected per file from its first lines (or forced with
+//! `--format`), and gets a fresh parser per file, so formats that need state
+//! (Codex's model from an earlier line, Claude Code's duplicate messages)
+//! keep it per file; duplicates across files go through [`Dedup`].
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::LineProblem;
+use crate::record::Call;
+
+/// What one line of input holds.
+#[derive(Debug)]
+pub enum Parsed {
+    /// One call (the usual case).
+    Call(Box<Call>),
+    /// Several calls (e.g. an OpenTelemetry export line with many spans).
+    Calls(Vec<Call>),
+    /// A line that carries no usage (a user message, a header row, a
+    /// session record): not an error, counted apart.
+    NotACall,
+    /// The same API response seen before (logs that write one response as
+    /// several lines): folded, counted.
+    Duplicate,
+    /// A line that should carry a call but cannot be read.
+    Problem(LineProblem),
+}
+
+impl Parsed {
+    pub fn call(call: Call) -> Parsed {
+        Parsed::Call(Box::new(call))
+    }
+}
+
+/// Turns the lines of one file into calls.
+pub trait LineParser: Send {
+    fn parse(&mut self, line: &[u8]) -> Parsed;
+}
+
+/// Keys of API responses already counted, shared by every file of a run.
+#[derive(Debug, Default)]
+pub struct Dedup {
+    seen: Mutex<HashSet<u128>>,
+}
+
+impl Dedup {
+    /// True the first time `key` is offered.
+    pub fn first(&self, key: &str) -> bool {
+        let hash = xxh3_128(key.as_bytes());
+        self.seen
+            .lock()
+            .map(|mut seen| seen.insert(hash))
+            .unwrap_or(true)
+    }
+}
+
+/// What a parser knows about the file it reads.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Name used in messages.
+    pub file: String,
+    pub path: Option<PathBuf>,
+    pub dedup: Arc<Dedup>,
+}
+
+/// The first lines of a file, for detection.
+pub struct Sniff<'a> {
+    /// Up to a few complete, non-blank lines.
+    pub lines: Vec<&'a [u8]>,
+    pub path: Option<&'a std::path::Path>,
+}
+
+impl Sniff<'_> {
+    /// The first line parsed as a JSON object, if it is one.
+    pub fn first_json(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        self.lines
+            .iter()
+            .find_map(|l| match serde_json::from_slice(l) {
+                Ok(serde_json::Value::Object(m)) => Some(m),
+                _ => None,
+            })
+    }
+
+    /// Every sniffed line that parses as a JSON object.
+    pub fn json_objects(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        self.lines
+            .iter()
+            .filter_map(|l| match serde_json::from_slice(l) {
+                Ok(serde_json::Value::Object(m)) => Some(m),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The first line as CSV header names, lower-cased and trimmed.
+    pub fn csv_header(&self) -> Option<Vec<String>> {
+        let first = self.lines.first()?;
+        if first.starts_with(b"{") || first.starts_with(b"[") {
+            return None;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&first[..]);
+        let record = reader.records().next()?.ok()?;
+        (record.len() >= 3).then(|| {
+            record
+                .iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+                .collect()
+        })
+    }
+}
+
+/// One input format.
+pub struct InputFormat {
+    /// Name for `--format`.
+    pub name: &'static str,
+    /// What it is, for `costsim formats`.
+    pub title: &'static str,
+    /// A one-line example input.
+    pub example: &'static str,
+    /// What maps to what, in a sentence or two.
+    pub mapping: &'static str,
+    /// Whether the first lines look like this format.
+    pub detect: fn(&Sniff) -> bool,
+    /// A parser for one file.
+    pub parser: fn(&Context) -> Box<dyn LineParser>,
+}
+
+impl std::fmt::Debug for InputFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Every format, in detection order (the most specific first).
+pub fn all() -> Vec<&'static InputFormat> {
+    vec![
+        // claude-code: register here
+        // codex: register here
+        // provider-responses: register here
+        // otel: register here
+        // litellm: register here
+        // billing-csv: register here
+        &super::canonical::FORMAT,
+    ]
+}
+
+/// The format named `name`.
+pub fn by_name(name: &str) -> Option<&'static InputFormat> {
+    all().into_iter().find(|f| f.name == name)
+}
+
+/// The first format whose detector accepts these lines.
+pub fn detect(sniff: &Sniff) -> Option<&'static InputFormat> {
+    all().into_iter().find(|f| (f.detect)(sniff))
+}
