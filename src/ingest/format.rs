@@ -140,12 +140,17 @@ impl std::fmt::Debug for InputFormat {
 /// Every format, in detection order (the most specific first).
 pub fn all() -> Vec<&'static InputFormat> {
     vec![
-        // claude-code: register here
-        // codex: register here
-        // provider-responses: register here
-        // otel: register here
-        // litellm: register here
-        // billing-csv: register here
+        &super::claude_code::FORMAT,
+        &super::codex::FORMAT,
+        &super::openai::FORMAT,
+        &super::anthropic::FORMAT,
+        &super::otel::FORMAT,
+        &super::litellm::FORMAT,
+        &super::langfuse::FORMAT,
+        &super::anthropic_csv::FORMAT,
+        &super::openrouter_csv::FORMAT,
+        &super::openai_csv::FORMAT,
+        &super::litellm_csv::FORMAT,
         &super::canonical::FORMAT,
     ]
 }
@@ -158,4 +163,23 @@ pub fn by_name(name: &str) -> Option<&'static InputFormat> {
 /// The first format whose detector accepts these lines.
 pub fn detect(sniff: &Sniff) -> Option<&'static InputFormat> {
     all().into_iter().find(|f| (f.detect)(sniff))
+}
+
+/// Detector of a format being written: never matches.
+pub fn not_detected(_: &Sniff) -> bool {
+    false
+}
+
+/// Parser of a format being written: every line is a problem.
+pub fn unsupported_parser(_: &Context) -> Box<dyn LineParser> {
+    struct Unsupported;
+    impl LineParser for Unsupported {
+        fn parse(&mut self, _: &[u8]) -> Parsed {
+            Parsed::Problem(LineProblem::new(
+                super::SkipReason::BadField,
+                "this format is not supported yet".to_string(),
+            ))
+        }
+    }
+    Box::new(Unsupported)
 }

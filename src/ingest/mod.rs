@@ -4,8 +4,19 @@
 //! `*.jsonl.gz`, `*.jsonl.zst`), glob patterns and `-` for standard input.
 //! Compression is recognised from the first bytes, not the file name.
 
+pub mod anthropic;
+pub mod anthropic_csv;
 pub mod canonical;
+pub mod claude_code;
+pub mod codex;
 pub mod format;
+pub mod langfuse;
+pub mod litellm;
+pub mod litellm_csv;
+pub mod openai;
+pub mod openai_csv;
+pub mod openrouter_csv;
+pub mod otel;
 pub mod workload;
 
 use std::fmt;
@@ -287,6 +298,18 @@ pub fn open_with_format(
     dedup: &std::sync::Arc<format::Dedup>,
 ) -> Result<Opened, IngestError> {
     let mut reader = open(source)?;
+    let starts_with_array = reader
+        .fill_buf()
+        .map_err(|e| IngestError::Unreadable {
+            path: source.display_name(),
+            source: e,
+        })?
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        == Some(&b'[');
+    if starts_with_array {
+        reader = json_array_as_lines(reader, source)?;
+    }
     let format = match forced {
         Some(f) => f,
         None => {
@@ -322,6 +345,39 @@ pub fn open_with_format(
         format,
         parser,
     })
+}
+
+/// A file holding one JSON array (exports from dashboards) re-read as one
+/// element per line, so every format reads arrays and JSONL alike. Element
+/// `n` becomes line `n`.
+fn json_array_as_lines(
+    mut reader: Box<dyn BufRead + Send>,
+    source: &Source,
+) -> Result<Box<dyn BufRead + Send>, IngestError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestError::Unreadable {
+            path: source.display_name(),
+            source: e,
+        })?;
+    let items: Vec<Box<serde_json::value::RawValue>> =
+        serde_json::from_slice(&bytes).map_err(|e| IngestError::Unreadable {
+            path: source.display_name(),
+            source: io::Error::new(io::ErrorKind::InvalidData, format!("not a JSON array: {e}")),
+        })?;
+    let mut lines = Vec::with_capacity(bytes.len());
+    for item in items {
+        // Compact each element onto one line.
+        let value: serde_json::Value =
+            serde_json::from_str(item.get()).unwrap_or(serde_json::Value::Null);
+        serde_json::to_writer(&mut lines, &value).map_err(|e| IngestError::Unreadable {
+            path: source.display_name(),
+            source: e.into(),
+        })?;
+        lines.push(b'\n');
+    }
+    Ok(Box::new(io::Cursor::new(lines)))
 }
 
 /// What reading one source produced besides its calls.

@@ -1,0 +1,14 @@
+//! LiteLLM spend logs export (CSV).
+//!
+//! (Being written: not detected yet.)
+
+use super::format::{not_detected, unsupported_parser, InputFormat};
+
+pub static FORMAT: InputFormat = InputFormat {
+    name: "litellm-csv",
+    title: "LiteLLM spend logs export (CSV)",
+    example: "",
+    mapping: "",
+    detect: not_detected,
+    parser: unsupported_parser,
+};
