@@ -9,3 +9,4 @@ mod hand_checked;
 mod pricing;
 mod replay;
 mod scenarios;
+mod what_if;

@@ -57,8 +57,9 @@ pub enum ScenarioError {
     Invalid { path: String, message: String },
     #[error("scenario `{0}` is given twice")]
     Repeated(String),
-    #[error("scenario `{scenario}`: {place}: model `{model}` is not in the pricing catalog{hint}")]
+    #[error("{origin}: scenario `{scenario}`: {place}: model `{model}` is not in the pricing catalog{hint}")]
     UnknownModel {
+        origin: String,
         scenario: String,
         place: String,
         model: String,
@@ -182,7 +183,11 @@ pub fn load_file(path: &Path) -> Result<Vec<Scenario>, ScenarioError> {
         path: shown.clone(),
         source: e,
     })?;
-    parse(&shown, &text)
+    let mut scenarios = parse(&shown, &text)?;
+    for s in &mut scenarios {
+        s.origin = shown.clone();
+    }
+    Ok(scenarios)
 }
 
 type Fail = Box<dyn Fn(String) -> ScenarioError>;
@@ -342,6 +347,7 @@ fn build(
         cache,
         transforms,
         role,
+        origin: String::new(),
     })
 }
 
@@ -696,6 +702,7 @@ pub fn shorthand(
         cache: CacheMode::AsRecorded,
         transforms,
         role: Role::Savings,
+        origin: "shorthand flags".to_string(),
     }))
 }
 

@@ -91,6 +91,8 @@ pub struct Scenario {
     pub cache: CacheMode,
     pub transforms: Transforms,
     pub role: Role,
+    /// Where it was defined (a file path, a flag, "built-in"), for messages.
+    pub origin: String,
 }
 
 impl Scenario {
@@ -102,6 +104,7 @@ impl Scenario {
             cache: CacheMode::AsRecorded,
             transforms: Transforms::default(),
             role: Role::Savings,
+            origin: "built-in".to_string(),
         }
     }
 
@@ -112,6 +115,7 @@ impl Scenario {
             cache,
             transforms: Transforms::default(),
             role: Role::Savings,
+            origin: "built-in".to_string(),
         }
     }
 
@@ -121,13 +125,14 @@ impl Scenario {
         matches!(self.cache, CacheMode::On { .. }) || !self.transforms.is_empty()
     }
 
-    /// Every model id the scenario names, for checking against the catalog.
+    /// Every model id the scenario names, with its key, for checking
+    /// against the catalog.
     pub fn models(&self) -> Vec<(String, &str)> {
         let mut out = Vec::new();
         if let Some(route) = &self.transforms.route {
-            for rule in &route.rules {
-                for t in &rule.targets {
-                    out.push((format!("route target of `{}`", rule.from), t.model.as_str()));
+            for (i, rule) in route.rules.iter().enumerate() {
+                for (j, t) in rule.targets.iter().enumerate() {
+                    out.push((format!("route.rules[{i}].to[{j}].model"), t.model.as_str()));
                 }
             }
         }
@@ -149,6 +154,7 @@ impl Scenario {
                     format!("; did you mean {}?", suggestions.join(", "))
                 };
                 return Err(ScenarioError::UnknownModel {
+                    origin: self.origin.clone(),
                     scenario: self.name.clone(),
                     place,
                     model: model.to_string(),
@@ -204,6 +210,7 @@ pub fn presets() -> Vec<Scenario> {
                 ..Transforms::default()
             },
             role: Role::Savings,
+            origin: "built-in".to_string(),
         },
     ]
 }
@@ -264,6 +271,7 @@ pub fn sweep(models: &[String]) -> Vec<Scenario> {
                 ..Transforms::default()
             },
             role: Role::Sweep(m.clone()),
+            origin: "--sweep".to_string(),
         })
         .collect()
 }
