@@ -37,6 +37,8 @@ pub struct Pending {
     pub usage: Usage,
     pub batch: bool,
     pub shape: PromptShape,
+    /// What the provider billed, where the log says.
+    pub billed: Option<crate::money::Money>,
 }
 
 impl Pending {

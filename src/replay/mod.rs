@@ -275,6 +275,7 @@ fn account(
         tags: if collects { call.tags } else { BTreeMap::new() },
         usage: call.usage,
         batch: call.batch,
+        billed: call.billed,
     };
     if collects {
         partial.pending.push(pending);

@@ -57,21 +57,17 @@ impl Sink {
     ) -> Result<(), AggregateError> {
         let cost = priced.map(|p| p.cost);
         let premium = priced.map_or(Money::ZERO, |p| p.write_premium);
+        // What the provider billed is known for the recorded call only.
+        let billed = if index == 0 { call.billed } else { None };
+        let totals = GroupTotals::of_call(usage, cost, premium, billed);
         if index == 0 {
-            self.main.push(call.keys.clone(), usage, cost, premium)?;
+            self.main.push_totals(call.keys.clone(), &totals)?;
         }
         if let Some(by_model) = self.by_model.as_mut() {
             let t = by_model
                 .entry((model_key.to_string(), scenario.to_string()))
                 .or_default();
-            t.add(&GroupTotals {
-                keys: Vec::new(),
-                calls: 1,
-                unpriced_calls: u64::from(cost.is_none()),
-                usage: *usage,
-                cost: cost.unwrap_or(Money::ZERO),
-                write_premium: premium,
-            });
+            t.add(&totals);
         }
         Ok(())
     }

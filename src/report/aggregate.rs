@@ -41,6 +41,11 @@ pub struct GroupTotals {
     pub cost: Money,
     /// Cache-write cost beyond the input rate for the same tokens.
     pub write_premium: Money,
+    /// Calls whose log says what the provider billed, that amount, and
+    /// costsim's price for the same calls (invoice reconciliation).
+    pub billed_calls: u64,
+    pub billed: Money,
+    pub billed_priced: Money,
 }
 
 impl GroupTotals {
@@ -55,6 +60,33 @@ impl GroupTotals {
         self.usage.reasoning += other.usage.reasoning;
         self.cost += other.cost;
         self.write_premium += other.write_premium;
+        self.billed_calls += other.billed_calls;
+        self.billed += other.billed;
+        self.billed_priced += other.billed_priced;
+    }
+
+    /// The totals of one priced call.
+    pub fn of_call(
+        usage: &Usage,
+        cost: Option<Money>,
+        premium: Money,
+        billed: Option<Money>,
+    ) -> GroupTotals {
+        GroupTotals {
+            keys: Vec::new(),
+            calls: 1,
+            unpriced_calls: u64::from(cost.is_none()),
+            usage: *usage,
+            cost: cost.unwrap_or(Money::ZERO),
+            write_premium: premium,
+            billed_calls: u64::from(billed.is_some()),
+            billed: billed.unwrap_or(Money::ZERO),
+            billed_priced: if billed.is_some() {
+                cost.unwrap_or(Money::ZERO)
+            } else {
+                Money::ZERO
+            },
+        }
     }
 }
 
@@ -71,6 +103,9 @@ struct Columns {
     reasoning: Vec<u64>,
     cost: Vec<i128>,
     premium: Vec<i128>,
+    billed_calls: Vec<u64>,
+    billed: Vec<i128>,
+    billed_priced: Vec<i128>,
 }
 
 /// Accumulates line items grouped by a fixed list of key dimensions.
@@ -108,17 +143,7 @@ impl Aggregator {
         cost: Option<Money>,
         premium: Money,
     ) -> Result<(), AggregateError> {
-        self.push_totals(
-            keys,
-            &GroupTotals {
-                keys: Vec::new(),
-                calls: 1,
-                unpriced_calls: u64::from(cost.is_none()),
-                usage: *usage,
-                cost: cost.unwrap_or(Money::ZERO),
-                write_premium: premium,
-            },
-        )
+        self.push_totals(keys, &GroupTotals::of_call(usage, cost, premium, None))
     }
 
     /// Adds totals already summed elsewhere (`t.keys` is ignored).
@@ -142,6 +167,9 @@ impl Aggregator {
         b.reasoning.push(t.usage.reasoning);
         b.cost.push(t.cost.femto());
         b.premium.push(t.write_premium.femto());
+        b.billed_calls.push(t.billed_calls);
+        b.billed.push(t.billed.femto());
+        b.billed_priced.push(t.billed_priced.femto());
         self.rows += 1;
         if self.rows >= CHUNK_ROWS {
             self.flush()?;
@@ -177,6 +205,9 @@ impl Aggregator {
         columns.push(Column::new("reasoning".into(), b.reasoning));
         columns.push(Column::new("cost".into(), b.cost));
         columns.push(Column::new("write_premium".into(), b.premium));
+        columns.push(Column::new("billed_calls".into(), b.billed_calls));
+        columns.push(Column::new("billed".into(), b.billed));
+        columns.push(Column::new("billed_priced".into(), b.billed_priced));
         let chunk = DataFrame::new(rows, columns)?;
         self.fold(chunk)
     }
@@ -218,7 +249,16 @@ fn group(frame: DataFrame, dims: usize) -> Result<DataFrame, PolarsError> {
     let keys: Vec<Expr> = (0..dims).map(|i| col(key_name(i))).collect();
     let sums: Vec<Expr> = COUNT_COLUMNS
         .iter()
-        .chain(["cost", "write_premium"].iter())
+        .chain(
+            [
+                "cost",
+                "write_premium",
+                "billed_calls",
+                "billed",
+                "billed_priced",
+            ]
+            .iter(),
+        )
         .map(|name| col(*name).sum())
         .collect();
     frame.lazy().group_by(keys).agg(sums).collect()
@@ -239,6 +279,9 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
     let reasoning = count("reasoning")?;
     let cost = frame.column("cost")?.i128()?;
     let premium = frame.column("write_premium")?.i128()?;
+    let billed_calls = count("billed_calls")?;
+    let billed = frame.column("billed")?.i128()?;
+    let billed_priced = frame.column("billed_priced")?.i128()?;
     let mut rows = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
         rows.push(GroupTotals {
@@ -258,6 +301,9 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
             },
             cost: Money(cost.get(i).unwrap_or(0)),
             write_premium: Money(premium.get(i).unwrap_or(0)),
+            billed_calls: billed_calls.get(i).unwrap_or(0),
+            billed: Money(billed.get(i).unwrap_or(0)),
+            billed_priced: Money(billed_priced.get(i).unwrap_or(0)),
         });
     }
     Ok(rows)
@@ -296,6 +342,24 @@ mod tests {
         assert_eq!(rows[0].usage.input, 40);
         assert_eq!(rows[0].cost, Money(5 + i128::from(i64::MAX) * 4));
         assert_eq!(rows[1].unpriced_calls, 1);
+    }
+
+    #[test]
+    fn folds_more_rows_than_one_chunk() {
+        let mut agg = Aggregator::new(1);
+        for i in 0..(CHUNK_ROWS as u64 * 2 + 5) {
+            let billed = (i % 3 == 0).then_some(Money(7));
+            agg.push_totals(
+                vec![format!("m{}", i % 2)],
+                &GroupTotals::of_call(&usage(1, 1), Some(Money(2)), Money::ZERO, billed),
+            )
+            .unwrap();
+        }
+        let rows = agg.finish().unwrap();
+        let calls: u64 = rows.iter().map(|r| r.calls).sum();
+        assert_eq!(calls, CHUNK_ROWS as u64 * 2 + 5);
+        let billed: u64 = rows.iter().map(|r| r.billed_calls).sum();
+        assert_eq!(billed, (CHUNK_ROWS as u64 * 2 + 5).div_ceil(3));
     }
 
     #[test]

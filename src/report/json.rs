@@ -28,6 +28,18 @@ fn totals(t: &GroupTotals, unpriced: bool) -> Map<String, Value> {
             "reasoning": t.usage.reasoning,
         }),
     );
+    m.insert("billed_calls".into(), json!(t.billed_calls));
+    if t.billed_calls > 0 {
+        m.insert("billed_usd".into(), json!(t.billed.to_usd_f64()));
+        m.insert(
+            "billed_femto_usd".into(),
+            json!(t.billed.femto().to_string()),
+        );
+        m.insert(
+            "billed_minus_priced_usd".into(),
+            json!((t.billed - t.billed_priced).to_usd_f64()),
+        );
+    }
     if unpriced {
         m.insert("cost_usd".into(), Value::Null);
         m.insert("cost_femto_usd".into(), Value::Null);

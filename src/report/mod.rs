@@ -312,6 +312,15 @@ impl Report {
         for note in &h.notes {
             lines.push(format!("Note: {note}"));
         }
+        if self.has_billed() {
+            let t = &self.total;
+            lines.push(format!(
+                "Billed: {} calls carry the provider's cost: billed {}, costsim {} for the same calls",
+                display_count(t.billed_calls),
+                t.billed.display_usd(),
+                t.billed_priced.display_usd()
+            ));
+        }
         lines
     }
 
@@ -336,6 +345,11 @@ impl Report {
         );
         let mut align = vec![Align::Left; self.dims.len()];
         align.extend([Align::Right; 7]);
+        let billed = self.has_billed();
+        if billed {
+            headers.extend(["Billed".to_string(), "Billed − costsim".to_string()]);
+            align.extend([Align::Right; 2]);
+        }
         let mut grid = Grid::new(headers, align);
         for row in &self.rows {
             let mut cells = row.totals.keys.clone();
@@ -344,6 +358,9 @@ impl Report {
                 (true, _) | (_, None) => "—".to_string(),
                 (false, Some(bp)) => format_share(bp),
             });
+            if billed {
+                cells.extend(billed_cells(&row.totals));
+            }
             grid.push(cells);
         }
         let mut total = vec![String::new(); self.dims.len()];
@@ -356,8 +373,16 @@ impl Report {
         } else {
             "100.0%".to_string()
         });
+        if billed {
+            total.extend(billed_cells(&self.total));
+        }
         grid.set_footer(total);
         grid
+    }
+
+    /// Whether some calls carry what the provider billed.
+    pub fn has_billed(&self) -> bool {
+        self.total.billed_calls > 0
     }
 
     /// The breakdown with plain numbers, for CSV: one row per group, no total.
@@ -371,6 +396,11 @@ impl Report {
         );
         let mut align = vec![Align::Left; self.dims.len()];
         align.extend([Align::Right; 10]);
+        let billed = self.has_billed();
+        if billed {
+            headers.extend(["billed_calls", "billed_usd", "billed_priced_usd"].map(String::from));
+            align.extend([Align::Right; 3]);
+        }
         let mut grid = Grid::new(headers, align);
         for row in &self.rows {
             let t = &row.totals;
@@ -394,10 +424,30 @@ impl Report {
                     _ => String::new(),
                 },
             ]);
+            if billed {
+                cells.extend([
+                    t.billed_calls.to_string(),
+                    t.billed.to_decimal_string(6),
+                    t.billed_priced.to_decimal_string(6),
+                ]);
+            }
             grid.push(cells);
         }
         grid
     }
+}
+
+/// Billed amount and its difference from costsim's price for the same calls.
+fn billed_cells(t: &GroupTotals) -> [String; 2] {
+    if t.billed_calls == 0 {
+        return ["—".to_string(), "—".to_string()];
+    }
+    let diff = t.billed - t.billed_priced;
+    let sign = if diff.femto() > 0 { "+" } else { "" };
+    [
+        t.billed.display_usd(),
+        format!("{sign}{}", diff.display_usd()),
+    ]
 }
 
 fn human_numbers(t: &GroupTotals, unpriced: bool) -> Vec<String> {
