@@ -40,6 +40,16 @@ pub enum Command {
     Estimate(EstimateArgs),
     /// Write the synthetic calls of a workload file as canonical JSONL traces.
     Synth(SynthArgs),
+    /// List the input formats costsim reads, with an example line of each and
+    /// what maps to what.
+    Formats(FormatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FormatsArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Subcommand)]

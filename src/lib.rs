@@ -53,6 +53,7 @@ where
         Command::Cache(cli::CacheCommand::Doctor(args)) => cmd::doctor::run(args),
         Command::Estimate(args) => cmd::estimate::estimate(args),
         Command::Synth(args) => cmd::estimate::synth(args),
+        Command::Formats(args) => cmd::formats::run(args),
     };
     match result {
         Ok(exit) => exit.code(),

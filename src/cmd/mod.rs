@@ -3,6 +3,7 @@
 
 pub mod doctor;
 pub mod estimate;
+pub mod formats;
 pub mod pricing;
 pub mod replay;
 pub mod scenarios;
