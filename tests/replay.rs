@@ -281,3 +281,45 @@ fn readme_shows_the_real_demo_output() {
     assert!(readme.contains("cargo run --release -- replay fixtures/demo/traces.jsonl"));
     assert!(readme.contains("cargo test --release"));
 }
+
+/// Big files are parsed in parallel pieces: the report, the skipped line's
+/// number and every total are the same as a one-thread read.
+#[test]
+fn a_big_file_split_across_threads_reads_the_same() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let pad = "x".repeat(400);
+    for i in 0..90_000u64 {
+        if i == 61_234 {
+            writeln!(f, "{{\"ts\":\"2026-03-01T00:00:00Z\",\"model\":\"gpt-5\",\"usage\":{{\"input\":-1}}}}").unwrap();
+            continue;
+        }
+        writeln!(
+            f,
+            r#"{{"ts":"2026-03-{:02}T{:02}:00:00Z","model":"{}","session":"s{}","tags":{{"pad":"{pad}"}},"usage":{{"input":{},"output":{}}}}}"#,
+            1 + i % 28,
+            i % 24,
+            ["gpt-5", "claude-sonnet-4-5", "gemini-2.5-flash"][(i % 3) as usize],
+            i / 10,
+            100 + i % 977,
+            10 + i % 313
+        )
+        .unwrap();
+    }
+    drop(f);
+    assert!(std::fs::metadata(&path).unwrap().len() > 32 << 20);
+    let p = path.to_str().unwrap();
+    let one = replay_json(&[p, "--threads", "1", "--by", "model", "--by", "day"]);
+    let two = replay_json(&[p, "--threads", "2", "--by", "model", "--by", "day"]);
+    assert_eq!(one, two);
+    assert_eq!(one["calls"], 89_999);
+    let run = costsim(&["replay", p, "--threads", "2"], None);
+    assert!(
+        run.stderr
+            .contains(&format!("{p}:61235: field \"usage.input\"")),
+        "{}",
+        run.stderr
+    );
+}

@@ -391,6 +391,8 @@ pub struct ReadStats {
     pub not_calls: u64,
     /// Responses seen before, folded.
     pub duplicates: u64,
+    /// Every line, blank ones included (for line-number offsets).
+    pub raw_lines: u64,
 }
 
 /// Lines looked at to detect a file's format.
@@ -497,7 +499,59 @@ pub fn read_lines<R: BufRead>(
             }
         }
     }
+    stats.raw_lines = line_no;
     stats
+}
+
+/// Byte ranges that split a plain (uncompressed, line-based) file into about
+/// `parts` pieces, each ending at a newline, for parsing in parallel.
+pub fn line_ranges(path: &Path, parts: usize) -> io::Result<Vec<(u64, u64)>> {
+    use std::io::{Seek, SeekFrom};
+    let len = std::fs::metadata(path)?.len();
+    let mut file = BufReader::new(File::open(path)?);
+    let mut cuts = vec![0u64];
+    let step = (len / parts.max(1) as u64).max(1);
+    let mut skip = Vec::new();
+    for i in 1..parts as u64 {
+        let at = (i * step).max(*cuts.last().expect("starts with 0"));
+        if at >= len {
+            break;
+        }
+        file.seek(SeekFrom::Start(at))?;
+        skip.clear();
+        let n = file.read_until(b'\n', &mut skip)? as u64;
+        let cut = at + n;
+        if cut < len && cut > *cuts.last().expect("starts with 0") {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(len);
+    Ok(cuts.windows(2).map(|w| (w[0], w[1] - w[0])).collect())
+}
+
+/// A reader over `len` bytes of `path` from `start`.
+pub fn open_range(path: &Path, start: u64, len: u64) -> io::Result<Box<dyn BufRead + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    Ok(Box::new(BufReader::with_capacity(
+        256 * 1024,
+        file.take(len),
+    )))
+}
+
+/// Whether a file is plain text (not gzip or zstd, not one JSON array), so
+/// it can be split at newlines.
+pub fn is_plain_lines(path: &Path) -> bool {
+    let mut head = [0u8; 4];
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let n = file.read(&mut head).unwrap_or(0);
+    let head = &head[..n];
+    !(head.starts_with(&[0x1f, 0x8b])
+        || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+        || head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
 }
 
 fn trim_line(buf: &[u8]) -> &[u8] {
@@ -588,6 +642,25 @@ mod tests {
             |_| {},
         );
         (n, errors, stats)
+    }
+
+    #[test]
+    fn line_ranges_cover_the_file_at_newlines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.jsonl");
+        let text: String = (0..1000).map(|i| format!("line number {i}\n")).collect();
+        std::fs::write(&path, &text).unwrap();
+        for parts in [1, 2, 3, 7, 64, 5000] {
+            let ranges = line_ranges(&path, parts).unwrap();
+            let mut joined = Vec::new();
+            for (start, len) in &ranges {
+                let mut r = open_range(&path, *start, *len).unwrap();
+                let before = joined.len();
+                r.read_to_end(&mut joined).unwrap();
+                assert!(joined[before..].ends_with(b"\n"), "parts {parts}");
+            }
+            assert_eq!(joined, text.as_bytes(), "parts {parts}");
+        }
     }
 
     #[test]

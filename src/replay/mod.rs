@@ -306,6 +306,18 @@ fn account(
 /// Bytes read between progress updates, to keep the bar cheap.
 const PROGRESS_STEP: u64 = 1 << 20;
 
+/// Files at least this big are parsed in parallel pieces.
+const SPLIT_BYTES: u64 = 32 << 20;
+
+/// Formats whose lines can be parsed independently of earlier lines (no
+/// header row, no state carried from line to line), so a file can be split.
+fn splittable(format: &InputFormat) -> bool {
+    matches!(
+        format.name,
+        "canonical" | "claude-code" | "openai" | "anthropic" | "otel" | "litellm" | "langfuse"
+    )
+}
+
 fn read_source(
     spec: &ReplaySpec,
     scenarios: &[Scenario],
@@ -316,7 +328,7 @@ fn read_source(
 ) -> Result<Partial, AggregateError> {
     let mut partial = Partial::new(spec);
     let name = source.display_name();
-    let mut opened = match ingest::open_with_format(source, spec.format, &spec.dedup) {
+    let opened = match ingest::open_with_format(source, spec.format, &spec.dedup) {
         Ok(o) => o,
         Err(e) => {
             partial.unreadable.push(e.to_string());
@@ -324,17 +336,69 @@ fn read_source(
         }
     };
     *partial.formats.entry(opened.format.name).or_default() += 1;
+    if let Source::File(path) = source {
+        let big = source.size_on_disk().unwrap_or(0) >= SPLIT_BYTES;
+        if big
+            && rayon::current_num_threads() > 1
+            && splittable(opened.format)
+            && ingest::is_plain_lines(path)
+        {
+            if let Ok(ranges) = ingest::line_ranges(path, rayon::current_num_threads() * 4) {
+                return read_split(
+                    spec,
+                    scenarios,
+                    catalog,
+                    index,
+                    source,
+                    opened.format,
+                    ranges,
+                    partial,
+                    progress,
+                );
+            }
+        }
+    }
+    let stats = read_stream(
+        spec,
+        scenarios,
+        catalog,
+        index,
+        &name,
+        opened.reader,
+        opened.parser,
+        &mut partial,
+        progress,
+    )?;
+    if stats.bytes == 0 {
+        partial.empty_files.push(name);
+    }
+    Ok(partial)
+}
+
+/// Reads one stream of lines into `partial`.
+#[allow(clippy::too_many_arguments)]
+fn read_stream(
+    spec: &ReplaySpec,
+    scenarios: &[Scenario],
+    catalog: &Catalog,
+    index: usize,
+    name: &str,
+    reader: Box<dyn std::io::BufRead + Send>,
+    mut parser: Box<dyn ingest::format::LineParser>,
+    partial: &mut Partial,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ingest::ReadStats, AggregateError> {
     let mut failure = None;
     let mut errors = Vec::new();
     let mut unreported = 0u64;
     let stats = ingest::read_lines(
-        opened.reader,
-        &name,
-        opened.parser.as_mut(),
+        reader,
+        name,
+        parser.as_mut(),
         |call, line| {
             if failure.is_none() {
                 let order = (index, line);
-                if let Err(e) = account(spec, scenarios, catalog, &mut partial, call, order) {
+                if let Err(e) = account(spec, scenarios, catalog, partial, call, order) {
                     failure = Some(e);
                 }
             }
@@ -355,11 +419,70 @@ fn read_source(
     for e in errors {
         partial.skip(e);
     }
-    partial.lines = stats.lines;
-    partial.not_calls = stats.not_calls;
-    partial.duplicates = stats.duplicates;
-    if stats.bytes == 0 {
-        partial.empty_files.push(name);
+    partial.lines += stats.lines;
+    partial.not_calls += stats.not_calls;
+    partial.duplicates += stats.duplicates;
+    Ok(stats)
+}
+
+/// Parses the pieces of one big file in parallel and merges them in file
+/// order, shifting line numbers by the lines of the pieces before.
+#[allow(clippy::too_many_arguments)]
+fn read_split(
+    spec: &ReplaySpec,
+    scenarios: &[Scenario],
+    catalog: &Catalog,
+    index: usize,
+    source: &Source,
+    format: &'static InputFormat,
+    ranges: Vec<(u64, u64)>,
+    mut partial: Partial,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Partial, AggregateError> {
+    let name = source.display_name();
+    let Source::File(path) = source else {
+        return Ok(partial);
+    };
+    let context = ingest::format::Context {
+        file: name.clone(),
+        path: Some(path.clone()),
+        dedup: spec.dedup.clone(),
+    };
+    let pieces: Vec<(Partial, u64)> = ranges
+        .par_iter()
+        .map(|&(start, len)| {
+            let mut piece = Partial::new(spec);
+            let reader = match ingest::open_range(path, start, len) {
+                Ok(r) => r,
+                Err(e) => {
+                    piece.unreadable.push(format!("{name}: cannot read: {e}"));
+                    return Ok((piece, 0));
+                }
+            };
+            let stats = read_stream(
+                spec,
+                scenarios,
+                catalog,
+                index,
+                &name,
+                reader,
+                (format.parser)(&context),
+                &mut piece,
+                progress,
+            )?;
+            Ok((piece, stats.raw_lines))
+        })
+        .collect::<Result<_, AggregateError>>()?;
+    let mut offset = 0u64;
+    for (mut piece, raw_lines) in pieces {
+        for e in &mut piece.line_errors {
+            e.line += offset;
+        }
+        for p in &mut piece.pending {
+            p.order.1 += offset;
+        }
+        offset += raw_lines;
+        partial.merge(piece)?;
     }
     Ok(partial)
 }

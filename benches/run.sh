@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# End-to-end benchmarks of the release binary on generated data. Prints wall
+# time, throughput and peak RSS next to `cat` on the same files (read speed) and,
+# for Claude Code trees, ccusage 20.0.24 with a check that the totals agree.
+#
+#   benches/run.sh                 # the default sizes below
+#   SIZES_MB="100 1000" CALLS="1000000" benches/run.sh
+#
+# Needs python3, /usr/bin/time and (for the ccusage comparison) npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/costsim-target}"
+DATA="${BENCH_DATA:-$HOME/.cache/costsim-bench}"
+SIZES_MB="${SIZES_MB:-200 1000}"
+CALLS="${CALLS:-1000000}"
+mkdir -p "$DATA"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/costsim"
+
+measure() { # label, command...
+    local label="$1"; shift
+    local log; log="$(mktemp)"
+    /usr/bin/time -v "$@" > /dev/null 2> "$log" || { cat "$log"; return 1; }
+    local wall rss
+    wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}')
+    rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
+    printf "%-44s %10s  peak RSS %7d MB\n" "$label" "$wall" "$((rss / 1024))"
+    rm -f "$log"
+}
+
+echo "== canonical JSONL: $CALLS calls (costsim synth)"
+WORKLOAD="$DATA/bench-$CALLS.toml"
+cat > "$WORKLOAD" <<TOML
+name = "bench"
+model = "claude-sonnet-4-5"
+days = 30
+requests_per_day = $((CALLS / 300))
+system_tokens = 4000
+user_tokens = 300
+output_tokens = 600
+steps = 10
+growth_per_step = 1500
+TOML
+TRACES="$DATA/synth-$CALLS.jsonl"
+[ -f "$TRACES" ] || "$BIN" synth "$WORKLOAD" --out "$TRACES"
+SIZE=$(du -m "$TRACES" | cut -f1)
+echo "   $TRACES: $SIZE MB, $(wc -l < "$TRACES") calls"
+measure "cat (read speed)" cat "$TRACES"
+measure "replay" "$BIN" replay "$TRACES" -q
+measure "replay --by session" "$BIN" replay "$TRACES" -q --by session
+measure "replay, 1 scenario" "$BIN" replay "$TRACES" -q --scenario cache-1h
+measure "replay, 8 scenarios" "$BIN" replay "$TRACES" -q --scenario cache-off --scenario cache-5m \
+    --scenario cache-1h --scenario cache-5m-shared --scenario cache-1h-shared --scenario batch-50 \
+    --max-steps 5 --route 'claude-*=claude-haiku-4-5:0.5,claude-sonnet-4-5:0.5'
+
+CCUSAGE_DIR="$DATA/ccusage"
+if [ ! -x "$CCUSAGE_DIR/node_modules/.bin/ccusage" ]; then
+    mkdir -p "$CCUSAGE_DIR"
+    (cd "$CCUSAGE_DIR" && npm install --silent ccusage@20.0.24 @ccusage/ccusage-linux-x64@20.0.24 > /dev/null)
+fi
+for mb in $SIZES_MB; do
+    TREE="$DATA/claude-$mb"
+    [ -d "$TREE" ] || python3 benches/gen_claude_tree.py "$TREE" "$mb" > /dev/null
+    echo "== Claude Code tree: $TREE ($(du -sm "$TREE" | cut -f1) MB, $(find "$TREE" -name '*.jsonl' | wc -l) files)"
+    measure "cat (read speed)" sh -c "find '$TREE' -name '*.jsonl' -exec cat {} + "
+    measure "costsim replay --by day --by model" "$BIN" replay "$TREE" -q --by day --by model
+    measure "ccusage 20.0.24 daily --offline --json" env CLAUDE_CONFIG_DIR="$TREE" \
+        "$CCUSAGE_DIR/node_modules/.bin/ccusage" daily --offline --json
+    "$BIN" replay "$TREE" -q --by day --by model -o json > "$DATA/costsim-$mb.json"
+    CLAUDE_CONFIG_DIR="$TREE" "$CCUSAGE_DIR/node_modules/.bin/ccusage" daily --offline --json > "$DATA/ccusage-$mb.json"
+    python3 benches/compare_ccusage.py "$DATA/costsim-$mb.json" "$DATA/ccusage-$mb.json"
+done
