@@ -43,6 +43,71 @@ pub enum Command {
     /// List the input formats costsim reads, with an example line of each and
     /// what maps to what.
     Formats(FormatsArgs),
+    /// Guard spend in CI: price the input, project it to a day, week or
+    /// month, and hold it against budgets. Exit 0 when every rule holds, 1
+    /// when one fails, 2 on usage or input errors.
+    ///
+    /// Example: costsim check traces.jsonl --budget 2000/month --max-share 'claude-opus-*=50%'
+    Check(CheckArgs),
+    /// Compare two saved `replay --output json` reports group by group,
+    /// largest dollar change first.
+    ///
+    /// Example: costsim diff last-week.json this-week.json --output markdown
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report.
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+
+    /// The later report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: ReplayArgs,
+
+    /// Total spend limit, projected from the observed days to the period:
+    /// AMOUNT/day, /week or /month, e.g. 2000/month.
+    #[arg(long, value_name = "AMOUNT/PERIOD")]
+    pub budget: Option<String>,
+
+    /// Spend limit for models matching a glob, e.g. 'claude-opus-*=500/month'.
+    /// Repeatable.
+    #[arg(long, value_name = "GLOB=AMOUNT/PERIOD")]
+    pub budget_model: Vec<String>,
+
+    /// Spend limit for calls with a tag value, e.g. team:search=300/month.
+    /// Repeatable.
+    #[arg(long, value_name = "KEY:VALUE=AMOUNT/PERIOD")]
+    pub budget_tag: Vec<String>,
+
+    /// Largest share of total cost allowed on models matching a glob, e.g.
+    /// 'claude-opus-*=50%'. Repeatable.
+    #[arg(long, value_name = "GLOB=PERCENT")]
+    pub max_share: Vec<String>,
+
+    /// A saved `costsim replay --output json` report to compare spend per day
+    /// with (needs --max-increase).
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+
+    /// Largest increase in spend per day allowed against --baseline, e.g. 10%.
+    #[arg(long, value_name = "PERCENT")]
+    pub max_increase: Option<String>,
+
+    /// Do not fail on calls whose model is not in the pricing catalog.
+    #[arg(long)]
+    pub allow_unpriced: bool,
 }
 
 #[derive(Debug, Args)]
@@ -123,14 +188,20 @@ pub struct CatalogArgs {
 pub struct ReplayArgs {
     /// Trace files, directories (searched recursively for *.jsonl, *.jsonl.gz,
     /// *.jsonl.zst), glob patterns, or - for standard input. Gzip and zstd are
-    /// detected from the content.
-    #[arg(value_name = "INPUT", required = true)]
+    /// detected from the content. Optional with --claude.
+    #[arg(value_name = "INPUT", required_unless_present = "claude")]
     pub inputs: Vec<String>,
 
     /// Read every input as this format instead of detecting it per file
     /// (see `costsim formats`). [default: detected]
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
+
+    /// Also read the local Claude Code logs: each folder of
+    /// $CLAUDE_CONFIG_DIR (comma-separated; its projects/ folder if it has
+    /// one), else ~/.claude/projects and ~/.config/claude/projects.
+    #[arg(long)]
+    pub claude: bool,
 
     #[command(flatten)]
     pub run: RunArgs,

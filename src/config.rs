@@ -71,8 +71,20 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
     type Error = ConfigError;
 
     fn try_from(args: ReplayArgs) -> Result<Self, ConfigError> {
-        let format = args.format.as_deref().map(format_named).transpose()?;
-        let sources = ingest::resolve_inputs(&args.inputs)?;
+        let mut format = args.format.as_deref().map(format_named).transpose()?;
+        // Clap requires INPUT unless --claude is given.
+        let mut inputs = args.inputs;
+        if args.claude {
+            let claude_dirs = ingest::claude_code::claude_dirs()
+                .map_err(|what| IngestError::NotFound { path: what })?;
+            // Only Claude Code logs: read every file as such, even one whose
+            // first lines are not enough to tell.
+            if inputs.is_empty() && format.is_none() {
+                format = Some(&ingest::claude_code::FORMAT);
+            }
+            inputs.extend(claude_dirs.iter().map(|d| d.display().to_string()));
+        }
+        let sources = ingest::resolve_inputs(&inputs)?;
         let mut config = ReplayConfig::new(sources, args.run)?;
         config.spec.format = format;
         Ok(config)

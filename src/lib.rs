@@ -8,6 +8,7 @@
 //! turn arguments into settings; `cmd` wires each subcommand.
 
 pub mod cache;
+pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -54,6 +55,8 @@ where
         Command::Estimate(args) => cmd::estimate::estimate(args),
         Command::Synth(args) => cmd::estimate::synth(args),
         Command::Formats(args) => cmd::formats::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
     };
     match result {
         Ok(exit) => exit.code(),

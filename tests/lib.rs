@@ -4,7 +4,11 @@ mod util;
 
 mod bad_input;
 mod cache_scenarios;
+mod check;
 mod doctor;
+mod formats_agents;
+mod formats_billing;
+mod formats_logs;
 mod hand_checked;
 mod pricing;
 mod replay;

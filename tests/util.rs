@@ -94,3 +94,24 @@ pub fn golden(rel: &str, actual: &str) {
         path.display()
     );
 }
+
+/// Runs `costsim ARGS` as [`costsim`] does, with environment changes:
+/// `Some(value)` sets a variable, `None` removes it.
+pub fn costsim_env(args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+    let mut cmd = Command::cargo_bin("costsim").expect("binary built");
+    cmd.current_dir(root())
+        .args(args)
+        .env("TZ", "Pacific/Chatham");
+    for (key, value) in env {
+        match value {
+            Some(v) => cmd.env(key, v),
+            None => cmd.env_remove(key),
+        };
+    }
+    let out = cmd.output().expect("costsim runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

@@ -1,6 +1,5 @@
 //! `costsim formats`: every input format, with an example and its mapping.
 
-
 use super::{emit, Exit};
 use crate::cli::FormatsArgs;
 use crate::config::format_of;

@@ -1,6 +1,8 @@
 //! One module per subcommand; each only wires the pipeline stages together
 //! and is the only place that prints.
 
+pub mod check;
+pub mod diff;
 pub mod doctor;
 pub mod estimate;
 pub mod formats;

@@ -1,14 +1,611 @@
 //! Claude Code session logs (~/.claude/projects/<project>/<session>.jsonl).
 //!
-//! (Being written: not detected yet.)
+//! Every line is one event of a session. Assistant lines carry the API
+//! response's `message.usage`; one response is written as several lines
+//! (one per content block) with the same `message.id` and `requestId`, so
+//! only the first line of each (run-wide, across files: resumed sessions copy
+//! earlier lines) is counted, the rest are folded as duplicates — as ccusage
+//! does. Lines without usage (user turns, summaries, system notes, file
+//! snapshots) carry no call. `<synthetic>` messages (written by Claude Code
+//! itself, e.g. for API errors) cost nothing and are not calls.
+//!
+//! Usage maps as the Anthropic API reports it: `input_tokens` already
+//! excludes cache reads and writes; `cache_creation_input_tokens` is split
+//! into 5-minute and 1-hour writes by `cache_creation` when given, else all
+//! 5-minute. Tags: `project` = the project folder (the folder below
+//! `projects/`; for a subagent file below a session folder, the session's
+//! project), else the last component of `cwd`; `sidechain` = "true" for
+//! subagent (sidechain) lines.
+//!
+//! Lines are read independently of each other (no state from line to line),
+//! so a big file may be parsed in parallel pieces.
 
-use super::format::{not_detected, unsupported_parser, InputFormat};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::{canonical, LineProblem, SkipReason};
+use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "claude-code",
     title: "Claude Code session logs (~/.claude/projects/<project>/<session>.jsonl)",
-    example: "",
-    mapping: "",
-    detect: not_detected,
-    parser: unsupported_parser,
+    example: r#"{"type":"assistant","sessionId":"9f1c","cwd":"/home/me/shop","isSidechain":false,"timestamp":"2026-03-02T09:15:02.120Z","requestId":"req_011A","message":{"id":"msg_01A","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":12,"cache_creation_input_tokens":4000,"cache_read_input_tokens":18000,"cache_creation":{"ephemeral_5m_input_tokens":4000,"ephemeral_1h_input_tokens":0},"output_tokens":310}}}"#,
+    mapping: "assistant lines with message.usage are calls, deduplicated on (message.id, requestId) across files; input_tokens -> input, cache_read_input_tokens -> cache_read, cache_creation (ephemeral_5m/1h) -> cache writes (all 5m when not split); sessionId -> session; tags project (folder below projects/, else cwd) and sidechain; <synthetic> and lines without usage are not calls",
+    detect,
+    parser: |ctx| Box::new(ClaudeCode::new(ctx)),
 };
+
+/// Line types of a Claude Code log.
+const LINE_TYPES: [&str; 4] = ["user", "assistant", "summary", "system"];
+
+fn detect(sniff: &Sniff) -> bool {
+    sniff.json_objects().iter().any(|m| {
+        let kind = m.get("type").and_then(|t| t.as_str());
+        let session_line = m.contains_key("sessionId")
+            && (kind.is_some_and(|k| LINE_TYPES.contains(&k)) || m.contains_key("message"));
+        // Files of resumed sessions start with summary lines (no sessionId)
+        // and newer versions with file-history snapshots.
+        let header_line = (kind == Some("summary") && m.contains_key("leafUuid"))
+            || (kind == Some("file-history-snapshot") && m.contains_key("snapshot"));
+        session_line || header_line
+    })
+}
+
+/// Model name Claude Code writes on messages it made up itself.
+const SYNTHETIC_MODEL: &str = "<synthetic>";
+
+struct ClaudeCode {
+    /// Project folder of the file, when it lies in a `projects/` tree.
+    project: Option<String>,
+    dedup: Arc<Dedup>,
+}
+
+impl ClaudeCode {
+    fn new(ctx: &Context) -> Self {
+        ClaudeCode {
+            project: ctx.path.as_deref().and_then(project_of_path),
+            dedup: ctx.dedup.clone(),
+        }
+    }
+}
+
+impl LineParser for ClaudeCode {
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        match parse_line(line, self.project.as_deref(), &self.dedup) {
+            Ok(parsed) => parsed,
+            Err(problem) => Parsed::Problem(problem),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawLine<'a> {
+    #[serde(rename = "sessionId")]
+    session_id: Option<String>,
+    #[serde(rename = "requestId")]
+    request_id: Option<String>,
+    timestamp: Option<String>,
+    cwd: Option<String>,
+    #[serde(rename = "isSidechain")]
+    is_sidechain: Option<bool>,
+    /// Read only when it is an object (what it holds depends on the line).
+    #[serde(borrow)]
+    message: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawMessage {
+    id: Option<String>,
+    model: Option<String>,
+    usage: Option<RawUsage>,
+}
+
+#[derive(Deserialize)]
+struct RawUsage {
+    input_tokens: Option<Count>,
+    output_tokens: Option<Count>,
+    cache_creation_input_tokens: Option<Count>,
+    cache_read_input_tokens: Option<Count>,
+    cache_creation: Option<RawCacheCreation>,
+}
+
+#[derive(Deserialize)]
+struct RawCacheCreation {
+    ephemeral_5m_input_tokens: Option<Count>,
+    ephemeral_1h_input_tokens: Option<Count>,
+}
+
+/// A non-negative integer token count (integer-valued floats accepted).
+#[derive(Clone, Copy)]
+pub(crate) struct Count(pub(crate) u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a non-negative integer")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
+                Ok(Count(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
+                u64::try_from(v)
+                    .map(Count)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
+                if v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v) {
+                    Ok(Count(v as u64))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn count(c: &Option<Count>) -> u64 {
+    c.map_or(0, |c| c.0)
+}
+
+/// Reads `bytes` as `T`; on failure says which field is wrong, with its
+/// path prefixed by `prefix` (the field the bytes were found in).
+pub(crate) fn read_json<'a, T: Deserialize<'a>>(
+    bytes: &'a [u8],
+    prefix: &str,
+) -> Result<T, LineProblem> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(explain::<T>(bytes, prefix)),
+    }
+}
+
+/// Re-reads a line that failed, tracking the path to the bad field.
+fn explain<'a, T: Deserialize<'a>>(bytes: &'a [u8], prefix: &str) -> LineProblem {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => {
+            return LineProblem::new(
+                SkipReason::MalformedJson,
+                "malformed JSON: trailing characters after the record".to_string(),
+            )
+        }
+        Err(e) => e,
+    };
+    let inner_path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        let cut = if inner.is_eof() {
+            " (the line is cut short)"
+        } else {
+            ""
+        };
+        return LineProblem::new(
+            SkipReason::MalformedJson,
+            format!(
+                "malformed JSON{cut}: {}",
+                strip_position(&inner.to_string())
+            ),
+        );
+    }
+    let path = match (prefix, inner_path.as_str()) {
+        ("", ".") | ("", "") => String::new(),
+        (p, ".") | (p, "") => p.to_string(),
+        ("", inner) => inner.to_string(),
+        (p, inner) => format!("{p}.{inner}"),
+    };
+    let message = strip_position(&inner.to_string());
+    if path.is_empty() {
+        return LineProblem::new(SkipReason::BadField, format!("record: {message}"));
+    }
+    let reason = if path.contains("usage") {
+        SkipReason::BadTokenCount
+    } else if path == "timestamp" {
+        SkipReason::BadTimestamp
+    } else {
+        SkipReason::BadField
+    };
+    LineProblem::new(reason, format!("field \"{path}\": {message}"))
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+pub(crate) fn missing(field: &str) -> LineProblem {
+    LineProblem::new(
+        SkipReason::MissingField,
+        format!("field \"{field}\": missing (required)"),
+    )
+}
+
+/// The line's time, required on calls.
+pub(crate) fn timestamp(
+    text: Option<&str>,
+    field: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, LineProblem> {
+    let text = text.ok_or_else(|| missing(field))?;
+    canonical::parse_timestamp(text).ok_or_else(|| {
+        LineProblem::new(
+            SkipReason::BadTimestamp,
+            format!("field \"{field}\": `{text}` is not an RFC 3339 timestamp"),
+        )
+    })
+}
+
+/// The last component of a working directory (either separator).
+pub(crate) fn last_component(dir: &str) -> Option<String> {
+    dir.trim_end_matches(['/', '\\'])
+        .rsplit(['/', '\\'])
+        .next()
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+}
+
+fn parse_line(line: &[u8], project: Option<&str>, dedup: &Dedup) -> Result<Parsed, LineProblem> {
+    let raw: RawLine = read_json(line, "")?;
+    let Some(message) = raw.message.filter(|m| m.get().starts_with('{')) else {
+        return Ok(Parsed::NotACall);
+    };
+    let message: RawMessage = read_json(message.get().as_bytes(), "message")?;
+    if message.model.as_deref() == Some(SYNTHETIC_MODEL) {
+        return Ok(Parsed::NotACall);
+    }
+    let Some(raw_usage) = message.usage else {
+        return Ok(Parsed::NotACall);
+    };
+    let model = match message.model {
+        Some(m) if !m.trim().is_empty() => m,
+        Some(_) => {
+            return Err(LineProblem::new(
+                SkipReason::BadField,
+                "field \"message.model\": empty".to_string(),
+            ))
+        }
+        None => return Err(missing("message.model")),
+    };
+    if raw_usage.input_tokens.is_none() && raw_usage.output_tokens.is_none() {
+        return Err(LineProblem::new(
+            SkipReason::MissingField,
+            "field \"message.usage\": neither \"input_tokens\" nor \"output_tokens\" given"
+                .to_string(),
+        ));
+    }
+    let ts = timestamp(raw.timestamp.as_deref(), "timestamp")?;
+    let written = count(&raw_usage.cache_creation_input_tokens);
+    let (cache_write_5m, cache_write_1h) = match &raw_usage.cache_creation {
+        Some(split) => {
+            let (m5, h1) = (
+                count(&split.ephemeral_5m_input_tokens),
+                count(&split.ephemeral_1h_input_tokens),
+            );
+            if raw_usage.cache_creation_input_tokens.is_some() && m5 + h1 != written {
+                return Err(LineProblem::new(
+                    SkipReason::Inconsistent,
+                    format!(
+                        "field \"message.usage.cache_creation\": 5m {m5} + 1h {h1} tokens differ from cache_creation_input_tokens {written}"
+                    ),
+                ));
+            }
+            (m5, h1)
+        }
+        None => (written, 0),
+    };
+    // The first line of a response counts; its other content blocks, and
+    // copies in later files, are the same call.
+    if let (Some(id), Some(request)) = (&message.id, &raw.request_id) {
+        if !dedup.first(&format!("claude-code\u{0}{id}\u{0}{request}")) {
+            return Ok(Parsed::Duplicate);
+        }
+    }
+    let usage = Usage {
+        input: count(&raw_usage.input_tokens),
+        cache_read: count(&raw_usage.cache_read_input_tokens),
+        cache_write_5m,
+        cache_write_1h,
+        output: count(&raw_usage.output_tokens),
+        reasoning: 0,
+    };
+    let mut tags = BTreeMap::new();
+    if let Some(project) = project
+        .map(str::to_string)
+        .or_else(|| raw.cwd.as_deref().and_then(last_component))
+    {
+        tags.insert("project".to_string(), project);
+    }
+    if raw.is_sidechain == Some(true) {
+        tags.insert("sidechain".to_string(), "true".to_string());
+    }
+    Ok(Parsed::call(Call {
+        ts,
+        provider: Some("anthropic".to_string()),
+        model,
+        account: DEFAULT_ACCOUNT.to_string(),
+        session: raw.session_id.filter(|s| !s.is_empty()),
+        step: None,
+        tags,
+        usage,
+        segments: None,
+        batch: false,
+        success: None,
+        latency_ms: None,
+        id: message.id.or(raw.request_id),
+        billed: None,
+    }))
+}
+
+/// The project folder of a log file: the folder right below the last
+/// `projects` folder above it (`projects/<project>/<session>.jsonl`, or
+/// `projects/<project>/<session>/subagents/agent-1.jsonl` for subagents).
+fn project_of_path(path: &Path) -> Option<String> {
+    let absolute;
+    let path = if path.is_absolute() {
+        path
+    } else {
+        absolute = std::env::current_dir().ok()?.join(path);
+        absolute.as_path()
+    };
+    let parts: Vec<&str> = path
+        .parent()?
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => name.to_str(),
+            _ => None,
+        })
+        .collect();
+    let at = parts.iter().rposition(|p| *p == "projects")?;
+    parts.get(at + 1).map(|p| p.to_string())
+}
+
+/// The folders `replay --claude` reads: each of `$CLAUDE_CONFIG_DIR`
+/// (comma-separated) as its `projects/` folder or, without one, itself;
+/// else whichever of `~/.claude/projects` and `~/.config/claude/projects`
+/// exist. Errors say where it looked (and read well followed by ": no such
+/// file or directory").
+pub fn claude_dirs() -> Result<Vec<PathBuf>, String> {
+    claude_dirs_from(
+        std::env::var("CLAUDE_CONFIG_DIR").ok().as_deref(),
+        std::env::var_os("HOME")
+            .or_else(|| std::env::var_os("USERPROFILE"))
+            .map(PathBuf::from)
+            .as_deref(),
+    )
+}
+
+fn claude_dirs_from(config_dir: Option<&str>, home: Option<&Path>) -> Result<Vec<PathBuf>, String> {
+    if let Some(list) = config_dir.filter(|l| !l.trim().is_empty()) {
+        let mut dirs = Vec::new();
+        let mut missing = Vec::new();
+        for dir in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            let dir = PathBuf::from(dir);
+            let projects = dir.join("projects");
+            if projects.is_dir() {
+                dirs.push(projects);
+            } else if dir.is_dir() {
+                dirs.push(dir);
+            } else {
+                missing.push(dir.display().to_string());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(format!(
+                "--claude: CLAUDE_CONFIG_DIR folder {}",
+                missing.join(", ")
+            ));
+        }
+        return Ok(dirs);
+    }
+    let Some(home) = home else {
+        return Err(
+            "--claude: no home folder (HOME is not set; set CLAUDE_CONFIG_DIR to the Claude Code config folder)"
+                .to_string(),
+        );
+    };
+    let candidates = [
+        home.join(".claude").join("projects"),
+        home.join(".config").join("claude").join("projects"),
+    ];
+    let dirs: Vec<PathBuf> = candidates.iter().filter(|d| d.is_dir()).cloned().collect();
+    if dirs.is_empty() {
+        return Err(format!(
+            "--claude: no Claude Code logs (set CLAUDE_CONFIG_DIR to the Claude Code config folder): {} or {}",
+            candidates[0].display(),
+            candidates[1].display()
+        ));
+    }
+    Ok(dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Parsed {
+        parse_line(line.as_bytes(), Some("proj"), &Dedup::default()).unwrap_or_else(Parsed::Problem)
+    }
+
+    fn call(line: &str) -> Call {
+        match parse(line) {
+            Parsed::Call(c) => *c,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn problem(line: &str) -> LineProblem {
+        match parse(line) {
+            Parsed::Problem(p) => p,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    const LINE: &str = r#"{"type":"assistant","sessionId":"s1","cwd":"/home/me/shop","isSidechain":true,"timestamp":"2026-03-02T09:15:02.120Z","requestId":"req_1","message":{"id":"msg_1","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":12,"cache_creation_input_tokens":4000,"cache_read_input_tokens":18000,"cache_creation":{"ephemeral_5m_input_tokens":1000,"ephemeral_1h_input_tokens":3000},"output_tokens":310,"service_tier":"standard"}}}"#;
+
+    #[test]
+    fn maps_an_assistant_line() {
+        let c = call(LINE);
+        assert_eq!(c.model, "claude-sonnet-4-5-20250929");
+        assert_eq!(
+            c.usage,
+            Usage {
+                input: 12,
+                cache_read: 18000,
+                cache_write_5m: 1000,
+                cache_write_1h: 3000,
+                output: 310,
+                reasoning: 0
+            }
+        );
+        assert_eq!(c.session.as_deref(), Some("s1"));
+        assert_eq!(c.tags["project"], "proj");
+        assert_eq!(c.tags["sidechain"], "true");
+        assert_eq!(c.provider.as_deref(), Some("anthropic"));
+        assert_eq!(c.ts.to_rfc3339(), "2026-03-02T09:15:02.120+00:00");
+    }
+
+    #[test]
+    fn unsplit_cache_writes_are_5m_and_cwd_is_the_fallback_project() {
+        let line = r#"{"type":"assistant","sessionId":"s1","cwd":"/home/me/shop/","timestamp":"2026-03-02T09:15:02Z","message":{"model":"claude-haiku-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":50,"output_tokens":2}}}"#;
+        let c = parse_line(line.as_bytes(), None, &Dedup::default()).unwrap();
+        let Parsed::Call(c) = c else { panic!() };
+        assert_eq!(c.usage.cache_write_5m, 50);
+        assert_eq!(c.usage.cache_write_1h, 0);
+        assert_eq!(c.tags["project"], "shop");
+        assert!(!c.tags.contains_key("sidechain"));
+    }
+
+    #[test]
+    fn folds_later_lines_of_a_response() {
+        let dedup = Dedup::default();
+        let first = parse_line(LINE.as_bytes(), None, &dedup).unwrap();
+        let again = parse_line(LINE.as_bytes(), None, &dedup).unwrap();
+        assert!(matches!(first, Parsed::Call(_)));
+        assert!(matches!(again, Parsed::Duplicate));
+    }
+
+    #[test]
+    fn lines_without_usage_and_synthetic_ones_are_not_calls() {
+        for line in [
+            r#"{"type":"user","sessionId":"s1","timestamp":"2026-03-02T09:15:02Z","message":{"role":"user","content":"hello"}}"#,
+            r#"{"type":"summary","summary":"Fixing tests","leafUuid":"u1"}"#,
+            r#"{"type":"system","sessionId":"s1","content":"compacted","message":"odd"}"#,
+            r#"{"type":"assistant","sessionId":"s1","timestamp":"2026-03-02T09:15:02Z","message":{"id":"m","model":"<synthetic>","usage":{"input_tokens":0,"output_tokens":0}}}"#,
+        ] {
+            assert!(matches!(parse(line), Parsed::NotACall), "{line}");
+        }
+    }
+
+    #[test]
+    fn names_bad_fields() {
+        let p = problem(&LINE.replace("\"output_tokens\":310", "\"output_tokens\":-3"));
+        assert_eq!(p.reason, SkipReason::BadTokenCount);
+        assert!(
+            p.message.contains("message.usage.output_tokens"),
+            "{}",
+            p.message
+        );
+
+        let p = problem(&LINE.replace(
+            "\"ephemeral_1h_input_tokens\":3000",
+            "\"ephemeral_1h_input_tokens\":\"3000\"",
+        ));
+        assert_eq!(p.reason, SkipReason::BadTokenCount);
+        assert!(
+            p.message
+                .contains("message.usage.cache_creation.ephemeral_1h_input_tokens"),
+            "{}",
+            p.message
+        );
+
+        let p = problem(&LINE.replace("2026-03-02T09:15:02.120Z", "yesterday"));
+        assert_eq!(p.reason, SkipReason::BadTimestamp);
+        assert!(p.message.contains("\"timestamp\""), "{}", p.message);
+
+        let p = problem(&LINE.replace("\"model\":\"claude-sonnet-4-5-20250929\",", ""));
+        assert_eq!(p.reason, SkipReason::MissingField);
+        assert!(p.message.contains("message.model"), "{}", p.message);
+
+        let p = problem(&LINE.replace(
+            "\"ephemeral_1h_input_tokens\":3000",
+            "\"ephemeral_1h_input_tokens\":2000",
+        ));
+        assert_eq!(p.reason, SkipReason::Inconsistent);
+
+        let p = problem(&LINE[..LINE.len() - 40]);
+        assert_eq!(p.reason, SkipReason::MalformedJson);
+        assert!(p.message.contains("cut short"), "{}", p.message);
+    }
+
+    #[test]
+    fn finds_the_project_folder() {
+        let p = |s: &str| project_of_path(Path::new(s));
+        assert_eq!(
+            p("/h/.claude/projects/-h-shop/abc.jsonl").as_deref(),
+            Some("-h-shop")
+        );
+        assert_eq!(
+            p("/h/.claude/projects/-h-shop/abc/subagents/agent-1.jsonl").as_deref(),
+            Some("-h-shop")
+        );
+        assert_eq!(
+            p("/h/projects/x/.claude/projects/-h-x/abc.jsonl").as_deref(),
+            Some("-h-x")
+        );
+        assert_eq!(p("/h/logs/abc.jsonl"), None);
+        assert_eq!(p("/h/projects/abc.jsonl"), None);
+    }
+
+    #[test]
+    fn detects_claude_code_lines() {
+        let yes: &[&[u8]] = &[
+            br#"{"type":"summary","summary":"x","leafUuid":"u"}"#,
+            br#"{"type":"user","sessionId":"s","message":{"role":"user","content":"hi"}}"#,
+        ];
+        assert!(detect(&Sniff {
+            lines: yes.to_vec(),
+            path: None
+        }));
+        let no: &[&[u8]] =
+            &[br#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{}}"#];
+        assert!(!detect(&Sniff {
+            lines: no.to_vec(),
+            path: None
+        }));
+    }
+
+    #[test]
+    fn finds_claude_dirs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path();
+        assert!(claude_dirs_from(None, Some(home))
+            .unwrap_err()
+            .contains(".claude"));
+        std::fs::create_dir_all(home.join(".config/claude/projects")).unwrap();
+        assert_eq!(
+            claude_dirs_from(None, Some(home)).unwrap(),
+            vec![home.join(".config/claude/projects")]
+        );
+        std::fs::create_dir_all(home.join("a/projects")).unwrap();
+        std::fs::create_dir_all(home.join("b")).unwrap();
+        let list = format!("{},{}", home.join("a").display(), home.join("b").display());
+        assert_eq!(
+            claude_dirs_from(Some(&list), Some(home)).unwrap(),
+            vec![home.join("a/projects"), home.join("b")]
+        );
+        let bad = home.join("nope").display().to_string();
+        assert!(claude_dirs_from(Some(&bad), Some(home))
+            .unwrap_err()
+            .contains("nope"));
+    }
+}

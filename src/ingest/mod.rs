@@ -9,6 +9,7 @@ pub mod anthropic_csv;
 pub mod canonical;
 pub mod claude_code;
 pub mod codex;
+pub mod csv_columns;
 pub mod format;
 pub mod langfuse;
 pub mod litellm;

@@ -1,14 +1,977 @@
 //! OpenAI Chat Completions / Responses objects and Batch API output files.
 //!
-//! (Being written: not detected yet.)
+//! Each line is one of:
+//!
+//! - a raw API object: a Chat Completion (`"object": "chat.completion"`, or
+//!   the last `chat.completion.chunk` of a stream, the one with `usage`) or a
+//!   Responses API object (`"object": "response"`);
+//! - a Batch API output line (`{"id":"batch_req_…","custom_id":…,"response":
+//!   {"status_code":200,"body":{…}},"error":null}`), read as a batch call;
+//! - either of those inside an envelope that adds what the API object lacks:
+//!   `{"timestamp":…,"response":{…},"metadata":{"session":…,"account":…,
+//!   "tags":{…}}}`. Responses API stream events (`{"type":"response.completed",
+//!   "response":{…}}`) read the same way.
+//!
+//! OpenAI's `prompt_tokens` / `input_tokens` include the cached tokens
+//! (`…_details.cached_tokens`), so the canonical `input` is the difference;
+//! `completion_tokens` / `output_tokens` include reasoning, as canonical
+//! `output` does.
+//!
+//! This file also holds [`fields`], the JSON helpers the other log formats
+//! (Anthropic, OpenTelemetry, LiteLLM, Langfuse) share.
 
-use super::format::{not_detected, unsupported_parser, InputFormat};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use self::fields::{count, missing, parse_object, path, problem, text, Envelope, Object};
+use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::{LineProblem, SkipReason};
+use crate::record::{Call, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "openai",
     title: "OpenAI Chat Completions / Responses objects and Batch API output files",
-    example: "",
-    mapping: "",
-    detect: not_detected,
-    parser: unsupported_parser,
+    example: r#"{"id":"chatcmpl-B9","object":"chat.completion","created":1772442000,"model":"gpt-4o","usage":{"prompt_tokens":1200,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1024}}}"#,
+    mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens, cache_read = cached_tokens, output = completion_tokens (output_tokens, reasoning included); service_tier \"flex\" is priced as batch; id = the response id (duplicates folded); provider openai",
+    detect,
+    parser: |ctx: &Context| Box::new(OpenAi {
+        dedup: ctx.dedup.clone(),
+    }),
 };
+
+fn detect(sniff: &Sniff) -> bool {
+    sniff.json_objects().iter().any(|m| looks_like(m, 0))
+}
+
+const API_OBJECTS: [&str; 4] = [
+    "chat.completion",
+    "chat.completion.chunk",
+    "response",
+    "text_completion",
+];
+
+/// An OpenAI API object, a Batch API output line, or an envelope of one.
+fn looks_like(m: &Object, depth: u32) -> bool {
+    if m.get("object")
+        .and_then(Value::as_str)
+        .is_some_and(|o| API_OBJECTS.contains(&o))
+    {
+        return true;
+    }
+    if m.contains_key("custom_id") {
+        return m
+            .get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| id.starts_with("batch_req"))
+            || path(m, &["response", "body"]).is_some()
+            || path(m, &["response", "status_code"]).is_some();
+    }
+    match m.get("response") {
+        Some(Value::Object(inner)) if depth < 2 => looks_like(inner, depth + 1),
+        _ => false,
+    }
+}
+
+struct OpenAi {
+    dedup: Arc<Dedup>,
+}
+
+impl LineParser for OpenAi {
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        match parse_line(line) {
+            Ok(Some(call)) => fields::dedup(&self.dedup, "openai", call),
+            Ok(None) => Parsed::NotACall,
+            Err(p) => Parsed::Problem(p),
+        }
+    }
+}
+
+/// Reads one line: `Ok(None)` when it carries no usage (an error, a stream
+/// chunk before the last, a response still in progress).
+pub fn parse_line(line: &[u8]) -> Result<Option<Call>, LineProblem> {
+    let obj = parse_object(line)?;
+    let mut env = Envelope::default();
+    read(&obj, &mut env, 0)
+}
+
+fn read(obj: &Object, env: &mut Envelope, depth: u32) -> Result<Option<Call>, LineProblem> {
+    if obj.contains_key("custom_id") && (obj.contains_key("response") || obj.contains_key("error"))
+    {
+        return batch_line(obj, env);
+    }
+    if obj.get("object").is_some_and(Value::is_string) {
+        return api_object(obj, env);
+    }
+    if let Some(Value::Object(inner)) = obj.get("response") {
+        if depth >= 2 {
+            return Err(problem(
+                SkipReason::BadField,
+                &format!("{}response", env.prefix),
+                "envelopes nested too deep",
+            ));
+        }
+        env.absorb(obj)?;
+        env.prefix.push_str("response.");
+        return read(inner, env, depth + 1);
+    }
+    if obj
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("response."))
+    {
+        // A Responses API stream event without a response object (deltas).
+        return Ok(None);
+    }
+    Err(LineProblem::new(
+        SkipReason::BadField,
+        format!(
+            "{}: not an OpenAI response: expected \"object\": \"chat.completion\" or \"response\", a Batch API output line, or {{\"timestamp\":…,\"response\":{{…}}}}",
+            if env.prefix.is_empty() {
+                "record".to_string()
+            } else {
+                format!("field \"{}\"", env.prefix.trim_end_matches('.'))
+            }
+        ),
+    ))
+}
+
+/// A Batch API output line: the body of a 200 response is a batch call;
+/// failed requests (an `error`, a non-200 status) were not billed.
+fn batch_line(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProblem> {
+    let response = match obj.get("response") {
+        Some(Value::Object(r)) => r,
+        _ => return Ok(None),
+    };
+    if response
+        .get("status_code")
+        .and_then(Value::as_u64)
+        .is_some_and(|s| s != 200)
+    {
+        return Ok(None);
+    }
+    let body = match response.get("body") {
+        Some(Value::Object(b)) => b,
+        _ => return Err(missing(&format!("{}response.body", env.prefix))),
+    };
+    if body.contains_key("error") && !body.contains_key("usage") {
+        return Ok(None);
+    }
+    env.batch = true;
+    env.prefix.push_str("response.body.");
+    api_object(body, env)
+}
+
+fn api_object(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProblem> {
+    let kind = obj.get("object").and_then(Value::as_str).unwrap_or("");
+    let p = env.prefix.clone();
+    let usage = match obj.get("usage") {
+        Some(Value::Object(u)) => Some(u),
+        None | Some(Value::Null) => None,
+        Some(other) => {
+            return Err(problem(
+                SkipReason::BadField,
+                &format!("{p}usage"),
+                &format!("expected an object, found {other}"),
+            ))
+        }
+    };
+    let (usage, time_field) = match kind {
+        "chat.completion" | "chat.completion.chunk" | "text_completion" => {
+            let Some(u) = usage else {
+                // Stream chunks carry usage only in the last one.
+                return if kind == "chat.completion.chunk" {
+                    Ok(None)
+                } else {
+                    Err(missing(&format!("{p}usage")))
+                };
+            };
+            let prompt = count(u.get("prompt_tokens"), &format!("{p}usage.prompt_tokens"))?;
+            let completion = count(
+                u.get("completion_tokens"),
+                &format!("{p}usage.completion_tokens"),
+            )?;
+            if prompt.is_none() && completion.is_none() {
+                return Err(missing(&format!("{p}usage.prompt_tokens")));
+            }
+            let cached_field = format!("{p}usage.prompt_tokens_details.cached_tokens");
+            let cached = match count(
+                path(u, &["prompt_tokens_details", "cached_tokens"]),
+                &cached_field,
+            )? {
+                Some(c) => Some(c),
+                // DeepSeek and other compatible APIs.
+                None => count(
+                    u.get("prompt_cache_hit_tokens"),
+                    &format!("{p}usage.prompt_cache_hit_tokens"),
+                )?,
+            };
+            let reasoning = count(
+                path(u, &["completion_tokens_details", "reasoning_tokens"]),
+                &format!("{p}usage.completion_tokens_details.reasoning_tokens"),
+            )?;
+            let usage = split_usage(
+                prompt.unwrap_or(0),
+                cached.unwrap_or(0),
+                completion.unwrap_or(0),
+                reasoning.unwrap_or(0),
+                [
+                    &format!("{p}usage.prompt_tokens"),
+                    &cached_field,
+                    &format!("{p}usage.completion_tokens"),
+                    &format!("{p}usage.completion_tokens_details.reasoning_tokens"),
+                ],
+            )?;
+            (usage, "created")
+        }
+        "response" => {
+            let status = obj.get("status").and_then(Value::as_str).unwrap_or("");
+            let Some(u) = usage else {
+                return if matches!(status, "failed" | "cancelled" | "queued" | "in_progress") {
+                    Ok(None)
+                } else {
+                    Err(missing(&format!("{p}usage")))
+                };
+            };
+            let input = count(u.get("input_tokens"), &format!("{p}usage.input_tokens"))?;
+            let output = count(u.get("output_tokens"), &format!("{p}usage.output_tokens"))?;
+            if input.is_none() && output.is_none() {
+                return Err(missing(&format!("{p}usage.input_tokens")));
+            }
+            let cached_field = format!("{p}usage.input_tokens_details.cached_tokens");
+            let cached = count(
+                path(u, &["input_tokens_details", "cached_tokens"]),
+                &cached_field,
+            )?;
+            let reasoning_field = format!("{p}usage.output_tokens_details.reasoning_tokens");
+            let reasoning = count(
+                path(u, &["output_tokens_details", "reasoning_tokens"]),
+                &reasoning_field,
+            )?;
+            let usage = split_usage(
+                input.unwrap_or(0),
+                cached.unwrap_or(0),
+                output.unwrap_or(0),
+                reasoning.unwrap_or(0),
+                [
+                    &format!("{p}usage.input_tokens"),
+                    &cached_field,
+                    &format!("{p}usage.output_tokens"),
+                    &reasoning_field,
+                ],
+            )?;
+            match status {
+                "completed" => env.success = env.success.or(Some(true)),
+                "failed" => env.success = env.success.or(Some(false)),
+                _ => {}
+            }
+            // Responses API metadata: the caller's own key-value pairs.
+            if let Some(Value::Object(meta)) = obj.get("metadata") {
+                for (k, v) in meta {
+                    if let Some(v) = text(Some(v)) {
+                        env.tags.entry(k.clone()).or_insert(v);
+                    }
+                }
+            }
+            (usage, "created_at")
+        }
+        "list" => {
+            // Embeddings: every token is input.
+            let Some(u) = usage else {
+                return Ok(None);
+            };
+            let prompt = count(u.get("prompt_tokens"), &format!("{p}usage.prompt_tokens"))?
+                .ok_or_else(|| missing(&format!("{p}usage.prompt_tokens")))?;
+            (
+                Usage {
+                    input: prompt,
+                    ..Usage::default()
+                },
+                "created",
+            )
+        }
+        // Other objects (files, batches, models) carry no usage.
+        _ => return Ok(None),
+    };
+    let model = fields::model(obj.get("model"), &format!("{p}model"))?;
+    let ts = match env.ts {
+        Some(ts) => ts,
+        None => match obj.get(time_field) {
+            None | Some(Value::Null) => return Err(missing(&format!("{p}{time_field}"))),
+            Some(v) => fields::time(v, &format!("{p}{time_field}"))?,
+        },
+    };
+    if let Some(tier) = obj.get("service_tier").and_then(Value::as_str) {
+        if !matches!(tier, "default" | "auto") {
+            env.tags
+                .entry("service_tier".to_string())
+                .or_insert_with(|| tier.to_string());
+        }
+        // Flex processing is billed at Batch API rates.
+        if tier == "flex" {
+            env.batch = true;
+        }
+    }
+    let id = text(obj.get("id"));
+    Ok(Some(env.call(ts, "openai", model, usage, id)))
+}
+
+/// Canonical usage from OpenAI counts, where the prompt includes the cached
+/// tokens and the output includes reasoning. `names` are the four fields,
+/// for messages.
+fn split_usage(
+    prompt: u64,
+    cached: u64,
+    output: u64,
+    reasoning: u64,
+    names: [&str; 4],
+) -> Result<Usage, LineProblem> {
+    if cached > prompt {
+        return Err(LineProblem::new(
+            SkipReason::Inconsistent,
+            format!(
+                "field \"{}\": {cached} exceeds {} {prompt} (which must include the cached tokens)",
+                names[1], names[0]
+            ),
+        ));
+    }
+    if reasoning > output {
+        return Err(LineProblem::new(
+            SkipReason::Inconsistent,
+            format!(
+                "field \"{}\": {reasoning} exceeds {} {output} (which must include reasoning)",
+                names[3], names[2]
+            ),
+        ));
+    }
+    Ok(Usage {
+        input: prompt - cached,
+        cache_read: cached,
+        output,
+        reasoning,
+        ..Usage::default()
+    })
+}
+
+/// JSON helpers shared by the log formats of this directory (OpenAI,
+/// Anthropic, OpenTelemetry, LiteLLM, Langfuse).
+pub(crate) mod fields {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+    use serde_json::{Map, Value};
+
+    use crate::ingest::canonical::parse_timestamp;
+    use crate::ingest::format::{Dedup, Parsed};
+    use crate::ingest::{LineProblem, SkipReason};
+    use crate::money::{Money, FEMTO_PER_USD};
+    use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
+
+    pub type Object = Map<String, Value>;
+
+    /// The line as a JSON object.
+    pub fn parse_object(line: &[u8]) -> Result<Object, LineProblem> {
+        match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(other) => Err(LineProblem::new(
+                SkipReason::BadField,
+                format!("record: expected a JSON object, found {}", kind(&other)),
+            )),
+            Err(e) => {
+                let message = e.to_string();
+                let message = match message.rfind(" at line ") {
+                    Some(i) => &message[..i],
+                    None => &message,
+                };
+                let hint = if e.is_eof() {
+                    " (the line ends early: truncated?)"
+                } else {
+                    ""
+                };
+                Err(LineProblem::new(
+                    SkipReason::MalformedJson,
+                    format!("malformed JSON: {message}{hint}"),
+                ))
+            }
+        }
+    }
+
+    fn kind(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    /// The value at `keys` below `obj`; JSON `null` reads as absent.
+    pub fn path<'a>(obj: &'a Object, keys: &[&str]) -> Option<&'a Value> {
+        let (first, rest) = keys.split_first()?;
+        let mut v = obj.get(*first)?;
+        for k in rest {
+            v = v.as_object()?.get(*k)?;
+        }
+        (!v.is_null()).then_some(v)
+    }
+
+    /// A label: a non-empty string, a number or a boolean, as text.
+    pub fn text(v: Option<&Value>) -> Option<String> {
+        match v? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn problem(reason: SkipReason, field: &str, message: &str) -> LineProblem {
+        LineProblem::new(reason, format!("field \"{field}\": {message}"))
+    }
+
+    pub fn missing(field: &str) -> LineProblem {
+        problem(SkipReason::MissingField, field, "missing (required)")
+    }
+
+    /// A token count: a non-negative integer (integer-valued floats and
+    /// digit strings, as OTLP writes 64-bit integers, are accepted).
+    /// Absent or null is `None`.
+    pub fn count(v: Option<&Value>, field: &str) -> Result<Option<u64>, LineProblem> {
+        let bad = |shown: String| {
+            problem(
+                SkipReason::BadTokenCount,
+                field,
+                &format!("{shown} is not a non-negative integer"),
+            )
+        };
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => {
+                if let Some(u) = n.as_u64() {
+                    return Ok(Some(u));
+                }
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&f) => {
+                        Ok(Some(f as u64))
+                    }
+                    _ => Err(bad(n.to_string())),
+                }
+            }
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| bad(format!("{s:?}"))),
+            Some(other) => Err(bad(other.to_string())),
+        }
+    }
+
+    /// A model name: required, not empty.
+    pub fn model(v: Option<&Value>, field: &str) -> Result<String, LineProblem> {
+        match v {
+            None | Some(Value::Null) => Err(missing(field)),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                Err(problem(SkipReason::BadField, field, "empty"))
+            }
+            Some(Value::String(s)) => Ok(s.trim().to_string()),
+            Some(other) => Err(problem(
+                SkipReason::BadField,
+                field,
+                &format!("expected a string, found {}", kind(other)),
+            )),
+        }
+    }
+
+    /// A time: RFC 3339 text (a space for `T`, a `+00` offset, or no offset
+    /// at all, read as UTC, are allowed), or a Unix epoch number in seconds,
+    /// milliseconds, microseconds or nanoseconds (told apart by size).
+    pub fn time(v: &Value, field: &str) -> Result<DateTime<Utc>, LineProblem> {
+        let parsed = match v {
+            Value::String(s) => time_text(s),
+            Value::Number(n) => match n.as_u64() {
+                Some(u) => epoch(u as u128),
+                None => n.as_f64().and_then(epoch_float),
+            },
+            _ => None,
+        };
+        parsed.ok_or_else(|| {
+            problem(
+                SkipReason::BadTimestamp,
+                field,
+                &format!(
+                    "{v} is not a time (expected RFC 3339 such as \"2026-03-01T12:00:00Z\" or Unix epoch seconds/milliseconds/nanoseconds)"
+                ),
+            )
+        })
+    }
+
+    /// A time given in nanoseconds since the epoch (OTLP `…UnixNano`), as a
+    /// number or a digit string.
+    pub fn time_nanos(v: &Value, field: &str) -> Result<DateTime<Utc>, LineProblem> {
+        let nanos = match v {
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        };
+        match nanos {
+            Some(n) if n > 0 => Ok(Utc.timestamp_nanos(n)),
+            _ => Err(problem(
+                SkipReason::BadTimestamp,
+                field,
+                &format!("{v} is not a time in nanoseconds since the Unix epoch"),
+            )),
+        }
+    }
+
+    pub fn time_text(s: &str) -> Option<DateTime<Utc>> {
+        let s = s.trim();
+        if let Some(t) = parse_timestamp(s) {
+            return Some(t);
+        }
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            return s.parse::<u128>().ok().and_then(epoch);
+        }
+        // Postgres writes `+00` for UTC.
+        let b = s.as_bytes();
+        if b.len() > 3
+            && matches!(b[b.len() - 3], b'+' | b'-')
+            && b[b.len() - 2..].iter().all(u8::is_ascii_digit)
+        {
+            if let Some(t) = parse_timestamp(&format!("{s}:00")) {
+                return Some(t);
+            }
+        }
+        // No offset: UTC (what LiteLLM and database exports write).
+        for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+                return Some(t.and_utc());
+            }
+        }
+        None
+    }
+
+    /// An integer epoch in seconds, ms, µs or ns, by magnitude.
+    fn epoch(v: u128) -> Option<DateTime<Utc>> {
+        let nanos: u128 = if v < 100_000_000_000 {
+            v * 1_000_000_000
+        } else if v < 100_000_000_000_000 {
+            v * 1_000_000
+        } else if v < 100_000_000_000_000_000 {
+            v * 1_000
+        } else {
+            v
+        };
+        i64::try_from(nanos).ok().map(|n| Utc.timestamp_nanos(n))
+    }
+
+    fn epoch_float(v: f64) -> Option<DateTime<Utc>> {
+        if !(v.is_finite() && v >= 0.0) {
+            return None;
+        }
+        let scale = if v < 1e11 {
+            1e9
+        } else if v < 1e14 {
+            1e6
+        } else if v < 1e17 {
+            1e3
+        } else {
+            1.0
+        };
+        let nanos = v * scale;
+        (nanos < 9.2e18).then(|| Utc.timestamp_nanos(nanos.round() as i64))
+    }
+
+    /// Milliseconds from `start` to `end`, when `end` is not before it.
+    pub fn latency_ms(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Option<u64> {
+        let ms = (end? - start).num_milliseconds();
+        u64::try_from(ms).ok()
+    }
+
+    /// An amount in US dollars (a JSON number or a decimal text), exact to
+    /// the femto-dollar: the number's shortest decimal form, rounded half up
+    /// at 15 decimals. Absent or null is `None`.
+    pub fn money(v: Option<&Value>, field: &str) -> Result<Option<Money>, LineProblem> {
+        let value = match v {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            Some(_) => None,
+        };
+        let shown = v.map(Value::to_string).unwrap_or_default();
+        match value {
+            Some(f) if f.is_finite() && f >= 0.0 => dollars(f).map(Some).ok_or_else(|| {
+                problem(
+                    SkipReason::BadField,
+                    field,
+                    &format!("{shown} is too large"),
+                )
+            }),
+            Some(_) => Err(problem(
+                SkipReason::BadField,
+                field,
+                &format!("{shown} is not a non-negative amount of dollars"),
+            )),
+            None => Err(problem(
+                SkipReason::BadField,
+                field,
+                &format!("{shown} is not an amount of dollars"),
+            )),
+        }
+    }
+
+    /// Dollars to femto-dollars through the float's shortest decimal text
+    /// (Rust prints floats without exponents), so 0.00472 is exactly
+    /// 4,720,000,000,000 femto-dollars.
+    fn dollars(f: f64) -> Option<Money> {
+        let text = format!("{f}");
+        let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let whole: i128 = whole.parse().ok()?;
+        let mut digits: Vec<u8> = frac.bytes().map(|b| b - b'0').collect();
+        let round_up = digits.len() > 15 && digits[15] >= 5;
+        digits.resize(15, 0);
+        let mut femto: i128 = digits.iter().fold(0, |acc, d| acc * 10 + *d as i128);
+        if round_up {
+            femto += 1;
+        }
+        whole
+            .checked_mul(FEMTO_PER_USD)
+            .and_then(|w| w.checked_add(femto))
+            .map(Money)
+    }
+
+    /// What an envelope (or the format's own metadata) adds to an API
+    /// object: time, grouping fields and flags.
+    #[derive(Debug, Default)]
+    pub struct Envelope {
+        pub ts: Option<DateTime<Utc>>,
+        pub session: Option<String>,
+        pub account: Option<String>,
+        pub step: Option<u64>,
+        pub latency_ms: Option<u64>,
+        pub success: Option<bool>,
+        pub tags: BTreeMap<String, String>,
+        pub batch: bool,
+        /// Path of the API object inside the line, for messages
+        /// (`response.`, `response.body.`).
+        pub prefix: String,
+    }
+
+    /// Keys an envelope may carry its time in, in order of preference.
+    pub const TIME_KEYS: [&str; 3] = ["timestamp", "ts", "time"];
+
+    /// The envelope's own time, if it has one.
+    pub fn envelope_time(obj: &Object, prefix: &str) -> Result<Option<DateTime<Utc>>, LineProblem> {
+        for key in TIME_KEYS {
+            if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
+                return time(v, &format!("{prefix}{key}")).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    impl Envelope {
+        /// Takes the time and metadata of an envelope object. What was set
+        /// by an outer envelope is kept.
+        pub fn absorb(&mut self, obj: &Object) -> Result<(), LineProblem> {
+            let prefix = self.prefix.clone();
+            if self.ts.is_none() {
+                self.ts = envelope_time(obj, &prefix)?;
+            }
+            self.absorb_fields(obj, &prefix, false)?;
+            if let Some(meta) = obj.get("metadata") {
+                match meta {
+                    Value::Object(m) => {
+                        self.absorb_fields(m, &format!("{prefix}metadata."), true)?
+                    }
+                    Value::Null => {}
+                    _ => {
+                        return Err(problem(
+                            SkipReason::BadField,
+                            &format!("{prefix}metadata"),
+                            "expected an object",
+                        ))
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        /// Reads session, account, step, latency, tags; with `rest_as_tags`
+        /// every other scalar becomes a tag.
+        fn absorb_fields(
+            &mut self,
+            obj: &Object,
+            prefix: &str,
+            rest_as_tags: bool,
+        ) -> Result<(), LineProblem> {
+            for (key, value) in obj {
+                match key.as_str() {
+                    "session" | "session_id" => {
+                        self.session = self.session.take().or_else(|| text(Some(value)));
+                    }
+                    "account" => {
+                        self.account = self.account.take().or_else(|| text(Some(value)));
+                    }
+                    "step" => {
+                        let step = count(Some(value), &format!("{prefix}{key}"))?;
+                        self.step = self.step.or(step);
+                    }
+                    "latency_ms" => {
+                        let latency = count(Some(value), &format!("{prefix}{key}"))?;
+                        self.latency_ms = self.latency_ms.or(latency);
+                    }
+                    "tags" => match value {
+                        Value::Object(tags) => {
+                            for (k, v) in tags {
+                                if let Some(v) = text(Some(v)) {
+                                    self.tags.entry(k.clone()).or_insert(v);
+                                }
+                            }
+                        }
+                        Value::Null => {}
+                        _ => {
+                            return Err(problem(
+                                SkipReason::BadField,
+                                &format!("{prefix}tags"),
+                                "expected an object of labels",
+                            ))
+                        }
+                    },
+                    _ if rest_as_tags => {
+                        if let Some(v) = text(Some(value)) {
+                            self.tags.entry(key.clone()).or_insert(v);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+
+        /// The canonical call.
+        pub fn call(
+            &self,
+            ts: DateTime<Utc>,
+            provider: &str,
+            model: String,
+            usage: Usage,
+            id: Option<String>,
+        ) -> Call {
+            Call {
+                ts,
+                provider: Some(provider.to_string()),
+                model,
+                account: self
+                    .account
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
+                session: self.session.clone(),
+                step: self.step,
+                tags: self.tags.clone(),
+                usage,
+                segments: None,
+                batch: self.batch,
+                success: self.success,
+                latency_ms: self.latency_ms,
+                id,
+                billed: None,
+            }
+        }
+    }
+
+    /// The call, or `Duplicate` when a call with its id was already read
+    /// (in any file of the run) in this format.
+    pub fn dedup(dedup: &Arc<Dedup>, format: &str, call: Call) -> Parsed {
+        match &call.id {
+            Some(id) if !dedup.first(&format!("{format}:{id}")) => Parsed::Duplicate,
+            _ => Parsed::call(call),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn dollars_are_exact() {
+            assert_eq!(dollars(0.00472), Some(Money(4_720_000_000_000)));
+            assert_eq!(dollars(0.1 + 0.2), Some(Money(300_000_000_000_000)));
+            assert_eq!(dollars(12.5), Some(Money(12_500_000_000_000_000)));
+            assert_eq!(dollars(0.0), Some(Money(0)));
+            let m = money(Some(&Value::from("0.01824")), "spend").unwrap();
+            assert_eq!(m, Some(Money(18_240_000_000_000)));
+            assert!(money(Some(&Value::from(-1.0)), "spend").is_err());
+        }
+
+        #[test]
+        fn times_in_many_spellings() {
+            let want = parse_timestamp("2026-03-02T09:00:00Z").unwrap();
+            for v in [
+                Value::from("2026-03-02T09:00:00Z"),
+                Value::from("2026-03-02 09:00:00"),
+                Value::from("2026-03-02T09:00:00.000000"),
+                Value::from("2026-03-02 09:00:00+00"),
+                Value::from(1_772_442_000u64),
+                Value::from(1_772_442_000_000u64),
+                Value::from(1_772_442_000_000_000_000u64),
+                Value::from("1772442000"),
+                Value::from(1_772_442_000.0),
+            ] {
+                assert_eq!(time(&v, "t").unwrap(), want, "{v}");
+            }
+            assert_eq!(
+                time(&Value::from("yesterday"), "t").unwrap_err().reason,
+                SkipReason::BadTimestamp
+            );
+        }
+
+        #[test]
+        fn counts_are_checked() {
+            assert_eq!(count(Some(&Value::from(12)), "x").unwrap(), Some(12));
+            assert_eq!(count(Some(&Value::from("12")), "x").unwrap(), Some(12));
+            assert_eq!(count(Some(&Value::from(12.0)), "x").unwrap(), Some(12));
+            assert_eq!(count(Some(&Value::Null), "x").unwrap(), None);
+            let e = count(Some(&Value::from(-3)), "usage.x").unwrap_err();
+            assert_eq!(e.reason, SkipReason::BadTokenCount);
+            assert!(e.message.contains("\"usage.x\""), "{}", e.message);
+            assert!(count(Some(&Value::from(1.5)), "x").is_err());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(line: &str) -> Call {
+        match parse_line(line.as_bytes()) {
+            Ok(Some(c)) => c,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn err(line: &str) -> LineProblem {
+        match parse_line(line.as_bytes()) {
+            Err(e) => e,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn chat_completion_splits_cached_tokens() {
+        let c = call(
+            r#"{"id":"chatcmpl-1","object":"chat.completion","created":1772442000,"model":"gpt-4o","usage":{"prompt_tokens":1200,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1024},"completion_tokens_details":{"reasoning_tokens":100}}}"#,
+        );
+        assert_eq!(c.usage.input, 176);
+        assert_eq!(c.usage.cache_read, 1024);
+        assert_eq!(c.usage.output, 300);
+        assert_eq!(c.usage.reasoning, 100);
+        assert_eq!(c.provider.as_deref(), Some("openai"));
+        assert_eq!(c.id.as_deref(), Some("chatcmpl-1"));
+        assert_eq!(c.ts.to_rfc3339(), "2026-03-02T09:00:00+00:00");
+        assert!(!c.batch);
+    }
+
+    #[test]
+    fn envelope_time_and_metadata_win() {
+        let c = call(
+            r#"{"timestamp":"2026-03-02T09:05:00Z","response":{"id":"r","object":"response","created_at":1772406000,"status":"completed","model":"gpt-5","usage":{"input_tokens":10,"output_tokens":5},"metadata":{"team":"inner","app":"x"}},"metadata":{"session":"s-1","account":"acme","tags":{"team":"search"},"env":"prod"}}"#,
+        );
+        assert_eq!(c.ts.to_rfc3339(), "2026-03-02T09:05:00+00:00");
+        assert_eq!(c.session.as_deref(), Some("s-1"));
+        assert_eq!(c.account, "acme");
+        assert_eq!(c.tags["team"], "search");
+        assert_eq!(c.tags["env"], "prod");
+        assert_eq!(c.tags["app"], "x");
+        assert_eq!(c.success, Some(true));
+    }
+
+    #[test]
+    fn batch_lines() {
+        let c = call(
+            r#"{"id":"batch_req_1","custom_id":"a","response":{"status_code":200,"request_id":"r","body":{"id":"chatcmpl-2","object":"chat.completion","created":1772442000,"model":"gpt-4o-mini","usage":{"prompt_tokens":10,"completion_tokens":2}}},"error":null}"#,
+        );
+        assert!(c.batch);
+        for line in [
+            r#"{"id":"batch_req_2","custom_id":"b","response":null,"error":{"code":"batch_expired","message":"expired"}}"#,
+            r#"{"id":"batch_req_3","custom_id":"c","response":{"status_code":400,"body":{"error":{"message":"bad"}}},"error":null}"#,
+        ] {
+            assert!(matches!(parse_line(line.as_bytes()), Ok(None)), "{line}");
+        }
+        let e = err(
+            r#"{"id":"batch_req_4","custom_id":"d","response":{"status_code":200,"body":{"id":"x","object":"chat.completion","created":1772442000,"model":"gpt-4o"}},"error":null}"#,
+        );
+        assert_eq!(e.reason, SkipReason::MissingField);
+        assert!(
+            e.message.contains("\"response.body.usage\""),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn problems_name_their_field() {
+        let e = err(
+            r#"{"id":"c","object":"chat.completion","created":1772442000,"model":"gpt-4o","usage":{"prompt_tokens":1000,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":2000}}}"#,
+        );
+        assert_eq!(e.reason, SkipReason::Inconsistent);
+        assert!(e.message.contains("cached_tokens"), "{}", e.message);
+        let e = err(r#"{"type":"message","model":"claude-sonnet-4-5","usage":{}}"#);
+        assert_eq!(e.reason, SkipReason::BadField);
+        let e = err(
+            r#"{"id":"c","object":"chat.completion","created":"soon","model":"gpt-4o","usage":{"prompt_tokens":1}}"#,
+        );
+        assert_eq!(e.reason, SkipReason::BadTimestamp);
+        let e = err(r#"{"id":"c","object":"chat.com"#);
+        assert_eq!(e.reason, SkipReason::MalformedJson);
+    }
+
+    #[test]
+    fn stream_chunks_and_events() {
+        assert!(matches!(
+            parse_line(br#"{"id":"c","object":"chat.completion.chunk","created":1772442000,"model":"gpt-4o","choices":[],"usage":null}"#),
+            Ok(None)
+        ));
+        assert!(matches!(
+            parse_line(br#"{"type":"response.created","response":{"id":"r","object":"response","created_at":1772442000,"status":"in_progress","model":"gpt-5","usage":null}}"#),
+            Ok(None)
+        ));
+        let c = call(
+            r#"{"type":"response.completed","sequence_number":9,"response":{"id":"r","object":"response","created_at":1772442000,"status":"completed","model":"gpt-5","service_tier":"flex","usage":{"input_tokens":10,"output_tokens":5}}}"#,
+        );
+        assert!(c.batch);
+        assert_eq!(c.tags["service_tier"], "flex");
+    }
+
+    #[test]
+    fn detects_its_shapes_only() {
+        let yes: [&[u8]; 3] = [
+            br#"{"id":"c","object":"chat.completion","created":1,"model":"m","usage":{}}"#,
+            br#"{"id":"batch_req_1","custom_id":"a","response":null,"error":{"code":"x"}}"#,
+            br#"{"ts":1,"response":{"object":"response"}}"#,
+        ];
+        for line in yes {
+            let sniff = Sniff {
+                lines: vec![line],
+                path: None,
+            };
+            assert!(detect(&sniff), "{}", String::from_utf8_lossy(line));
+        }
+        let no: [&[u8]; 3] = [
+            br#"{"ts":"2026-03-01T00:00:00Z","model":"m","usage":{"input":1}}"#,
+            br#"{"custom_id":"a","result":{"type":"succeeded"}}"#,
+            br#"{"timestamp":1,"response":{"type":"message","usage":{}}}"#,
+        ];
+        for line in no {
+            let sniff = Sniff {
+                lines: vec![line],
+                path: None,
+            };
+            assert!(!detect(&sniff), "{}", String::from_utf8_lossy(line));
+        }
+    }
+}

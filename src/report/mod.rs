@@ -2,6 +2,8 @@
 //! format. Renderers are pure: they write into any `io::Write`.
 
 pub mod aggregate;
+pub mod check;
+pub mod diff;
 pub mod doctor;
 pub mod grid;
 pub mod json;

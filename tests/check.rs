@@ -1,0 +1,258 @@
+//! `costsim check` on fixtures/hand/volume-nano-opus.jsonl: 30,000 gpt-5-nano
+//! calls ($4.35) and 30,000 claude-opus-4-6 calls ($300.00), 500 input / 300
+//! output tokens each, spread over the 30 days of April 2026 (see
+//! fixtures/hand/README.md). Total $304.35 over 30 observed days.
+
+use crate::util::costsim;
+
+const VOLUME: &str = "fixtures/hand/volume-nano-opus.jsonl";
+
+fn check(rules: &[&str]) -> crate::util::Run {
+    let mut args = vec!["check", VOLUME];
+    args.extend_from_slice(rules);
+    costsim(&args, None)
+}
+
+#[test]
+fn a_tight_budget_fails_with_exit_1_and_says_why() {
+    // Projected to a month: $304.35 × 30 / 30 = $304.35 > $300.
+    let run = check(&["--budget", "300/month"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("FAIL"), "{}", run.stdout);
+    assert!(run.stdout.contains("$304.35"), "{}", run.stdout);
+    assert!(run.stdout.contains("× 30 / 30"), "{}", run.stdout);
+    let run = check(&["--budget", "305/month"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn daily_budgets_project_to_a_day() {
+    // $304.35 / 30 days = $10.145 a day.
+    assert_eq!(check(&["--budget", "10.14/day"]).code, 1);
+    assert_eq!(check(&["--budget", "10.15/day"]).code, 0);
+}
+
+#[test]
+fn model_and_share_rules() {
+    // Opus alone: $300.00 a month.
+    assert_eq!(
+        check(&["--budget-model", "claude-opus-*=299.99/month"]).code,
+        1
+    );
+    assert_eq!(
+        check(&["--budget-model", "claude-opus-*=300/month"]).code,
+        0
+    );
+    // Opus share: $300 / $304.35 = 98.57%.
+    let run = check(&["--max-share", "claude-opus-*=98%", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["passed"], false);
+    assert_eq!(json["rules"][0]["figure"], "98.57%");
+    assert_eq!(check(&["--max-share", "claude-opus-*=99%"]).code, 0);
+}
+
+#[test]
+fn baseline_increase_is_per_observed_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.json");
+    // A baseline of the nano calls only: $4.35 over 30 days = $0.145 a day;
+    // now $10.145 a day: +6,896.55%.
+    let nano = dir.path().join("nano.jsonl");
+    let text = std::fs::read_to_string(crate::util::fixture(VOLUME)).unwrap();
+    let lines: String = text
+        .lines()
+        .filter(|l| l.contains("gpt-5-nano"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&nano, lines).unwrap();
+    let saved = costsim(
+        &[
+            "replay",
+            nano.to_str().unwrap(),
+            "-o",
+            "json",
+            "--out",
+            base.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let run = check(&[
+        "--baseline",
+        base.to_str().unwrap(),
+        "--max-increase",
+        "10%",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["rules"][0]["figure"], "+6896.55%");
+    // Against itself: no increase.
+    let same = dir.path().join("same.json");
+    costsim(
+        &[
+            "replay",
+            VOLUME,
+            "-o",
+            "json",
+            "--out",
+            same.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        check(&["--baseline", same.to_str().unwrap(), "--max-increase", "0%"]).code,
+        0
+    );
+}
+
+#[test]
+fn markdown_is_a_pr_comment() {
+    let run = check(&["--budget", "300/month", "-o", "markdown"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("### ❌ costsim check"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("| total spend per month | $304.35 | $300.00 | FAIL |"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn unpriced_usage_fails_unless_allowed() {
+    let run = costsim(
+        &[
+            "check",
+            "fixtures/bad/every-problem.jsonl",
+            "--budget",
+            "1000/month",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("clade-haiku-4-5"), "{}", run.stdout);
+    let run = costsim(
+        &[
+            "check",
+            "fixtures/bad/every-problem.jsonl",
+            "--budget",
+            "1000/month",
+            "--allow-unpriced",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["check", VOLUME],
+        vec!["check", VOLUME, "--budget", "lots"],
+        vec!["check", VOLUME, "--budget", "5/year"],
+        vec!["check", VOLUME, "--budget-tag", "team=5/day"],
+        vec![
+            "check",
+            VOLUME,
+            "--baseline",
+            "nope.json",
+            "--max-increase",
+            "5%",
+        ],
+        vec!["check", "nope.jsonl", "--budget", "5/day"],
+    ] {
+        let run = costsim(&args, None);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn diff_orders_groups_by_dollar_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let nano = dir.path().join("nano.jsonl");
+    let text = std::fs::read_to_string(crate::util::fixture(VOLUME)).unwrap();
+    let lines: String = text
+        .lines()
+        .filter(|l| l.contains("gpt-5-nano"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&nano, lines).unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    costsim(
+        &[
+            "replay",
+            nano.to_str().unwrap(),
+            "-o",
+            "json",
+            "--out",
+            old.to_str().unwrap(),
+        ],
+        None,
+    );
+    costsim(
+        &[
+            "replay",
+            VOLUME,
+            "-o",
+            "json",
+            "--out",
+            new.to_str().unwrap(),
+        ],
+        None,
+    );
+    let run = costsim(
+        &[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // claude-opus-4-6 is new: +$300.00; gpt-5-nano unchanged at $4.35.
+    assert_eq!(json["changes"][0]["group"], "claude-opus-4-6");
+    assert_eq!(json["changes"][0]["change_femto_usd"], "300000000000000000");
+    assert_eq!(json["changes"][1]["change_femto_usd"], "0");
+    assert_eq!(json["total"]["change_femto_usd"], "300000000000000000");
+    let table = costsim(
+        &["diff", old.to_str().unwrap(), new.to_str().unwrap()],
+        None,
+    )
+    .stdout;
+    assert!(table.contains("│ claude-opus-4-6 ┆    $0.00 ┆  $300.00 ┆ +$300.00 ┆      new ┆ +30,000 ┆ +24,000,000 │"), "{table}");
+    let by_day = dir.path().join("day.json");
+    costsim(
+        &[
+            "replay",
+            VOLUME,
+            "--by",
+            "day",
+            "-o",
+            "json",
+            "--out",
+            by_day.to_str().unwrap(),
+        ],
+        None,
+    );
+    let mismatch = costsim(
+        &["diff", old.to_str().unwrap(), by_day.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(mismatch.code, 2);
+    assert!(
+        mismatch.stderr.contains("grouped differently"),
+        "{}",
+        mismatch.stderr
+    );
+}
