@@ -77,10 +77,7 @@ type Saved = (Vec<String>, BTreeMap<String, Figures>, Figures);
 
 /// The rows of a saved `replay --output json` report (or the report inside
 /// a `check` report), keyed by their group.
-fn rows(
-    path: &str,
-    value: &Value,
-) -> Result<Saved, DiffError> {
+fn rows(path: &str, value: &Value) -> Result<Saved, DiffError> {
     let bad = |message: &str| DiffError::Bad {
         path: path.to_string(),
         message: message.to_string(),
