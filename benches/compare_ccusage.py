@@ -31,7 +31,7 @@ def ccusage_totals(path):
     out = {}
     for day in report["daily"]:
         for m in day["modelBreakdowns"]:
-            key = (day["date"], canonical_model(m["modelName"]))
+            key = (day.get("date") or day.get("period"), canonical_model(m["modelName"]))
             prev = out.get(key, (0, 0, 0, 0))
             out[key] = tuple(a + b for a, b in zip(prev, (m["inputTokens"], m["cacheCreationTokens"],
                                                           m["cacheReadTokens"], m["outputTokens"])))

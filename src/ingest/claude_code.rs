@@ -77,6 +77,11 @@ impl ClaudeCode {
 
 impl LineParser for ClaudeCode {
     fn parse(&mut self, line: &[u8]) -> Parsed {
+        // Most lines (user turns, tool results) carry no usage: a complete
+        // line without the key is skipped before any JSON parsing.
+        if line.ends_with(b"}") && memchr::memmem::find(line, b"\"usage\"").is_none() {
+            return Parsed::NotACall;
+        }
         match parse_line(line, self.project.as_deref(), &self.dedup) {
             Ok(parsed) => parsed,
             Err(problem) => Parsed::Problem(problem),

@@ -225,12 +225,35 @@ impl Aggregator {
         Ok(())
     }
 
-    /// Folds another aggregator (e.g. another thread's) into this one.
-    pub fn merge(&mut self, mut other: Aggregator) -> Result<(), AggregateError> {
-        other.flush()?;
-        self.flush()?;
+    /// Folds another aggregator (e.g. another file's) into this one. Its
+    /// buffered rows join this buffer, so merging many small files costs no
+    /// group-by until a chunk is full.
+    pub fn merge(&mut self, other: Aggregator) -> Result<(), AggregateError> {
+        let b = other.buffer;
+        for (mine, theirs) in self.buffer.keys.iter_mut().zip(b.keys) {
+            mine.extend(theirs);
+        }
+        let m = &mut self.buffer;
+        m.calls.extend(b.calls);
+        m.unpriced.extend(b.unpriced);
+        m.input.extend(b.input);
+        m.cache_write_5m.extend(b.cache_write_5m);
+        m.cache_write_1h.extend(b.cache_write_1h);
+        m.cache_read.extend(b.cache_read);
+        m.output.extend(b.output);
+        m.reasoning.extend(b.reasoning);
+        m.cost.extend(b.cost);
+        m.premium.extend(b.premium);
+        m.billed_calls.extend(b.billed_calls);
+        m.billed.extend(b.billed);
+        m.billed_priced.extend(b.billed_priced);
+        self.rows += other.rows;
         if let Some(frame) = other.partial {
+            self.flush()?;
             self.fold(frame)?;
+        }
+        if self.rows >= CHUNK_ROWS {
+            self.flush()?;
         }
         Ok(())
     }
