@@ -273,6 +273,11 @@ pub struct RunArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Also list the N most expensive sessions with their step counts: the
+    /// runaway-loop finder. [default: none]
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
     /// Worker threads for reading inputs. [default: one per core]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -148,6 +148,7 @@ impl ReplayConfig {
                 shared_prefix: args.shared_prefix,
                 format: None,
                 dedup: Default::default(),
+                top: args.top,
             },
             catalog,
             format: format_of(args.output),

@@ -256,3 +256,22 @@ fn diff_orders_groups_by_dollar_change() {
         mismatch.stderr
     );
 }
+
+/// `--top` finds the runaway loop. fixtures/what-if/README.md, case f:
+/// runaway: 10,350,000 prompt × $0.25/M + 40,000 output × $2/M = $2.6675;
+/// normal: 10,000 × $0.25/M + 1,500 × $2/M = $0.0055.
+#[test]
+fn top_lists_the_most_expensive_sessions() {
+    for extra in [vec![], vec!["--scenario", "cache-off"]] {
+        let mut args = vec!["fixtures/what-if/runaway.jsonl", "--top", "1"];
+        args.extend(extra);
+        let json = crate::util::replay_json(&args);
+        let top = json["top_sessions"].as_array().unwrap();
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0]["session"], "runaway");
+        assert_eq!(top[0]["calls"], 200);
+        assert_eq!(top[0]["cost_femto_usd"], "2667500000000000");
+    }
+    let run = crate::util::ok(&["replay", "fixtures/what-if/runaway.jsonl", "--top", "5"]);
+    assert!(run.stdout.contains("│ normal  ┆     5 ┆"), "{}", run.stdout);
+}

@@ -54,6 +54,8 @@ pub struct ReplaySpec {
     pub format: Option<&'static InputFormat>,
     /// Responses already counted, across files.
     pub dedup: Arc<Dedup>,
+    /// Also report the N most expensive sessions.
+    pub top: Option<usize>,
 }
 
 impl ReplaySpec {
@@ -134,7 +136,8 @@ impl Partial {
             sink: Sink::new(
                 spec.dims.len(),
                 !spec.scenarios.is_empty() && !spec.collects(),
-            ),
+            )
+            .with_sessions(spec.top.is_some()),
             pending: Vec::new(),
             lines: 0,
             calls: 0,
@@ -518,7 +521,8 @@ pub fn replay(
                 .par_iter()
                 .enumerate()
                 .map(|(index, scenario)| {
-                    let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, true);
+                    let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, true)
+                        .with_sessions(index == 0 && spec.top.is_some());
                     evaluate(
                         catalog,
                         &calls,
@@ -533,6 +537,7 @@ pub fn replay(
             for (index, e) in evaluated.into_iter().enumerate() {
                 if index == 0 {
                     all.sink.main = e.sink.main;
+                    all.sink.sessions = e.sink.sessions;
                 }
                 all.sink.merge_models(e.sink.by_model);
                 if e.ttl_fallback > 0 {
@@ -622,6 +627,15 @@ fn finish(
         duplicates: all.duplicates,
     };
     let groups = all.sink.main.finish()?;
+    let top_sessions = match (all.sink.sessions, spec.top) {
+        (Some(sessions), Some(n)) => {
+            let mut rows = sessions.finish()?;
+            rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.keys.cmp(&b.keys)));
+            rows.truncate(n);
+            rows
+        }
+        _ => Vec::new(),
+    };
     let scenario_results = match all.sink.by_model {
         None => Vec::new(),
         Some(by_model) => {
@@ -634,7 +648,9 @@ fn finish(
         }
     };
     Ok(ReplayOutcome {
-        report: Report::new(header, spec.dims.clone(), groups).with_scenarios(scenario_results),
+        report: Report::new(header, spec.dims.clone(), groups)
+            .with_scenarios(scenario_results)
+            .with_top_sessions(top_sessions),
         line_errors: all.line_errors,
         unreadable: all.unreadable,
         empty_files: all.empty_files,
@@ -702,6 +718,7 @@ mod tests {
             shared_prefix: 0,
             format: None,
             dedup: Default::default(),
+            top: None,
         };
         let catalog = load_embedded().unwrap();
         let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;

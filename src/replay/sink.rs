@@ -16,6 +16,8 @@ pub type ModelTotals = HashMap<(String, String), GroupTotals>;
 pub struct Sink {
     pub main: Aggregator,
     pub by_model: Option<ModelTotals>,
+    /// Per-session totals of the recorded calls, for `--top`.
+    pub sessions: Option<Aggregator>,
 }
 
 impl Sink {
@@ -25,12 +27,24 @@ impl Sink {
         Sink {
             main: Aggregator::new(dims),
             by_model: scenarios.then(HashMap::new),
+            sessions: None,
         }
+    }
+
+    /// Also keep per-session totals (for `--top`).
+    pub fn with_sessions(mut self, on: bool) -> Self {
+        self.sessions = on.then(|| Aggregator::new(1));
+        self
     }
 
     pub fn merge(&mut self, other: Sink) -> Result<(), AggregateError> {
         self.main.merge(other.main)?;
         self.merge_models(other.by_model);
+        match (self.sessions.as_mut(), other.sessions) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs)?,
+            (None, Some(theirs)) => self.sessions = Some(theirs),
+            _ => {}
+        }
         Ok(())
     }
 
@@ -62,6 +76,14 @@ impl Sink {
         let totals = GroupTotals::of_call(usage, cost, premium, billed);
         if index == 0 {
             self.main.push_totals(call.keys.clone(), &totals)?;
+            if let (Some(sessions), Some(session)) = (self.sessions.as_mut(), &call.session) {
+                let key = if call.account == crate::record::DEFAULT_ACCOUNT {
+                    session.clone()
+                } else {
+                    format!("{}/{session}", call.account)
+                };
+                sessions.push_totals(vec![key], &totals)?;
+            }
         }
         if let Some(by_model) = self.by_model.as_mut() {
             let t = by_model

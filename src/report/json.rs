@@ -201,6 +201,11 @@ pub fn report_value(report: &Report) -> Value {
         "total": Value::Object(totals(&report.total, false)),
         "scenarios": scenarios_value(report),
         "observed_days": report.observed_days(),
+        "top_sessions": report.top_sessions.iter().map(|t| {
+            let mut m = totals(t, false);
+            m.insert("session".into(), json!(t.keys[0]));
+            Value::Object(m)
+        }).collect::<Vec<_>>(),
     })
 }
 

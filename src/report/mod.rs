@@ -189,6 +189,9 @@ pub struct Report {
     pub total: GroupTotals,
     /// The baseline and each requested scenario; empty when none was asked for.
     pub scenarios: Vec<ScenarioResult>,
+    /// The most expensive sessions (`--top N`), most expensive first; keys
+    /// `[session]`.
+    pub top_sessions: Vec<GroupTotals>,
 }
 
 impl Report {
@@ -223,7 +226,54 @@ impl Report {
             rows,
             total,
             scenarios: Vec::new(),
+            top_sessions: Vec::new(),
         }
+    }
+
+    pub fn with_top_sessions(mut self, sessions: Vec<GroupTotals>) -> Report {
+        self.top_sessions = sessions;
+        self
+    }
+
+    /// `--top`: the most expensive sessions with their calls (steps), tokens
+    /// and cost: where runaway agent loops show up.
+    pub fn top_grid(&self) -> Option<Grid> {
+        if self.top_sessions.is_empty() {
+            return None;
+        }
+        let mut grid = Grid::new(
+            [
+                "Session",
+                "Steps",
+                "Prompt tokens",
+                "Output",
+                "Cost",
+                "Share",
+            ]
+            .map(String::from)
+            .to_vec(),
+            vec![
+                Align::Left,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+            ],
+        );
+        for s in &self.top_sessions {
+            grid.push(vec![
+                s.keys[0].clone(),
+                display_count(s.calls),
+                display_count(s.usage.prompt_tokens()),
+                display_count(s.usage.output),
+                s.cost.display_usd(),
+                s.cost
+                    .share_basis_points(self.total.cost)
+                    .map_or_else(|| "—".to_string(), format_share),
+            ]);
+        }
+        Some(grid)
     }
 
     pub fn with_scenarios(mut self, scenarios: Vec<ScenarioResult>) -> Report {
@@ -510,6 +560,10 @@ pub fn render(
             }
             writeln!(out)?;
             grid::write_table(&report.human_grid(), out)?;
+            if let Some(top) = report.top_grid() {
+                writeln!(out, "\nMost expensive sessions:\n")?;
+                grid::write_table(&top, out)?;
+            }
             scenarios::write_sections(report, false, out)
         }
         Format::Markdown => {
@@ -518,6 +572,10 @@ pub fn render(
             }
             writeln!(out)?;
             grid::write_markdown(&report.human_grid(), out)?;
+            if let Some(top) = report.top_grid() {
+                writeln!(out, "\n**Most expensive sessions**\n")?;
+                grid::write_markdown(&top, out)?;
+            }
             scenarios::write_sections(report, true, out)
         }
         Format::Csv => match report.scenario_machine_grid() {
