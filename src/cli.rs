@@ -355,6 +355,33 @@ pub enum PricingCommand {
     /// Check a catalog directory: exits 2 naming the file and entry of every
     /// problem (overlapping periods, missing fields, bad numbers).
     Validate(PricingValidateArgs),
+    /// What changed in prices between two dates, per model (new models,
+    /// retired ones, changed rates).
+    ///
+    /// Example: costsim pricing diff 2025-06-01 2026-01-01
+    Diff(PricingDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PricingDiffArgs {
+    /// The earlier date (YYYY-MM-DD).
+    #[arg(value_name = "FROM")]
+    pub from: String,
+
+    /// The later date (YYYY-MM-DD).
+    #[arg(value_name = "TO")]
+    pub to: String,
+
+    /// Only this provider's models. [default: all]
+    #[arg(long, value_name = "P")]
+    pub provider: Option<String>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Args)]

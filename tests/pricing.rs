@@ -157,3 +157,41 @@ retrieved = 2026-01-01
     assert_eq!(json["total"]["cost_femto_usd"], "3600000000000");
     assert_eq!(json["pricing"]["catalog_version"], "2026-01-01");
 }
+
+#[test]
+fn diff_names_what_changed_between_two_dates() {
+    // deepseek-chat: $0.27 in / $1.10 out on 2025-06-01, $0.28 / $0.42 on
+    // 2026-01-01 (input up, output down: "changed"); deepseek-reasoner went
+    // from $0.55 / $2.19 to $0.28 / $0.42 ("cheaper").
+    let run = ok(&[
+        "pricing",
+        "diff",
+        "2025-06-01",
+        "2026-01-01",
+        "--provider",
+        "deepseek",
+        "-o",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let change = |id: &str| {
+        json["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["model"] == id)
+            .unwrap()["change"]
+            .clone()
+    };
+    assert_eq!(change("deepseek-chat"), "changed");
+    assert_eq!(change("deepseek-reasoner"), "cheaper");
+    let all = ok(&["pricing", "diff", "2025-06-01", "2026-01-01"]).stdout;
+    assert!(
+        all.contains("claude-sonnet-4-5") && all.contains("new"),
+        "{all}"
+    );
+    assert_eq!(
+        costsim(&["pricing", "diff", "June", "2026-01-01"], None).code,
+        2
+    );
+}

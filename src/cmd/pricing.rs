@@ -5,7 +5,9 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use super::{emit, Exit};
-use crate::cli::{PricingCommand, PricingListArgs, PricingShowArgs, PricingValidateArgs};
+use crate::cli::{
+    PricingCommand, PricingDiffArgs, PricingListArgs, PricingShowArgs, PricingValidateArgs,
+};
 use crate::config::{format_of, load_catalog};
 use crate::money::{display_count, Rate};
 use crate::pricing::{CacheKind, Catalog, CatalogError, Model, Period, Rates};
@@ -17,6 +19,7 @@ pub fn run(command: PricingCommand) -> anyhow::Result<Exit> {
         PricingCommand::List(args) => list(args),
         PricingCommand::Show(args) => show(args),
         PricingCommand::Validate(args) => validate(args),
+        PricingCommand::Diff(args) => diff(args),
     }
 }
 
@@ -400,4 +403,116 @@ fn validate(args: PricingValidateArgs) -> anyhow::Result<Exit> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The period of `m` in effect on `date`, if the model existed then.
+fn period_on(m: &Model, date: chrono::NaiveDate) -> Option<&Period> {
+    m.periods.iter().find(|p| p.contains(date))
+}
+
+fn rates_text(r: &Rates) -> String {
+    let mut parts = vec![
+        format!("in {}", rate_text(Some(r.input))),
+        format!("out {}", rate_text(Some(r.output))),
+    ];
+    if let Some(c) = r.cache_read {
+        parts.push(format!("read {c}"));
+    }
+    if let Some(c) = r.cache_write_5m {
+        parts.push(format!("write {c}"));
+    }
+    if let Some(c) = r.cache_write_1h {
+        parts.push(format!("write-1h {c}"));
+    }
+    parts.join(", ")
+}
+
+fn diff(args: PricingDiffArgs) -> anyhow::Result<Exit> {
+    let parse = |flag: &str, text: &str| {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("{flag}: `{text}` is not a date (YYYY-MM-DD)"))
+    };
+    let from = parse("FROM", &args.from)?;
+    let to = parse("TO", &args.to)?;
+    let catalog = load_catalog(args.catalog.pricing.as_deref())?;
+    let mut grid = Grid::new(
+        [
+            "Model",
+            "Provider",
+            "Change",
+            &format!("On {from}"),
+            &format!("On {to}"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        vec![
+            Align::Left,
+            Align::Left,
+            Align::Left,
+            Align::Left,
+            Align::Left,
+        ],
+    );
+    for m in catalog.models.iter().filter(|m| {
+        args.provider
+            .as_deref()
+            .is_none_or(|p| m.provider.eq_ignore_ascii_case(p))
+    }) {
+        let (a, b) = (period_on(m, from), period_on(m, to));
+        let change = match (a, b) {
+            (None, None) => continue,
+            (None, Some(_)) => "new",
+            (Some(_), None) => "retired",
+            (Some(x), Some(y))
+                if x.rates == y.rates
+                    && x.tiers == y.tiers
+                    && x.batch_multiplier == y.batch_multiplier =>
+            {
+                continue
+            }
+            (Some(x), Some(y)) => {
+                let (xi, xo) = (x.rates.input, x.rates.output);
+                let (yi, yo) = (y.rates.input, y.rates.output);
+                if yi <= xi && yo <= xo && (yi < xi || yo < xo) {
+                    "cheaper"
+                } else if yi >= xi && yo >= xo && (yi > xi || yo > xo) {
+                    "dearer"
+                } else {
+                    "changed"
+                }
+            }
+        };
+        let show = |p: Option<&Period>| p.map_or_else(|| "—".to_string(), |p| rates_text(&p.rates));
+        grid.push(vec![
+            m.id.clone(),
+            m.provider.clone(),
+            change.to_string(),
+            show(a),
+            show(b),
+        ]);
+    }
+    let format = format_of(args.output);
+    emit(None, |w| match format {
+        Format::Table => {
+            writeln!(
+                w,
+                "Price changes between {from} and {to} (USD per million tokens), catalog {}:\n",
+                catalog.version()
+            )?;
+            grid::write_table(&grid, w)
+        }
+        Format::Markdown => grid::write_markdown(&grid, w),
+        Format::Csv => grid::write_csv(&grid, w),
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = grid
+                .rows
+                .iter()
+                .map(|r| json!({"model": r[0], "provider": r[1], "change": r[2], "from": r[3], "to": r[4]}))
+                .collect();
+            let doc = json!({"from": from.to_string(), "to": to.to_string(), "changes": rows});
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            writeln!(w)
+        }
+    })?;
+    Ok(Exit::Ok)
 }
