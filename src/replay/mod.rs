@@ -23,10 +23,10 @@ use std::sync::Arc;
 use crate::ingest::format::{Dedup, InputFormat};
 use crate::ingest::{self, LineError, SkipReason, Source};
 use crate::pricing::{Catalog, PricingDate};
-use crate::record::{Call, Usage};
+use crate::record::Call;
 use crate::report::aggregate::AggregateError;
 use crate::report::{Dimension, Header, Report, ScenarioResult, ScenarioStats, UnpricedModel};
-use crate::scenario::{CacheMode, Scenario};
+use crate::scenario::Scenario;
 use evaluate::{evaluate, Pending};
 use sink::Sink;
 
@@ -94,20 +94,6 @@ pub enum ReplayError {
     Threads { threads: usize, message: String },
 }
 
-/// Usage under a scenario that needs no state.
-fn stateless_usage(mode: CacheMode, usage: &Usage) -> Usage {
-    match mode {
-        CacheMode::Off => Usage {
-            input: usage.prompt_tokens(),
-            cache_read: 0,
-            cache_write_5m: 0,
-            cache_write_1h: 0,
-            ..*usage
-        },
-        CacheMode::AsRecorded | CacheMode::On { .. } => *usage,
-    }
-}
-
 /// Per-source results, merged at the end.
 struct Partial {
     sink: Sink,
@@ -133,11 +119,8 @@ struct Partial {
 impl Partial {
     fn new(spec: &ReplaySpec) -> Self {
         Partial {
-            sink: Sink::new(
-                spec.dims.len(),
-                !spec.scenarios.is_empty() && !spec.collects(),
-            )
-            .with_sessions(spec.top.is_some()),
+            // Scenario totals come from the time-ordered evaluation.
+            sink: Sink::new(spec.dims.len(), false).with_sessions(spec.top.is_some()),
             pending: Vec::new(),
             lines: 0,
             calls: 0,
@@ -207,8 +190,8 @@ fn max_opt(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTim
     }
 }
 
-/// Resolves one call and either prices it now (when every scenario is
-/// stateless) or keeps it for the time-ordered evaluation.
+/// Resolves and prices one call: without scenarios it goes straight to the
+/// breakdown, with them it is kept for the time-ordered evaluation.
 fn account(
     spec: &ReplaySpec,
     scenarios: &[Scenario],
@@ -284,26 +267,15 @@ fn account(
         partial.pending.push(pending);
         return Ok(());
     }
-    for (index, scenario) in scenarios.iter().enumerate() {
-        let usage = stateless_usage(scenario.cache, &pending.usage);
-        let priced = model.map(|i| {
-            catalog.models[i].price(
-                &usage,
-                pending.batch,
-                spec.pricing_date,
-                pending.ts.date_naive(),
-            )
-        });
-        partial.sink.record(
-            index,
-            &scenario.name,
-            &pending,
-            &pending.model_key,
-            &usage,
-            priced,
-        )?;
-    }
-    Ok(())
+    // No scenario: the baseline alone, priced above.
+    partial.sink.record(
+        0,
+        &scenarios[0].name,
+        &pending,
+        &pending.model_key,
+        &pending.usage,
+        priced,
+    )
 }
 
 /// Bytes read between progress updates, to keep the bar cheap.
