@@ -232,6 +232,17 @@ impl Money {
         }
     }
 
+    /// [`Money::display_usd`] with a `+` on gains, for changes: `+$1.23`,
+    /// `-$0.0042`, `$0.00`.
+    pub fn display_signed_usd(self) -> String {
+        let text = self.display_usd();
+        if self.0 > 0 {
+            format!("+{text}")
+        } else {
+            text
+        }
+    }
+
     /// This amount as a share of `total`, in hundredths of a percent, rounded.
     pub fn share_basis_points(self, total: Money) -> Option<i128> {
         if total.0 == 0 {
@@ -351,6 +362,9 @@ mod tests {
         assert_eq!(Money(42 * FEMTO_PER_USD / 10_000).display_usd(), "$0.0042");
         assert_eq!(Money::ZERO.display_usd(), "$0.00");
         assert_eq!(Money(-FEMTO_PER_USD * 3 / 2).display_usd(), "-$1.50");
+        assert_eq!(Money(FEMTO_PER_USD * 3 / 2).display_signed_usd(), "+$1.50");
+        assert_eq!(Money(-FEMTO_PER_USD * 3 / 2).display_signed_usd(), "-$1.50");
+        assert_eq!(Money::ZERO.display_signed_usd(), "$0.00");
         assert_eq!(Rate::parse_usd_per_mtok("3").unwrap().to_string(), "$3.00");
         assert_eq!(
             Rate::parse_usd_per_mtok("0.075").unwrap().to_string(),

@@ -100,18 +100,8 @@ impl Workload {
             path: path.to_string(),
             message,
         };
-        let raw: RawWorkload = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| {
-                    format!(
-                        "line {}: ",
-                        text[..s.start.min(text.len())].matches('\n').count() + 1
-                    )
-                })
-                .unwrap_or_default();
-            invalid(format!("{line}{}", e.message()))
-        })?;
+        let raw: RawWorkload =
+            toml::from_str(text).map_err(|e| invalid(crate::toml_error::describe(text, &e)))?;
         let count = |key: &str,
                      value: Option<i64>,
                      default: Option<u64>,

@@ -495,14 +495,8 @@ fn parse_file(file: &str, text: &str, problems: &mut Vec<CatalogProblem>) -> Vec
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
-            let location = e
-                .span()
-                .map(|s| {
-                    format!(
-                        "line {}",
-                        text[..s.start.min(text.len())].matches('\n').count() + 1
-                    )
-                })
+            let location = crate::toml_error::line(text, &e)
+                .map(|n| format!("line {n}"))
                 .unwrap_or_default();
             problems.push(CatalogProblem {
                 file: file.to_string(),

@@ -146,14 +146,6 @@ pub fn diff(old_path: &str, old: &Value, new_path: &str, new: &Value) -> Result<
     })
 }
 
-fn signed(m: Money) -> String {
-    if m.femto() > 0 {
-        format!("+{}", m.display_usd())
-    } else {
-        m.display_usd()
-    }
-}
-
 fn percent(old: Money, new: Money) -> String {
     match (new - old).share_basis_points(old) {
         None if new == old => "0.0%".to_string(),
@@ -213,7 +205,7 @@ pub fn render(d: &Diff, format: Format, out: &mut dyn Write) -> io::Result<()> {
             key.to_string(),
             old.cost.display_usd(),
             new.cost.display_usd(),
-            signed(new.cost - old.cost),
+            (new.cost - old.cost).display_signed_usd(),
             percent(old.cost, new.cost),
             signed_count(old.calls, new.calls),
             signed_count(old.tokens, new.tokens),

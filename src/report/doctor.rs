@@ -40,10 +40,9 @@ fn findings_grid(d: &Diagnosis) -> Grid {
             display_count(f.evidence.len() as u64),
             display_count(f.calls),
             f.lost.display_usd(),
-            f.lost.share_basis_points(d.spent).map_or_else(
-                || "—".to_string(),
-                |bp| format!("{}.{}%", (bp + 5) / 100, ((bp + 5) / 10) % 10),
-            ),
+            f.lost
+                .share_basis_points(d.spent)
+                .map_or_else(|| "—".to_string(), super::format_share),
         ]);
     }
     grid

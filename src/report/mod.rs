@@ -495,11 +495,7 @@ fn billed_cells(t: &GroupTotals) -> [String; 2] {
         return ["—".to_string(), "—".to_string()];
     }
     let diff = t.billed - t.billed_priced;
-    let sign = if diff.femto() > 0 { "+" } else { "" };
-    [
-        t.billed.display_usd(),
-        format!("{sign}{}", diff.display_usd()),
-    ]
+    [t.billed.display_usd(), diff.display_signed_usd()]
 }
 
 fn human_numbers(t: &GroupTotals, unpriced: bool) -> Vec<String> {
@@ -518,7 +514,7 @@ fn human_numbers(t: &GroupTotals, unpriced: bool) -> Vec<String> {
 }
 
 /// `4567` basis points -> `45.7%`.
-fn format_share(bp: i128) -> String {
+pub fn format_share(bp: i128) -> String {
     let tenths = (bp + 5).div_euclid(10);
     format!("{}.{}%", tenths / 10, tenths % 10)
 }

@@ -94,16 +94,6 @@ impl ScenarioResult {
     }
 }
 
-/// `new - base` as signed money text: `+$1.23`, `-$0.0042`.
-fn signed_usd(delta: Money) -> String {
-    let text = delta.display_usd();
-    if delta.femto() > 0 {
-        format!("+{text}")
-    } else {
-        text
-    }
-}
-
 /// Relative change in basis points, rounded; `None` when the base is zero.
 pub fn change_bp(base: Money, new: Money) -> Option<i128> {
     (new - base).share_basis_points(base)
@@ -162,7 +152,7 @@ impl Report {
                 ("—".to_string(), "—".to_string())
             } else {
                 (
-                    signed_usd(t.cost - base.total.cost),
+                    (t.cost - base.total.cost).display_signed_usd(),
                     signed_percent(change_bp(base.total.cost, t.cost)),
                 )
             };

@@ -198,18 +198,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Scenario>, ScenarioErr
         path: owned.clone(),
         message,
     });
-    let located = |e: toml::de::Error| {
-        let line = e
-            .span()
-            .map(|s| {
-                format!(
-                    "line {}: ",
-                    text[..s.start.min(text.len())].matches('\n').count() + 1
-                )
-            })
-            .unwrap_or_default();
-        invalid(format!("{line}{}", e.message()))
-    };
+    let located = |e: toml::de::Error| invalid(crate::toml_error::describe(text, &e));
     let raw: RawFile = toml::from_str(text).map_err(located)?;
     let default_name = Path::new(path).file_stem().map_or_else(
         || "scenario".to_string(),
