@@ -66,9 +66,8 @@ pub struct DiffArgs {
     #[arg(value_name = "NEW.json")]
     pub new: PathBuf,
 
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Args)]
@@ -112,9 +111,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct FormatsArgs {
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,9 +138,8 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub catalog: CatalogArgs,
 
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArg,
 
     /// Write the findings to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
@@ -159,9 +156,8 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct ScenariosArgs {
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,6 +170,14 @@ pub enum OutputFormat {
     Csv,
     /// JSON document (schema_version 1).
     Json,
+}
+
+/// `--output`, shared by every command that prints a report.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct OutputArg {
+    /// Output format.
+    #[arg(id = "output", long = "output", short = 'o', value_enum, default_value_t = OutputFormat::Table, value_name = "OUTPUT")]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -257,9 +261,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub catalog: CatalogArgs,
 
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArg,
 
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
@@ -379,9 +382,8 @@ pub struct PricingDiffArgs {
     #[command(flatten)]
     pub catalog: CatalogArgs,
 
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Args)]
@@ -394,9 +396,8 @@ pub struct PricingListArgs {
     #[command(flatten)]
     pub catalog: CatalogArgs,
 
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Args)]

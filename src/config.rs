@@ -151,7 +151,7 @@ impl ReplayConfig {
                 top: args.top,
             },
             catalog,
-            format: format_of(args.output),
+            format: format_of(args.output.format),
             out: args.out,
             strict: args.strict,
             quiet: args.quiet,

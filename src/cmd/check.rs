@@ -33,7 +33,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
             "no rule to check: give --budget, --budget-model, --budget-tag, --max-share or --baseline with --max-increase"
         );
     }
-    let output = args.input.run.output;
+    let output = args.input.run.output.format;
     let mut config = ReplayConfig::try_from(args.input)?;
     if config.spec.scenarios.len() > 1 {
         anyhow::bail!("--scenario: check takes at most one scenario");

@@ -21,6 +21,6 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Exit> {
         &args.new.display().to_string(),
         &new,
     )?;
-    emit(None, |w| diff::render(&d, format_of(args.output), w))?;
+    emit(None, |w| diff::render(&d, format_of(args.output.format), w))?;
     Ok(Exit::Ok)
 }

@@ -52,7 +52,7 @@ fn list(args: PricingListArgs) -> anyhow::Result<Exit> {
             );
         }
     }
-    let format = format_of(args.output);
+    let format = format_of(args.output.format);
     emit(None, |w| match format {
         Format::Json => {
             let value = json!({
@@ -491,7 +491,7 @@ fn diff(args: PricingDiffArgs) -> anyhow::Result<Exit> {
             show(b),
         ]);
     }
-    let format = format_of(args.output);
+    let format = format_of(args.output.format);
     emit(None, |w| match format {
         Format::Table => {
             writeln!(
