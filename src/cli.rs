@@ -180,6 +180,32 @@ pub struct OutputArg {
     pub format: OutputFormat,
 }
 
+/// Report formats of `replay` and `estimate`: those of every command, and a
+/// web page with charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Boxed text table.
+    Table,
+    /// GitHub-flavoured markdown, ready to paste.
+    Markdown,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// JSON document (schema_version 1).
+    Json,
+    /// One self-contained HTML page with charts (cost over time by model,
+    /// share by model, scenario savings, cache hit rate) and the tables; use
+    /// with --out.
+    Html,
+}
+
+/// `--output` of the commands that print a replay report.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ReportOutputArg {
+    /// Output format.
+    #[arg(id = "output", long = "output", short = 'o', value_enum, default_value_t = ReportFormat::Table, value_name = "OUTPUT")]
+    pub format: ReportFormat,
+}
+
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
     /// Load the pricing catalog from this directory of *.toml files instead of
@@ -262,11 +288,18 @@ pub struct RunArgs {
     pub catalog: CatalogArgs,
 
     #[command(flatten)]
-    pub output: OutputArg,
+    pub output: ReportOutputArg,
 
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// Also write one row per priced call per scenario (time, model, session,
+    /// tags, tokens and cost by kind, scenario) to FILE: Parquet if it ends in
+    /// .parquet, else CSV. For keeping history in DuckDB or Spark.
+    /// [default: none]
+    #[arg(long, value_name = "FILE")]
+    pub line_items: Option<PathBuf>,
 
     /// Treat any skipped line or unreadable file as an error: exit 2.
     #[arg(long)]
@@ -363,6 +396,79 @@ pub enum PricingCommand {
     ///
     /// Example: costsim pricing diff 2025-06-01 2026-01-01
     Diff(PricingDiffArgs),
+    /// Convert a public price list (LiteLLM's model_prices_and_context_window.json
+    /// or genai-prices' data.json) into catalog TOML for the models the catalog
+    /// lacks, each price marked with the list as its source.
+    ///
+    /// Example: costsim pricing import litellm model_prices.json --out my-catalog/
+    Import(PricingImportArgs),
+    /// Compare the catalog with a public price list and report every price
+    /// that differs. Exit 0 when all agree, 1 when some differ.
+    ///
+    /// Example: costsim pricing check-against model_prices.json
+    CheckAgainst(PricingCheckAgainstArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PriceListArg {
+    /// LiteLLM's model_prices_and_context_window.json.
+    Litellm,
+    /// genai-prices' data.json (pydantic/genai-prices).
+    GenaiPrices,
+}
+
+#[derive(Debug, Args)]
+pub struct PricingImportArgs {
+    /// Which list FILE is.
+    #[arg(value_enum, value_name = "LIST")]
+    pub list: PriceListArg,
+
+    /// The price list (JSON).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Only models of this provider (the catalog's name, e.g. google, or the
+    /// list's, e.g. mistral). [default: all]
+    #[arg(long, value_name = "P")]
+    pub provider: Option<String>,
+
+    /// Write one catalog file per provider into DIR (imported-LIST-PROVIDER.toml),
+    /// plus the built-in catalog's files if DIR has none, so that
+    /// `--pricing DIR` prices with both. [default: print the TOML, which
+    /// needs a single provider]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// The day the list was downloaded, recorded as each price's `retrieved`.
+    /// [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub retrieved: Option<String>,
+
+    /// The first day the imported prices apply; calls before it are priced at
+    /// them with a note. [default: --retrieved]
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PricingCheckAgainstArgs {
+    /// The price list (JSON): LiteLLM's or genai-prices', told apart by shape.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Compare the prices in effect on this date (YYYY-MM-DD).
+    /// [default: each model's newest prices]
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 #[derive(Debug, Args)]

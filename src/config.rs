@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
-use crate::cli::{OutputFormat, ReplayArgs, RunArgs, StickyArg, WhatIfArgs};
+use crate::cli::{OutputFormat, ReplayArgs, ReportFormat, RunArgs, StickyArg, WhatIfArgs};
 use crate::ingest::format::InputFormat;
 use crate::ingest::{self, IngestError, Source};
 use crate::pricing::{self, Catalog, CatalogError, PricingDate};
 use crate::replay::ReplaySpec;
-use crate::report::{Dimension, Format};
+use crate::report::{Dimension, Format, Rendering};
 use crate::scenario::{self, Scenario, ScenarioError, Sticky};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,16 @@ pub fn format_of(output: OutputFormat) -> Format {
     }
 }
 
+pub fn report_format_of(output: ReportFormat) -> Rendering {
+    match output {
+        ReportFormat::Table => Rendering::Plain(Format::Table),
+        ReportFormat::Markdown => Rendering::Plain(Format::Markdown),
+        ReportFormat::Csv => Rendering::Plain(Format::Csv),
+        ReportFormat::Json => Rendering::Plain(Format::Json),
+        ReportFormat::Html => Rendering::Html,
+    }
+}
+
 /// The embedded catalog, or the one in `dir`.
 pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, CatalogError> {
     match dir {
@@ -61,8 +71,10 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, CatalogError> {
 pub struct ReplayConfig {
     pub spec: ReplaySpec,
     pub catalog: Catalog,
-    pub format: Format,
+    pub format: Rendering,
     pub out: Option<PathBuf>,
+    /// Where to write `--line-items`.
+    pub line_items: Option<PathBuf>,
     pub strict: bool,
     pub quiet: bool,
 }
@@ -149,10 +161,13 @@ impl ReplayConfig {
                 format: None,
                 dedup: Default::default(),
                 top: args.top,
+                timeline: args.output.format == ReportFormat::Html,
+                line_items: args.line_items.is_some(),
             },
             catalog,
-            format: format_of(args.output.format),
+            format: report_format_of(args.output.format),
             out: args.out,
+            line_items: args.line_items,
             strict: args.strict,
             quiet: args.quiet,
         })

@@ -33,7 +33,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
             "no rule to check: give --budget, --budget-model, --budget-tag, --max-share or --baseline with --max-increase"
         );
     }
-    let output = args.input.run.output.format;
+    let report::Rendering::Plain(format) =
+        crate::config::report_format_of(args.input.run.output.format)
+    else {
+        anyhow::bail!("--output html: check writes table, markdown, csv or json");
+    };
     let mut config = ReplayConfig::try_from(args.input)?;
     if config.spec.scenarios.len() > 1 {
         anyhow::bail!("--scenario: check takes at most one scenario");
@@ -50,6 +54,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     }
     config.spec.dims = dims;
     let outcome = replay(&config.spec, &config.catalog, &|_| {})?;
+    if let (Some(path), Some(items)) = (&config.line_items, &outcome.line_items) {
+        report::line_items::write(items, path)?;
+    }
     let report = outcome.report;
     if report.header.calls == 0 {
         anyhow::bail!("no calls to check in the input");
@@ -93,7 +100,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
             limit_money: None,
         });
     }
-    let format = crate::config::format_of(output);
     emit(config.out.as_deref(), |w| {
         report::check::render(&verdicts, &report, format, w)
     })?;

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod doctor;
 pub mod estimate;
 pub mod formats;
+pub mod price_lists;
 pub mod pricing;
 pub mod replay;
 pub mod scenarios;

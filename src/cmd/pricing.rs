@@ -20,6 +20,8 @@ pub fn run(command: PricingCommand) -> anyhow::Result<Exit> {
         PricingCommand::Show(args) => show(args),
         PricingCommand::Validate(args) => validate(args),
         PricingCommand::Diff(args) => diff(args),
+        PricingCommand::Import(args) => super::price_lists::import(args),
+        PricingCommand::CheckAgainst(args) => super::price_lists::check_against(args),
     }
 }
 

@@ -53,6 +53,17 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     emit(config.out.as_deref(), |w| {
         report::render(&outcome.report, config.format, w)
     })?;
+    if let (Some(path), Some(items)) = (&config.line_items, &outcome.line_items) {
+        let rows = report::line_items::write(items, path)?;
+        if !config.quiet {
+            eprintln!(
+                "costsim: wrote {} line item{} to {}",
+                display_count(rows),
+                if rows == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+    }
     Ok(Exit::Ok)
 }
 

@@ -1,6 +1,7 @@
 //! The pricing catalog: models, dated price periods, long-context tiers and
 //! cache rules, loaded from TOML (`pricing/*.toml`, embedded at build time).
 
+pub mod lists;
 mod load;
 
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use chrono::NaiveDate;
 use crate::money::{Money, Multiplier, Rate};
 use crate::record::Usage;
 
-pub use load::{load_dir, load_embedded, CatalogError, CatalogProblem, EMBEDDED_FILES};
+pub use load::{load_dir, load_embedded, load_texts, CatalogError, CatalogProblem, EMBEDDED_FILES};
 
 /// How a provider caches prompt prefixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,14 +108,20 @@ impl Rates {
     /// special price for are billed as plain input: a cache read on a model
     /// without a cache discount costs what the input would have.
     pub fn cost(&self, usage: &Usage) -> Money {
+        self.class_costs(usage).total()
+    }
+
+    /// What each kind of token costs at these rates.
+    pub fn class_costs(&self, usage: &Usage) -> ClassCosts {
         let read = self.cache_read.unwrap_or(self.input);
         let write_5m = self.cache_write_5m.unwrap_or(self.input);
         let write_1h = self.cache_write_1h.unwrap_or(write_5m);
-        self.input.cost(usage.input)
-            + read.cost(usage.cache_read)
-            + write_5m.cost(usage.cache_write_5m)
-            + write_1h.cost(usage.cache_write_1h)
-            + self.output.cost(usage.output)
+        ClassCosts {
+            input: self.input.cost(usage.input),
+            cache_read: read.cost(usage.cache_read),
+            cache_write: write_5m.cost(usage.cache_write_5m) + write_1h.cost(usage.cache_write_1h),
+            output: self.output.cost(usage.output),
+        }
     }
 
     fn scaled(&self, m: Multiplier) -> Rates {
@@ -125,6 +132,21 @@ impl Rates {
             cache_write_5m: self.cache_write_5m.map(|r| r.scaled(m)),
             cache_write_1h: self.cache_write_1h.map(|r| r.scaled(m)),
         }
+    }
+}
+
+/// One call's cost split by kind of token (reasoning is billed as output).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassCosts {
+    pub input: Money,
+    pub cache_read: Money,
+    pub cache_write: Money,
+    pub output: Money,
+}
+
+impl ClassCosts {
+    pub fn total(&self) -> Money {
+        self.input + self.cache_read + self.cache_write + self.output
     }
 }
 
@@ -204,6 +226,8 @@ impl fmt::Display for PricingDate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Priced {
     pub cost: Money,
+    /// The same, by kind of token.
+    pub by_class: ClassCosts,
     pub period: usize,
     pub tier: Option<usize>,
     /// The call predates the model's first price period and was priced at it.
@@ -253,8 +277,10 @@ impl Model {
             cache_write_1h: usage.cache_write_1h,
             ..Usage::default()
         };
+        let by_class = rates.class_costs(usage);
         Priced {
-            cost: rates.cost(usage),
+            cost: by_class.total(),
+            by_class,
             write_premium: rates.cost(&writes) - rates.input.cost(writes.cache_write()),
             period: period_index,
             tier,

@@ -160,6 +160,7 @@ pub fn evaluate(
                 call,
                 &call.model_key,
                 &call.usage,
+                call.batch,
                 None,
             )?;
             continue;
@@ -262,6 +263,7 @@ pub fn evaluate(
                 call,
                 &leg_model.id,
                 &usage,
+                batch,
                 Some(priced),
             )?;
             if i == last {

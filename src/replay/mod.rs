@@ -25,7 +25,10 @@ use crate::ingest::{self, LineError, SkipReason, Source};
 use crate::pricing::{Catalog, PricingDate};
 use crate::record::Call;
 use crate::report::aggregate::AggregateError;
-use crate::report::{Dimension, Header, Report, ScenarioResult, ScenarioStats, UnpricedModel};
+use crate::report::line_items::LineItems;
+use crate::report::{
+    Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
+};
 use crate::scenario::Scenario;
 use evaluate::{evaluate, Pending};
 use sink::Sink;
@@ -56,6 +59,10 @@ pub struct ReplaySpec {
     pub dedup: Arc<Dedup>,
     /// Also report the N most expensive sessions.
     pub top: Option<usize>,
+    /// Also keep totals per hour, scenario and model (for the HTML charts).
+    pub timeline: bool,
+    /// Also keep one row per priced call per scenario (`--line-items`).
+    pub line_items: bool,
 }
 
 impl ReplaySpec {
@@ -84,6 +91,8 @@ pub struct ReplayOutcome {
     pub unreadable: Vec<String>,
     /// Files with no lines at all.
     pub empty_files: Vec<String>,
+    /// One row per priced call per scenario, when asked for.
+    pub line_items: Option<LineItems>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +129,10 @@ impl Partial {
     fn new(spec: &ReplaySpec) -> Self {
         Partial {
             // Scenario totals come from the time-ordered evaluation.
-            sink: Sink::new(spec.dims.len(), false).with_sessions(spec.top.is_some()),
+            sink: Sink::new(spec.dims.len(), false)
+                .with_sessions(spec.top.is_some())
+                .with_timeline(spec.timeline && !spec.collects())
+                .with_line_items(spec.line_items && !spec.collects()),
             pending: Vec::new(),
             lines: 0,
             calls: 0,
@@ -258,7 +270,11 @@ fn account(
         id: call.id,
         step: call.step,
         success: call.success,
-        tags: if collects { call.tags } else { BTreeMap::new() },
+        tags: if collects || spec.line_items {
+            call.tags
+        } else {
+            BTreeMap::new()
+        },
         usage: call.usage,
         batch: call.batch,
         billed: call.billed,
@@ -274,6 +290,7 @@ fn account(
         &pending,
         &pending.model_key,
         &pending.usage,
+        pending.batch,
         priced,
     )
 }
@@ -494,7 +511,9 @@ pub fn replay(
                 .enumerate()
                 .map(|(index, scenario)| {
                     let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, true)
-                        .with_sessions(index == 0 && spec.top.is_some());
+                        .with_sessions(index == 0 && spec.top.is_some())
+                        .with_timeline(spec.timeline)
+                        .with_line_items(spec.line_items);
                     evaluate(
                         catalog,
                         &calls,
@@ -512,6 +531,8 @@ pub fn replay(
                     all.sink.sessions = e.sink.sessions;
                 }
                 all.sink.merge_models(e.sink.by_model);
+                all.sink.merge_timeline(e.sink.timeline);
+                all.sink.merge_line_items(e.sink.line_items);
                 if e.ttl_fallback > 0 {
                     fallback.insert(scenarios[index].name.clone(), e.ttl_fallback);
                 }
@@ -619,10 +640,29 @@ fn finish(
                 .collect()
         }
     };
+    let mut timeline: Vec<TimelinePoint> = all
+        .sink
+        .timeline
+        .unwrap_or_default()
+        .into_iter()
+        .map(|((scenario, hour, model), totals)| TimelinePoint {
+            scenario,
+            hour,
+            model,
+            totals,
+        })
+        .collect();
+    timeline.sort_by(|a, b| (a.scenario, a.hour, &a.model).cmp(&(b.scenario, b.hour, &b.model)));
+    let line_items = all.sink.line_items.map(|rows| LineItems {
+        scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
+        rows,
+    });
     Ok(ReplayOutcome {
+        line_items,
         report: Report::new(header, spec.dims.clone(), groups)
             .with_scenarios(scenario_results)
-            .with_top_sessions(top_sessions),
+            .with_top_sessions(top_sessions)
+            .with_timeline(timeline),
         line_errors: all.line_errors,
         unreadable: all.unreadable,
         empty_files: all.empty_files,
@@ -691,6 +731,8 @@ mod tests {
             format: None,
             dedup: Default::default(),
             top: None,
+            timeline: false,
+            line_items: false,
         };
         let catalog = load_embedded().unwrap();
         let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;

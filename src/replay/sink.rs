@@ -8,16 +8,24 @@ use crate::money::Money;
 use crate::pricing::Priced;
 use crate::record::Usage;
 use crate::report::aggregate::{AggregateError, Aggregator, GroupTotals};
+use crate::report::line_items::LineItem;
 
 /// Per (model, scenario) totals. Few groups and many calls: summed here,
 /// handed to polars once at the end.
 pub type ModelTotals = HashMap<(String, String), GroupTotals>;
+
+/// Per (scenario number, hour since the epoch, model) totals, for the
+/// charts over time of the HTML report.
+pub type Timeline = HashMap<(usize, i64, String), GroupTotals>;
 
 pub struct Sink {
     pub main: Aggregator,
     pub by_model: Option<ModelTotals>,
     /// Per-session totals of the recorded calls, for `--top`.
     pub sessions: Option<Aggregator>,
+    pub timeline: Option<Timeline>,
+    /// Every priced call, for `--line-items`.
+    pub line_items: Option<Vec<LineItem>>,
 }
 
 impl Sink {
@@ -28,7 +36,21 @@ impl Sink {
             main: Aggregator::new(dims),
             by_model: scenarios.then(HashMap::new),
             sessions: None,
+            timeline: None,
+            line_items: None,
         }
+    }
+
+    /// Also keep one row per priced call (for `--line-items`).
+    pub fn with_line_items(mut self, on: bool) -> Self {
+        self.line_items = on.then(Vec::new);
+        self
+    }
+
+    /// Also keep hourly totals per scenario and model (for charts).
+    pub fn with_timeline(mut self, on: bool) -> Self {
+        self.timeline = on.then(HashMap::new);
+        self
     }
 
     /// Also keep per-session totals (for `--top`).
@@ -40,6 +62,8 @@ impl Sink {
     pub fn merge(&mut self, other: Sink) -> Result<(), AggregateError> {
         self.main.merge(other.main)?;
         self.merge_models(other.by_model);
+        self.merge_timeline(other.timeline);
+        self.merge_line_items(other.line_items);
         match (self.sessions.as_mut(), other.sessions) {
             (Some(mine), Some(theirs)) => mine.merge(theirs)?,
             (None, Some(theirs)) => self.sessions = Some(theirs),
@@ -57,9 +81,26 @@ impl Sink {
         }
     }
 
+    pub fn merge_timeline(&mut self, theirs: Option<Timeline>) {
+        if let Some(theirs) = theirs {
+            let mine = self.timeline.get_or_insert_with(HashMap::new);
+            for (key, totals) in theirs {
+                mine.entry(key).or_default().add(&totals);
+            }
+        }
+    }
+
+    pub fn merge_line_items(&mut self, theirs: Option<Vec<LineItem>>) {
+        if let Some(theirs) = theirs {
+            self.line_items.get_or_insert_with(Vec::new).extend(theirs);
+        }
+    }
+
     /// Records one priced model call of scenario number `index` (0 is the
-    /// baseline, the only one in the breakdown). `priced` is `None` for
+    /// baseline, the only one in the breakdown), sent to `model_key` with
+    /// `usage`, through the batch API if `batch`. `priced` is `None` for
     /// models the catalog does not know.
+    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
         index: usize,
@@ -67,8 +108,24 @@ impl Sink {
         call: &Pending,
         model_key: &str,
         usage: &Usage,
+        batch: bool,
         priced: Option<Priced>,
     ) -> Result<(), AggregateError> {
+        if let Some(items) = self.line_items.as_mut() {
+            items.push(LineItem {
+                scenario: index as u32,
+                ts: call.ts,
+                account: call.account.clone(),
+                session: call.session.clone(),
+                call_id: call.id.clone(),
+                recorded_model: call.model_key.clone(),
+                model: model_key.to_string(),
+                batch,
+                tags: call.tags.clone(),
+                usage: *usage,
+                costs: priced.map(|p| p.by_class),
+            });
+        }
         let cost = priced.map(|p| p.cost);
         let premium = priced.map_or(Money::ZERO, |p| p.write_premium);
         // What the provider billed is known for the recorded call only.
@@ -84,6 +141,13 @@ impl Sink {
                 };
                 sessions.push_totals(vec![key], &totals)?;
             }
+        }
+        if let Some(timeline) = self.timeline.as_mut() {
+            let hour = call.ts.timestamp().div_euclid(3600);
+            timeline
+                .entry((index, hour, model_key.to_string()))
+                .or_default()
+                .add(&totals);
         }
         if let Some(by_model) = self.by_model.as_mut() {
             let t = by_model

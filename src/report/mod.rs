@@ -6,7 +6,9 @@ pub mod check;
 pub mod diff;
 pub mod doctor;
 pub mod grid;
+pub mod html;
 pub mod json;
+pub mod line_items;
 pub mod scenarios;
 
 use std::fmt;
@@ -192,6 +194,20 @@ pub struct Report {
     /// The most expensive sessions (`--top N`), most expensive first; keys
     /// `[session]`.
     pub top_sessions: Vec<GroupTotals>,
+    /// Totals per scenario, hour and model, in that order; empty unless the
+    /// report is drawn as charts.
+    pub timeline: Vec<TimelinePoint>,
+}
+
+/// One model's calls in one hour under one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelinePoint {
+    /// Index into `Report::scenarios`; 0 is the calls as recorded.
+    pub scenario: usize,
+    /// Hours since 1970-01-01 00:00 UTC.
+    pub hour: i64,
+    pub model: String,
+    pub totals: GroupTotals,
 }
 
 impl Report {
@@ -227,7 +243,13 @@ impl Report {
             total,
             scenarios: Vec::new(),
             top_sessions: Vec::new(),
+            timeline: Vec::new(),
         }
+    }
+
+    pub fn with_timeline(mut self, timeline: Vec<TimelinePoint>) -> Report {
+        self.timeline = timeline;
+        self
     }
 
     pub fn with_top_sessions(mut self, sessions: Vec<GroupTotals>) -> Report {
@@ -543,12 +565,24 @@ pub enum Format {
     Json,
 }
 
+/// How a replay report is written: as any command's output, or as a web
+/// page with charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendering {
+    Plain(Format),
+    Html,
+}
+
 /// Writes a report in the given format.
 pub fn render(
     report: &Report,
-    format: Format,
+    rendering: Rendering,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    let format = match rendering {
+        Rendering::Html => return html::write_report(report, out),
+        Rendering::Plain(format) => format,
+    };
     match format {
         Format::Table => {
             for line in report.header_lines() {

@@ -302,7 +302,7 @@ pub fn write_scenario_legend(
 
 impl Report {
     /// The baseline and the scenarios of the savings table (not the sweep).
-    fn compared(&self) -> impl Iterator<Item = &ScenarioResult> {
+    pub fn compared(&self) -> impl Iterator<Item = &ScenarioResult> {
         self.scenarios
             .iter()
             .filter(|s| !matches!(s.role, Role::Sweep(_)))
@@ -568,62 +568,81 @@ impl Report {
     }
 }
 
+/// A titled table of the scenario part of a report.
+pub struct Section {
+    pub title: String,
+    /// Said after the title, e.g. " (as recorded)".
+    pub note: String,
+    pub grid: Grid,
+}
+
+impl Report {
+    /// Every scenario section, in the order they are printed.
+    pub fn sections(&self) -> Vec<Section> {
+        let mut out = Vec::new();
+        if self.scenarios.len() < 2 {
+            return out;
+        }
+        let mut section = |title: &str, note: &str, grid: Grid| {
+            out.push(Section {
+                title: title.to_string(),
+                note: note.to_string(),
+                grid,
+            })
+        };
+        if self.compared().count() > 1 {
+            if let Some(g) = self.savings_grid() {
+                section("Scenarios against the baseline", " (as recorded)", g);
+            }
+            if let Some(g) = self.scenario_model_grid() {
+                section(
+                    "Cost per model under each scenario",
+                    " (change from the baseline)",
+                    g,
+                );
+            }
+        }
+        if let Some(g) = self.effects_grid() {
+            section("What the scenarios changed", "", g);
+        }
+        for (name, g) in self.stack_grids() {
+            section(
+                &format!("Stacking: {name}"),
+                " (each step adds to the one before)",
+                g,
+            );
+        }
+        if let Some(g) = self.sweep_grid() {
+            let note = format!(
+                " (the same calls on each model; per month = cost × 30 / {} observed day{})",
+                self.observed_days(),
+                if self.observed_days() == 1 { "" } else { "s" }
+            );
+            section("Model sweep", &note, g);
+        }
+        if let Some(g) = self.success_grid() {
+            section(
+                "Cost per success",
+                " (calls with a success label; routed calls are assumed to succeed as recorded)",
+                g,
+            );
+        }
+        out
+    }
+}
+
 /// Writes every scenario section of a report, as text tables or markdown.
 pub fn write_sections(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
-    let section = |title: &str, note: &str, g: &Grid, out: &mut dyn Write| -> io::Result<()> {
+    for s in report.sections() {
         if markdown {
-            writeln!(out, "\n**{title}**{note}\n")?;
-            grid::write_markdown(g, out)
+            writeln!(out, "\n**{}**{}\n", s.title, s.note)?;
+            grid::write_markdown(&s.grid, out)?;
         } else {
-            writeln!(out, "\n{title}{note}:\n")?;
-            grid::write_table(g, out)
-        }
-    };
-    if report.scenarios.len() < 2 {
-        return Ok(());
-    }
-    let compared = report.compared().count() > 1;
-    if compared {
-        if let Some(g) = report.savings_grid() {
-            section("Scenarios against the baseline", " (as recorded)", &g, out)?;
-        }
-        if let Some(g) = report.scenario_model_grid() {
-            section(
-                "Cost per model under each scenario",
-                " (change from the baseline)",
-                &g,
-                out,
-            )?;
+            writeln!(out, "\n{}{}:\n", s.title, s.note)?;
+            grid::write_table(&s.grid, out)?;
         }
     }
-    if let Some(g) = report.effects_grid() {
-        section("What the scenarios changed", "", &g, out)?;
-    }
-    for (name, g) in report.stack_grids() {
-        section(
-            &format!("Stacking: {name}"),
-            " (each step adds to the one before)",
-            &g,
-            out,
-        )?;
-    }
-    if let Some(g) = report.sweep_grid() {
-        let note = format!(
-            " (the same calls on each model; per month = cost × 30 / {} observed day{})",
-            report.observed_days(),
-            if report.observed_days() == 1 { "" } else { "s" }
-        );
-        section("Model sweep", &note, &g, out)?;
-    }
-    if let Some(g) = report.success_grid() {
-        section(
-            "Cost per success",
-            " (calls with a success label; routed calls are assumed to succeed as recorded)",
-            &g,
-            out,
-        )?;
-    }
-    if compared {
+    if report.scenarios.len() >= 2 && report.compared().count() > 1 {
         write_scenario_legend(report, markdown, out)?;
     }
     Ok(())

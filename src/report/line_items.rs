@@ -1,0 +1,293 @@
+//! `--line-items FILE`: one row per priced call per scenario, for keeping
+//! history in DuckDB, Spark or a spreadsheet. Parquet when the file name ends
+//! in `.parquet`, CSV otherwise. Rows come in input order for the calls as
+//! recorded without scenarios, else scenario by scenario in time order: the
+//! same input always gives the same file.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use polars::prelude::{
+    Column, DataFrame, IntoColumn, NamedFrom, ParquetWriter, PolarsError, Series,
+};
+
+use crate::money::Money;
+use crate::pricing::ClassCosts;
+use crate::record::Usage;
+
+/// One model call priced under one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineItem {
+    /// Index into [`LineItems::scenarios`].
+    pub scenario: u32,
+    pub ts: DateTime<Utc>,
+    pub account: String,
+    pub session: Option<String>,
+    pub call_id: Option<String>,
+    /// The model the log names (catalog id when priced).
+    pub recorded_model: String,
+    /// The model the scenario sent the call to.
+    pub model: String,
+    pub batch: bool,
+    pub tags: BTreeMap<String, String>,
+    pub usage: Usage,
+    /// `None` when the model is not in the catalog.
+    pub costs: Option<ClassCosts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineItems {
+    /// Scenario names; 0 is the calls as recorded.
+    pub scenarios: Vec<String>,
+    pub rows: Vec<LineItem>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LineItemsError {
+    #[error("--line-items {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("--line-items {path}: {source}")]
+    Csv { path: PathBuf, source: csv::Error },
+    #[error("--line-items {path}: {source}")]
+    Parquet { path: PathBuf, source: PolarsError },
+}
+
+/// Column names, shared by both formats.
+const COLUMNS: [&str; 22] = [
+    "scenario",
+    "ts",
+    "ts_unix_ms",
+    "account",
+    "session",
+    "call_id",
+    "recorded_model",
+    "model",
+    "batch",
+    "tags",
+    "input_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "input_usd",
+    "cache_write_usd",
+    "cache_read_usd",
+    "output_usd",
+    "cost_usd",
+    "cost_femto_usd",
+];
+
+/// Rows per Parquet row group (and per DataFrame built at a time).
+const ROW_GROUP: usize = 128 * 1024;
+
+fn tags_json(tags: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "{}".to_string())
+}
+
+fn timestamp(ts: &DateTime<Utc>) -> String {
+    ts.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Writes the rows to `path`; returns how many were written.
+pub fn write(items: &LineItems, path: &Path) -> Result<u64, LineItemsError> {
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let file = File::create(path).map_err(|source| LineItemsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if parquet {
+        write_parquet(items, file).map_err(|source| LineItemsError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    } else {
+        write_csv(items, BufWriter::new(file)).map_err(|source| LineItemsError::Csv {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(items.rows.len() as u64)
+}
+
+fn write_csv(items: &LineItems, out: impl Write) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS)?;
+    let money = |m: Option<Money>| m.map_or_else(String::new, |m| m.to_decimal_string(9));
+    for r in &items.rows {
+        let c = r.costs;
+        w.write_record([
+            items.scenarios[r.scenario as usize].as_str(),
+            &timestamp(&r.ts),
+            &r.ts.timestamp_millis().to_string(),
+            &r.account,
+            r.session.as_deref().unwrap_or(""),
+            r.call_id.as_deref().unwrap_or(""),
+            &r.recorded_model,
+            &r.model,
+            if r.batch { "true" } else { "false" },
+            &tags_json(&r.tags),
+            &r.usage.input.to_string(),
+            &r.usage.cache_write_5m.to_string(),
+            &r.usage.cache_write_1h.to_string(),
+            &r.usage.cache_read.to_string(),
+            &r.usage.output.to_string(),
+            &r.usage.reasoning.to_string(),
+            &money(c.map(|c| c.input)),
+            &money(c.map(|c| c.cache_write)),
+            &money(c.map(|c| c.cache_read)),
+            &money(c.map(|c| c.output)),
+            &money(c.map(|c| c.total())),
+            &c.map_or_else(String::new, |c| c.total().femto().to_string()),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_parquet(items: &LineItems, file: File) -> Result<(), PolarsError> {
+    let mut chunks = items.rows.chunks(ROW_GROUP);
+    let first = frame(items, chunks.next().unwrap_or(&[]))?;
+    let mut writer = ParquetWriter::new(BufWriter::new(file)).batched(first.schema())?;
+    writer.write_batch(&first)?;
+    for chunk in chunks {
+        writer.write_batch(&frame(items, chunk)?)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// A chunk of rows as a DataFrame. Money is Float64 USD per class (rounded
+/// to micro-dollars is not enough for one call, so these are unrounded) and
+/// the exact total as Int64 femto-dollars (a call would need to cost $9,223
+/// to overflow it).
+fn frame(items: &LineItems, rows: &[LineItem]) -> Result<DataFrame, PolarsError> {
+    let usd = |f: &dyn Fn(&ClassCosts) -> Money| -> Vec<Option<f64>> {
+        rows.iter()
+            .map(|r| r.costs.as_ref().map(|c| f(c).femto() as f64 / 1e15))
+            .collect()
+    };
+    let tokens =
+        |f: &dyn Fn(&Usage) -> u64| -> Vec<u64> { rows.iter().map(|r| f(&r.usage)).collect() };
+    let text = |f: &dyn Fn(&LineItem) -> String| -> Vec<String> { rows.iter().map(f).collect() };
+    let columns: Vec<Column> = vec![
+        Series::new(
+            COLUMNS[0].into(),
+            text(&|r| items.scenarios[r.scenario as usize].clone()),
+        )
+        .into_column(),
+        Series::new(COLUMNS[1].into(), text(&|r| timestamp(&r.ts))).into_column(),
+        Series::new(
+            COLUMNS[2].into(),
+            rows.iter()
+                .map(|r| r.ts.timestamp_millis())
+                .collect::<Vec<i64>>(),
+        )
+        .into_column(),
+        Series::new(COLUMNS[3].into(), text(&|r| r.account.clone())).into_column(),
+        Series::new(
+            COLUMNS[4].into(),
+            rows.iter()
+                .map(|r| r.session.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
+        .into_column(),
+        Series::new(
+            COLUMNS[5].into(),
+            rows.iter()
+                .map(|r| r.call_id.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
+        .into_column(),
+        Series::new(COLUMNS[6].into(), text(&|r| r.recorded_model.clone())).into_column(),
+        Series::new(COLUMNS[7].into(), text(&|r| r.model.clone())).into_column(),
+        Series::new(
+            COLUMNS[8].into(),
+            rows.iter().map(|r| r.batch).collect::<Vec<bool>>(),
+        )
+        .into_column(),
+        Series::new(COLUMNS[9].into(), text(&|r| tags_json(&r.tags))).into_column(),
+        Series::new(COLUMNS[10].into(), tokens(&|u| u.input)).into_column(),
+        Series::new(COLUMNS[11].into(), tokens(&|u| u.cache_write_5m)).into_column(),
+        Series::new(COLUMNS[12].into(), tokens(&|u| u.cache_write_1h)).into_column(),
+        Series::new(COLUMNS[13].into(), tokens(&|u| u.cache_read)).into_column(),
+        Series::new(COLUMNS[14].into(), tokens(&|u| u.output)).into_column(),
+        Series::new(COLUMNS[15].into(), tokens(&|u| u.reasoning)).into_column(),
+        Series::new(COLUMNS[16].into(), usd(&|c| c.input)).into_column(),
+        Series::new(COLUMNS[17].into(), usd(&|c| c.cache_write)).into_column(),
+        Series::new(COLUMNS[18].into(), usd(&|c| c.cache_read)).into_column(),
+        Series::new(COLUMNS[19].into(), usd(&|c| c.output)).into_column(),
+        Series::new(COLUMNS[20].into(), usd(&|c| c.total())).into_column(),
+        Series::new(
+            COLUMNS[21].into(),
+            rows.iter()
+                .map(|r| {
+                    r.costs
+                        .map(|c| i64::try_from(c.total().femto()).unwrap_or(i64::MAX))
+                })
+                .collect::<Vec<Option<i64>>>(),
+        )
+        .into_column(),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items() -> LineItems {
+        LineItems {
+            scenarios: vec!["as-recorded".into(), "cache-off".into()],
+            rows: vec![LineItem {
+                scenario: 1,
+                ts: "2026-01-05T10:00:00Z".parse().unwrap(),
+                account: "default".into(),
+                session: Some("s1".into()),
+                call_id: None,
+                recorded_model: "gpt-5".into(),
+                model: "gpt-5-mini".into(),
+                batch: false,
+                tags: BTreeMap::from([("team".to_string(), "search".to_string())]),
+                usage: Usage {
+                    input: 1000,
+                    output: 10,
+                    ..Usage::default()
+                },
+                costs: Some(ClassCosts {
+                    input: Money(250_000_000_000),
+                    output: Money(20_000_000_000),
+                    ..ClassCosts::default()
+                }),
+            }],
+        }
+    }
+
+    #[test]
+    fn csv_has_one_row_per_item_with_exact_money() {
+        let mut out = Vec::new();
+        write_csv(&items(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("scenario,ts,ts_unix_ms,"));
+        assert_eq!(
+            lines[1],
+            "cache-off,2026-01-05T10:00:00.000Z,1767607200000,default,s1,,gpt-5,gpt-5-mini,false,\
+             \"{\"\"team\"\":\"\"search\"\"}\",1000,0,0,0,10,0,0.000250000,0.000000000,0.000000000,\
+             0.000020000,0.000270000,270000000000"
+        );
+    }
+
+    #[test]
+    fn frame_has_every_column() {
+        let df = frame(&items(), &items().rows).unwrap();
+        assert_eq!(df.width(), COLUMNS.len());
+        assert_eq!(df.height(), 1);
+    }
+}
