@@ -54,6 +54,27 @@ pub enum Command {
     ///
     /// Example: costsim diff last-week.json this-week.json --output markdown
     Diff(DiffArgs),
+    /// Add up saved `replay --output json` reports exactly (e.g. one per
+    /// shard of the logs) into one report: rows, scenarios and top sessions
+    /// summed from their exact amounts.
+    ///
+    /// Example: costsim merge shard-*.json --output json > all.json
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Saved reports, all grouped by the same --by and comparing the same
+    /// scenarios.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArg,
+
+    /// Write the merged report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

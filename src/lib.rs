@@ -58,6 +58,7 @@ where
         Command::Formats(args) => cmd::formats::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Diff(args) => cmd::diff::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
     };
     match result {
         Ok(exit) => exit.code(),

@@ -10,6 +10,7 @@ mod formats_agents;
 mod formats_billing;
 mod formats_logs;
 mod hand_checked;
+mod merge;
 mod price_lists;
 mod pricing;
 mod replay;

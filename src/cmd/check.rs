@@ -113,10 +113,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
 /// Spend per day of a saved `replay --output json` report.
 fn baseline_rule(path: &std::path::Path, pct: &str) -> anyhow::Result<Rule> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("{shown}: cannot read baseline: {e}"))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{shown}: not a JSON report: {e}"))?;
+    let value = super::read_json(path)?;
     // A check report holds the replay report under "report".
     let report = if value.get("command").and_then(|c| c.as_str()) == Some("check") {
         &value["report"]

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod doctor;
 pub mod estimate;
 pub mod formats;
+pub mod merge;
 pub mod price_lists;
 pub mod pricing;
 pub mod replay;
@@ -38,6 +39,14 @@ impl Exit {
 
 /// Writes with `write` to `out` (a file) or to standard output. A closed pipe
 /// (`costsim ... | head`) is not an error.
+/// Reads a JSON file; errors name the file (and the line of a syntax error).
+pub fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let shown = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{shown}: cannot read: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{shown}:{}: not JSON: {e}", e.line()))
+}
+
 pub fn emit(
     out: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,

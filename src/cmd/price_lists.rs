@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, Utc};
 use serde_json::{json, Value};
 
-use super::{emit, Exit};
+use super::{emit, read_json, Exit};
 use crate::cli::{PriceListArg, PricingCheckAgainstArgs, PricingImportArgs};
 use crate::config::{format_of, load_catalog};
 use crate::money::{display_count, Rate};
@@ -15,13 +15,6 @@ use crate::pricing::lists::{self, ImportMeta, ListKind, ListedModel, ListedRates
 use crate::pricing::{load_texts, CacheKind, Rates, EMBEDDED_FILES};
 use crate::report::grid::{self, Align, Grid};
 use crate::report::Format;
-
-fn read_list(path: &Path) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}:{}: not JSON: {e}", path.display(), e.line()))
-}
 
 fn date_arg(flag: &str, text: Option<&str>) -> anyhow::Result<Option<NaiveDate>> {
     text.map(|t| {
@@ -40,7 +33,7 @@ pub fn import(args: PricingImportArgs) -> anyhow::Result<Exit> {
         .unwrap_or_else(|| Utc::now().date_naive());
     let from = date_arg("from", args.from.as_deref())?.unwrap_or(retrieved);
     let catalog = load_catalog(args.catalog.pricing.as_deref())?;
-    let value = read_list(&args.file)?;
+    let value = read_json(&args.file)?;
     let listing =
         lists::parse(kind, &value).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
 
@@ -194,7 +187,7 @@ struct Disagreement {
 pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
     let date = date_arg("date", args.date.as_deref())?;
     let catalog = load_catalog(args.catalog.pricing.as_deref())?;
-    let value = read_list(&args.file)?;
+    let value = read_json(&args.file)?;
     let kind = ListKind::detect(&value).ok_or_else(|| {
         anyhow::anyhow!(
             "{}: neither a LiteLLM list (JSON object) nor a genai-prices list (JSON array)",

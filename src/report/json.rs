@@ -39,7 +39,15 @@ fn totals(t: &GroupTotals, unpriced: bool) -> Map<String, Value> {
             "billed_minus_priced_usd".into(),
             json!((t.billed - t.billed_priced).to_usd_f64()),
         );
+        m.insert(
+            "billed_priced_femto_usd".into(),
+            json!(t.billed_priced.femto().to_string()),
+        );
     }
+    m.insert(
+        "write_premium_femto_usd".into(),
+        json!(t.write_premium.femto().to_string()),
+    );
     if unpriced {
         m.insert("cost_usd".into(), Value::Null);
         m.insert("cost_femto_usd".into(), Value::Null);
@@ -116,8 +124,12 @@ fn scenarios_value(report: &Report) -> Value {
                     "capped_sessions": t.capped_sessions,
                     "dropped_calls": t.dropped_calls,
                     "dropped_cost_usd": t.dropped_cost.to_usd_f64(),
+                    "dropped_cost_femto_usd": t.dropped_cost.femto().to_string(),
                     "labelled_calls": labelled,
                     "successful_calls": ok,
+                    "success_by_model": t.success.iter().map(|(model, (l, ok))| {
+                        (model.clone(), json!({"labelled_calls": l, "successful_calls": ok}))
+                    }).collect::<Map<String, Value>>(),
                 }),
             );
             m.insert("cache_hit_rate".into(), fraction(s.hit_rate_bp()));

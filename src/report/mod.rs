@@ -9,6 +9,7 @@ pub mod grid;
 pub mod html;
 pub mod json;
 pub mod line_items;
+pub mod merge;
 pub mod scenarios;
 
 use std::fmt;

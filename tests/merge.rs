@@ -1,0 +1,114 @@
+//! `costsim merge`: reports of shards add up to the report of the whole.
+
+use serde_json::Value;
+
+use crate::util::{costsim, ok, replay_json};
+
+const DEMO: &str = "fixtures/demo/traces.jsonl";
+
+/// Splits the demo by account (a cache scope never spans two accounts), into
+/// `dir`; returns the shard paths.
+fn shards(dir: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(crate::util::fixture(DEMO)).unwrap();
+    let mut by_account: std::collections::BTreeMap<String, String> = Default::default();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let account = v["account"].as_str().unwrap_or("default").to_string();
+        let shard = by_account.entry(account).or_default();
+        shard.push_str(line);
+        shard.push('\n');
+    }
+    assert_eq!(by_account.len(), 2, "prod and staging");
+    by_account
+        .into_iter()
+        .map(|(account, lines)| {
+            let path = dir.join(format!("{account}.jsonl"));
+            std::fs::write(&path, lines).unwrap();
+            path.to_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// Everything but the input names and the count of files read, which
+/// differ by construction.
+fn comparable(mut v: Value) -> Value {
+    let m = v.as_object_mut().unwrap();
+    m.remove("inputs");
+    m.remove("formats");
+    v
+}
+
+#[test]
+fn merged_shards_equal_the_whole_to_the_femto_dollar() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "--by",
+        "model",
+        "--by",
+        "tag:team",
+        "--scenario",
+        "cache-off",
+        "--scenario",
+        "cache-1h",
+        "--batch",
+        "0.5",
+        "--top",
+        "4",
+    ];
+    let mut saved = Vec::new();
+    for shard in shards(dir.path()) {
+        let mut args = vec![shard.as_str()];
+        args.extend_from_slice(&flags);
+        let report = replay_json(&args);
+        let path = format!("{shard}.json");
+        std::fs::write(&path, report.to_string()).unwrap();
+        saved.push(path);
+    }
+    let mut args = vec!["merge"];
+    args.extend(saved.iter().map(String::as_str));
+    args.extend(["--output", "json"]);
+    let merged: Value = serde_json::from_str(&ok(&args).stdout).unwrap();
+
+    let mut whole_args = vec![DEMO];
+    whole_args.extend_from_slice(&flags);
+    let whole = replay_json(&whole_args);
+    assert_eq!(
+        whole["total"]["cost_femto_usd"],
+        merged["total"]["cost_femto_usd"]
+    );
+    assert_eq!(comparable(merged), comparable(whole));
+}
+
+#[test]
+fn merge_refuses_reports_grouped_differently() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    std::fs::write(&a, replay_json(&[DEMO]).to_string()).unwrap();
+    std::fs::write(&b, replay_json(&[DEMO, "--by", "day"]).to_string()).unwrap();
+    let run = costsim(&["merge", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("grouped by day"), "{}", run.stderr);
+
+    std::fs::write(&b, "{\"schema_version\": 7}").unwrap();
+    let run = costsim(&["merge", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("b.json: not a costsim JSON report"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn merging_one_report_prints_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let report = replay_json(&[DEMO, "--scenario", "cache-1h"]);
+    std::fs::write(&a, report.to_string()).unwrap();
+    let merged: Value =
+        serde_json::from_str(&ok(&["merge", a.to_str().unwrap(), "-o", "json"]).stdout).unwrap();
+    assert_eq!(merged, report);
+    let table = ok(&["merge", a.to_str().unwrap()]).stdout;
+    assert!(table.contains("Scenarios against the baseline"));
+}
