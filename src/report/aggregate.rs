@@ -1,10 +1,13 @@
 //! Group-by sums of priced calls, done by polars.
 //!
-//! Line items are buffered in columns and folded into a partial aggregate
-//! every [`CHUNK_ROWS`] rows, so memory follows the number of groups, not the
-//! number of calls. Partials (from other chunks or other threads) are merged
+//! Calls are first summed per group in a hash map (most breakdowns have few
+//! groups: that is one lookup per call); when the map holds [`CHUNK_ROWS`]
+//! groups its rows are folded into a polars partial aggregate, so memory
+//! follows the number of groups, not the number of calls. Partials (from other chunks or other threads) are merged
 //! by concatenating them and grouping again: sums are exact integers, so the
 //! result does not depend on how the input was split or ordered.
+
+use std::collections::HashMap;
 
 use polars::prelude::*;
 
@@ -111,6 +114,8 @@ struct Columns {
 /// Accumulates line items grouped by a fixed list of key dimensions.
 pub struct Aggregator {
     dims: usize,
+    /// Groups summed since the last fold.
+    pending: HashMap<Vec<String>, GroupTotals>,
     buffer: Columns,
     rows: usize,
     partial: Option<DataFrame>,
@@ -128,6 +133,7 @@ impl Aggregator {
                 keys: vec![Vec::new(); dims],
                 ..Columns::default()
             },
+            pending: HashMap::new(),
             rows: 0,
             partial: None,
         }
@@ -153,6 +159,32 @@ impl Aggregator {
         t: &GroupTotals,
     ) -> Result<(), AggregateError> {
         debug_assert_eq!(keys.len(), self.dims);
+        if let Some(sum) = self.pending.get_mut(&keys) {
+            sum.add(t);
+            return Ok(());
+        }
+        self.pending.insert(
+            keys,
+            GroupTotals {
+                keys: Vec::new(),
+                ..t.clone()
+            },
+        );
+        if self.pending.len() >= CHUNK_ROWS {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Moves the summed groups into the column buffer and folds it.
+    fn spill(&mut self) -> Result<(), AggregateError> {
+        for (keys, t) in std::mem::take(&mut self.pending) {
+            self.buffer_row(keys, &t);
+        }
+        self.flush()
+    }
+
+    fn buffer_row(&mut self, keys: Vec<String>, t: &GroupTotals) {
         for (column, key) in self.buffer.keys.iter_mut().zip(keys) {
             column.push(key);
         }
@@ -171,10 +203,6 @@ impl Aggregator {
         b.billed.push(t.billed.femto());
         b.billed_priced.push(t.billed_priced.femto());
         self.rows += 1;
-        if self.rows >= CHUNK_ROWS {
-            self.flush()?;
-        }
-        Ok(())
     }
 
     fn flush(&mut self) -> Result<(), AggregateError> {
@@ -229,6 +257,9 @@ impl Aggregator {
     /// buffered rows join this buffer, so merging many small files costs no
     /// group-by until a chunk is full.
     pub fn merge(&mut self, other: Aggregator) -> Result<(), AggregateError> {
+        for (keys, t) in other.pending {
+            self.push_totals(keys, &t)?;
+        }
         let b = other.buffer;
         for (mine, theirs) in self.buffer.keys.iter_mut().zip(b.keys) {
             mine.extend(theirs);
@@ -260,7 +291,7 @@ impl Aggregator {
 
     /// The totals of every group, in no particular order.
     pub fn finish(mut self) -> Result<Vec<GroupTotals>, AggregateError> {
-        self.flush()?;
+        self.spill()?;
         let Some(frame) = self.partial else {
             return Ok(Vec::new());
         };
