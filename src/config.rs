@@ -163,6 +163,8 @@ impl ReplayConfig {
                 top: args.top,
                 timeline: args.output.format == ReportFormat::Html,
                 line_items: args.line_items.is_some(),
+                spool_dir: Default::default(),
+                spool_calls: crate::replay::spool::DEFAULT_SPOOL_CALLS,
             },
             catalog,
             format: report_format_of(args.output.format),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 /// `input` excludes cache reads and writes: the whole prompt is
 /// `input + cache_read + cache_write_5m + cache_write_1h`. `output` includes
 /// reasoning tokens; `reasoning` is informational.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     pub input: u64,
     pub cache_read: u64,

@@ -26,7 +26,7 @@ use crate::record::Call;
 use crate::scenario::Placement;
 
 /// A prefix of a prompt: its length and a key naming its content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Boundary {
     /// Tokens from the start of the prompt to this boundary.
     pub end: u64,
@@ -37,7 +37,7 @@ pub struct Boundary {
 }
 
 /// What the simulator needs to know about one call's prompt.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PromptShape {
     pub tokens: u64,
     /// Hash of the session id, for inferred prefixes.

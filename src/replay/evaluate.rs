@@ -18,11 +18,13 @@ use crate::report::ScenarioStats;
 use crate::scenario::{CacheMode, Eligible, Ratio, Scenario};
 
 /// A call resolved against the catalog, ready to be priced per scenario.
-#[derive(Debug, Clone)]
+/// Serializable: big scenario runs spool calls to disk (see `spool.rs`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Pending {
     /// Source index and line: orders calls with equal timestamps, and names
     /// calls without an id.
     pub order: (usize, u64),
+    #[serde(with = "chrono::serde::ts_nanoseconds")]
     pub ts: DateTime<Utc>,
     /// Group keys of the breakdown.
     pub keys: Vec<String>,
@@ -122,39 +124,74 @@ struct State<'a> {
     ttl_fallback: u64,
 }
 
-/// Prices `calls` (in time order) under `scenario`, scenario number `index`
-/// (0 is the baseline, which also fills the breakdown).
-pub fn evaluate(
-    catalog: &Catalog,
-    calls: &[Pending],
+/// Prices calls, fed in time order, under one scenario, scenario number
+/// `index` (0 is the baseline, which also fills the breakdown).
+pub struct Evaluator<'a> {
+    catalog: &'a Catalog,
     index: usize,
-    scenario: &Scenario,
-    default_date: PricingDate,
+    scenario: &'a Scenario,
+    date: PricingDate,
     shared_prefix: u64,
-    mut sink: Sink,
-) -> Result<Evaluated, AggregateError> {
-    let t = &scenario.transforms;
-    let date = t.pricing_date.unwrap_or(default_date);
-    // Target names resolved once, not per call.
-    let resolved: HashMap<&str, usize> = scenario
-        .models()
-        .into_iter()
-        .filter_map(|(_, name)| Some((name, catalog.resolve_index(name)?)))
-        .collect();
-    let index_of = |name: &str| *resolved.get(name).expect("checked against the catalog");
-    let mut stats = ScenarioStats::default();
-    let mut state = State {
-        catalog,
-        caches: HashMap::new(),
-        sessions: HashMap::new(),
-        capped: HashSet::new(),
-        seen_sessions: HashSet::new(),
-        ttl_fallback: 0,
-    };
-    for call in calls {
+    /// Target names resolved once, not per call.
+    resolved: HashMap<&'a str, usize>,
+    stats: ScenarioStats,
+    state: State<'a>,
+    sink: Sink,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        index: usize,
+        scenario: &'a Scenario,
+        default_date: PricingDate,
+        shared_prefix: u64,
+        sink: Sink,
+    ) -> Self {
+        Evaluator {
+            catalog,
+            index,
+            scenario,
+            date: scenario.transforms.pricing_date.unwrap_or(default_date),
+            shared_prefix,
+            resolved: scenario
+                .models()
+                .into_iter()
+                .filter_map(|(_, name)| Some((name, catalog.resolve_index(name)?)))
+                .collect(),
+            stats: ScenarioStats::default(),
+            state: State {
+                catalog,
+                caches: HashMap::new(),
+                sessions: HashMap::new(),
+                capped: HashSet::new(),
+                seen_sessions: HashSet::new(),
+                ttl_fallback: 0,
+            },
+            sink,
+        }
+    }
+
+    pub fn finish(self) -> Evaluated {
+        Evaluated {
+            sink: self.sink,
+            stats: self.stats,
+            ttl_fallback: self.state.ttl_fallback,
+        }
+    }
+
+    /// Prices the next call in time order.
+    pub fn step(&mut self, call: &Pending) -> Result<(), AggregateError> {
+        let (catalog, index, scenario, date) = (self.catalog, self.index, self.scenario, self.date);
+        let t = &scenario.transforms;
+        let resolved = &self.resolved;
+        let index_of = |name: &str| *resolved.get(name).expect("checked against the catalog");
+        let stats = &mut self.stats;
+        let state = &mut self.state;
+        let sink = &mut self.sink;
         let Some(recorded) = call.model else {
             // Unpriced: shown with its tokens in every scenario.
-            sink.record(
+            return sink.record(
                 index,
                 &scenario.name,
                 call,
@@ -162,8 +199,7 @@ pub fn evaluate(
                 &call.usage,
                 call.batch,
                 None,
-            )?;
-            continue;
+            );
         };
         let model = &catalog.models[recorded];
         let session_key = call.session_key();
@@ -186,7 +222,7 @@ pub fn evaluate(
                 stats.dropped_cost += model
                     .price(&call.usage, call.batch, date, call.ts.date_naive())
                     .cost;
-                continue;
+                return Ok(());
             }
         }
         let call_key = call.call_key();
@@ -254,7 +290,7 @@ pub fn evaluate(
         }
         let last = legs.len() - 1;
         for (i, leg) in legs.into_iter().enumerate() {
-            let usage = state.cache_usage(scenario.cache, call, &leg, shared_prefix);
+            let usage = state.cache_usage(scenario.cache, call, &leg, self.shared_prefix);
             let leg_model = &catalog.models[leg.model];
             let priced = leg_model.price(&usage, batch, date, call.ts.date_naive());
             sink.record(
@@ -274,12 +310,8 @@ pub fn evaluate(
                 }
             }
         }
+        Ok(())
     }
-    Ok(Evaluated {
-        sink,
-        stats,
-        ttl_fallback: state.ttl_fallback,
-    })
 }
 
 impl State<'_> {

@@ -11,6 +11,7 @@
 
 mod evaluate;
 mod sink;
+pub mod spool;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,8 +31,9 @@ use crate::report::{
     Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
 };
 use crate::scenario::Scenario;
-use evaluate::{evaluate, Pending};
+use evaluate::{Evaluator, Pending};
 use sink::Sink;
+use spool::{Spool, SpoolDir, SpoolError};
 
 /// How many skipped lines are kept with their `file:line` for display.
 pub const KEPT_LINE_ERRORS: usize = 20;
@@ -63,6 +65,9 @@ pub struct ReplaySpec {
     pub timeline: bool,
     /// Also keep one row per priced call per scenario (`--line-items`).
     pub line_items: bool,
+    /// Where scenario runs spill calls, and how many a buffer holds first.
+    pub spool_dir: Arc<SpoolDir>,
+    pub spool_calls: usize,
 }
 
 impl ReplaySpec {
@@ -101,12 +106,15 @@ pub enum ReplayError {
     Aggregate(#[from] AggregateError),
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
 }
 
 /// Per-source results, merged at the end.
 struct Partial {
     sink: Sink,
-    pending: Vec<Pending>,
+    /// Calls kept for the time-ordered scenario evaluation.
+    spool: Spool,
     lines: u64,
     calls: u64,
     filtered_out: u64,
@@ -133,7 +141,7 @@ impl Partial {
                 .with_sessions(spec.top.is_some())
                 .with_timeline(spec.timeline && !spec.collects())
                 .with_line_items(spec.line_items && !spec.collects()),
-            pending: Vec::new(),
+            spool: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
             lines: 0,
             calls: 0,
             filtered_out: 0,
@@ -159,9 +167,9 @@ impl Partial {
         }
     }
 
-    fn merge(&mut self, other: Partial) -> Result<(), AggregateError> {
+    fn merge(&mut self, other: Partial) -> Result<(), ReplayError> {
         self.sink.merge(other.sink)?;
-        self.pending.extend(other.pending);
+        self.spool.merge(other.spool)?;
         self.lines += other.lines;
         self.calls += other.calls;
         self.filtered_out += other.filtered_out;
@@ -211,7 +219,7 @@ fn account(
     partial: &mut Partial,
     call: Call,
     order: (usize, u64),
-) -> Result<(), AggregateError> {
+) -> Result<(), ReplayError> {
     if spec.since.is_some_and(|s| call.ts < s) || spec.until.is_some_and(|u| call.ts >= u) {
         partial.filtered_out += 1;
         return Ok(());
@@ -280,11 +288,11 @@ fn account(
         billed: call.billed,
     };
     if collects {
-        partial.pending.push(pending);
+        partial.spool.push(pending)?;
         return Ok(());
     }
     // No scenario: the baseline alone, priced above.
-    partial.sink.record(
+    Ok(partial.sink.record(
         0,
         &scenarios[0].name,
         &pending,
@@ -292,8 +300,11 @@ fn account(
         &pending.usage,
         pending.batch,
         priced,
-    )
+    )?)
 }
+
+/// Calls handed to the scenario evaluators at a time.
+const EVALUATION_BATCH: usize = 16 * 1024;
 
 /// Bytes read between progress updates, to keep the bar cheap.
 const PROGRESS_STEP: u64 = 1 << 20;
@@ -317,7 +328,7 @@ fn read_source(
     index: usize,
     source: &Source,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Partial, AggregateError> {
+) -> Result<Partial, ReplayError> {
     let mut partial = Partial::new(spec);
     let name = source.display_name();
     let opened = match ingest::open_with_format(source, spec.format, &spec.dedup) {
@@ -379,7 +390,7 @@ fn read_stream(
     mut parser: Box<dyn ingest::format::LineParser>,
     partial: &mut Partial,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<ingest::ReadStats, AggregateError> {
+) -> Result<ingest::ReadStats, ReplayError> {
     let mut failure = None;
     let mut errors = Vec::new();
     let mut unreported = 0u64;
@@ -430,7 +441,7 @@ fn read_split(
     ranges: Vec<(u64, u64)>,
     mut partial: Partial,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Partial, AggregateError> {
+) -> Result<Partial, ReplayError> {
     let name = source.display_name();
     let Source::File(path) = source else {
         return Ok(partial);
@@ -462,17 +473,19 @@ fn read_split(
                 &mut piece,
                 progress,
             )?;
+            // Pieces are held until all are read: their calls wait on disk.
+            if spec.collects() {
+                piece.spool.spill()?;
+            }
             Ok((piece, stats.raw_lines))
         })
-        .collect::<Result<_, AggregateError>>()?;
+        .collect::<Result<_, ReplayError>>()?;
     let mut offset = 0u64;
     for (mut piece, raw_lines) in pieces {
         for e in &mut piece.line_errors {
             e.line += offset;
         }
-        for p in &mut piece.pending {
-            p.order.1 += offset;
-        }
+        piece.spool.shift_lines(offset);
         offset += raw_lines;
         partial.merge(piece)?;
     }
@@ -490,33 +503,39 @@ pub fn replay(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
-    let run = || -> Result<Collected, AggregateError> {
-        let partials: Vec<Partial> = spec
-            .sources
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| read_source(spec, &scenarios, catalog, i, s, progress))
-            .collect::<Result<_, _>>()?;
+    let run = || -> Result<Collected, ReplayError> {
         let mut all = Partial::new(spec);
-        for p in partials {
-            all.merge(p)?;
+        // Sources are read a few at a time and merged in input order, so a
+        // scenario run holds the unspooled calls of those few only.
+        let window = (rayon::current_num_threads() * 4).max(1);
+        for (start, chunk) in (0..).step_by(window).zip(spec.sources.chunks(window)) {
+            let partials: Vec<Partial> = chunk
+                .par_iter()
+                .enumerate()
+                .map(|(i, s)| read_source(spec, &scenarios, catalog, start + i, s, progress))
+                .collect::<Result<_, _>>()?;
+            for p in partials {
+                all.merge(p)?;
+            }
         }
         let mut stats = vec![ScenarioStats::default(); scenarios.len()];
         let mut fallback = BTreeMap::new();
         if spec.collects() {
-            let mut calls = std::mem::take(&mut all.pending);
-            calls.par_sort_by(|a, b| a.ts.cmp(&b.ts).then(a.order.cmp(&b.order)));
-            let evaluated: Vec<evaluate::Evaluated> = scenarios
-                .par_iter()
+            let spool = std::mem::replace(
+                &mut all.spool,
+                Spool::new(spec.spool_dir.clone(), spec.spool_calls),
+            );
+            let mut calls = spool.into_sorted()?;
+            let mut evaluators: Vec<Evaluator> = scenarios
+                .iter()
                 .enumerate()
                 .map(|(index, scenario)| {
                     let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, true)
                         .with_sessions(index == 0 && spec.top.is_some())
                         .with_timeline(spec.timeline)
                         .with_line_items(spec.line_items);
-                    evaluate(
+                    Evaluator::new(
                         catalog,
-                        &calls,
                         index,
                         scenario,
                         spec.pricing_date,
@@ -524,8 +543,23 @@ pub fn replay(
                         sink,
                     )
                 })
-                .collect::<Result<_, _>>()?;
-            for (index, e) in evaluated.into_iter().enumerate() {
+                .collect();
+            // One pass over the calls in time order; each batch fans out to
+            // every scenario's own state in parallel.
+            let mut batch = Vec::with_capacity(EVALUATION_BATCH);
+            loop {
+                batch.clear();
+                for call in calls.by_ref().take(EVALUATION_BATCH) {
+                    batch.push(call?);
+                }
+                if batch.is_empty() {
+                    break;
+                }
+                evaluators
+                    .par_iter_mut()
+                    .try_for_each(|e| batch.iter().try_for_each(|call| e.step(call)))?;
+            }
+            for (index, e) in evaluators.into_iter().map(Evaluator::finish).enumerate() {
                 if index == 0 {
                     all.sink.main = e.sink.main;
                     all.sink.sessions = e.sink.sessions;
@@ -709,6 +743,15 @@ mod tests {
     }
 
     fn run_with(files: &[Vec<String>], threads: usize, scenarios: Vec<Scenario>) -> Report {
+        run_spooled(files, threads, scenarios, spool::DEFAULT_SPOOL_CALLS)
+    }
+
+    fn run_spooled(
+        files: &[Vec<String>],
+        threads: usize,
+        scenarios: Vec<Scenario>,
+        spool_calls: usize,
+    ) -> Report {
         let dir = tempfile::tempdir().unwrap();
         let mut sources = Vec::new();
         for (i, lines) in files.iter().enumerate() {
@@ -733,6 +776,8 @@ mod tests {
             top: None,
             timeline: false,
             line_items: false,
+            spool_dir: Default::default(),
+            spool_calls,
         };
         let catalog = load_embedded().unwrap();
         let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;
@@ -777,6 +822,37 @@ mod tests {
             prop_assert_eq!(&other.total, &baseline.total);
             let sum: Money = baseline.rows.iter().map(|r| r.totals.cost).sum();
             prop_assert_eq!(sum, baseline.total.cost);
+        }
+
+        /// Scenario runs that spill calls to sorted runs on disk and merge
+        /// them back give the report of the in-memory sort, for any split
+        /// of the input into files (calls on the same instant included).
+        #[test]
+        fn spooled_scenario_runs_equal_in_memory_ones(
+            calls in proptest::collection::vec(
+                (0usize..5, 0u32..20, 0u64..300_000, 0u64..50_000, 0u64..20_000, 0u64..9_000, any::<bool>()),
+                1..150,
+            ),
+            parts in 1usize..4,
+            spool_calls in 1usize..9,
+            threads in 1usize..3,
+        ) {
+            let lines: Vec<String> = calls
+                .iter()
+                .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
+                .collect();
+            let mut files = vec![Vec::new(); parts];
+            for (i, l) in lines.into_iter().enumerate() {
+                files[i % parts].push(l);
+            }
+            let scenarios = [
+                crate::scenario::resolve("cache-5m").unwrap(),
+                crate::scenario::resolve("batch-50").unwrap(),
+            ]
+            .concat();
+            let memory = run_spooled(&files, threads, scenarios.clone(), spool::DEFAULT_SPOOL_CALLS);
+            let spooled = run_spooled(&files, threads, scenarios, spool_calls);
+            prop_assert_eq!(&spooled, &memory);
         }
 
         /// `cache = off` costs every prompt token at the input rate, and the
