@@ -3,16 +3,18 @@
 # time, throughput and peak RSS next to `cat` on the same files (read speed) and,
 # for Claude Code trees, ccusage 20.0.24 with a check that the totals agree.
 #
-#   benches/run.sh                 # the default sizes below
-#   SIZES_MB="100 1000" CALLS="1000000" benches/run.sh
+#   benches/run.sh                 # the default sizes below (1M and 10M calls, 1 GB and 5 GB trees)
+#   SIZES_MB="200" CALLS="1000000" benches/run.sh     # a quick run
+#
+# Criterion benchmarks of the per-call hot paths: cargo bench --bench hot_paths
 #
 # Needs python3, /usr/bin/time and (for the ccusage comparison) npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/costsim-target}"
 DATA="${BENCH_DATA:-$HOME/.cache/costsim-bench}"
-SIZES_MB="${SIZES_MB:-200 1000}"
-CALLS="${CALLS:-1000000}"
+SIZES_MB="${SIZES_MB:-1000 5000}"
+CALLS="${CALLS:-1000000 10000000}"
 mkdir -p "$DATA"
 cargo build --release --quiet
 BIN="$CARGO_TARGET_DIR/release/costsim"
@@ -28,30 +30,33 @@ measure() { # label, command...
     rm -f "$log"
 }
 
-echo "== canonical JSONL: $CALLS calls (costsim synth)"
-WORKLOAD="$DATA/bench-$CALLS.toml"
+for calls in $CALLS; do
+echo "== canonical JSONL: $calls calls (costsim synth)"
+WORKLOAD="$DATA/bench-$calls.toml"
 cat > "$WORKLOAD" <<TOML
 name = "bench"
 model = "claude-sonnet-4-5"
 days = 30
-requests_per_day = $((CALLS / 300))
+requests_per_day = $((calls / 300))
 system_tokens = 4000
 user_tokens = 300
 output_tokens = 600
 steps = 10
 growth_per_step = 1500
 TOML
-TRACES="$DATA/synth-$CALLS.jsonl"
+TRACES="$DATA/synth-$calls.jsonl"
 [ -f "$TRACES" ] || "$BIN" synth "$WORKLOAD" --out "$TRACES"
 SIZE=$(du -m "$TRACES" | cut -f1)
 echo "   $TRACES: $SIZE MB, $(wc -l < "$TRACES") calls"
 measure "cat (read speed)" cat "$TRACES"
 measure "replay" "$BIN" replay "$TRACES" -q
-measure "replay --by session" "$BIN" replay "$TRACES" -q --by session
+measure "replay --by day --by model" "$BIN" replay "$TRACES" -q --by day --by model
+measure "replay --by session -o csv" "$BIN" replay "$TRACES" -q --by session -o csv
 measure "replay, 1 scenario" "$BIN" replay "$TRACES" -q --scenario cache-1h
 measure "replay, 8 scenarios" "$BIN" replay "$TRACES" -q --scenario cache-off --scenario cache-5m \
     --scenario cache-1h --scenario cache-5m-shared --scenario cache-1h-shared --scenario batch-50 \
     --max-steps 5 --route 'claude-*=claude-haiku-4-5:0.5,claude-sonnet-4-5:0.5'
+done
 
 CCUSAGE_DIR="$DATA/ccusage"
 if [ ! -x "$CCUSAGE_DIR/node_modules/.bin/ccusage" ]; then

@@ -13,7 +13,7 @@ use crate::config::{format_of, load_catalog};
 use crate::money::{display_count, Rate};
 use crate::pricing::lists::{self, ImportMeta, ListKind, ListedModel, ListedRates};
 use crate::pricing::{load_texts, CacheKind, Rates, EMBEDDED_FILES};
-use crate::report::grid::{self, Align, Grid};
+use crate::report::grid::{self, Grid};
 use crate::report::Format;
 
 fn date_arg(flag: &str, text: Option<&str>) -> anyhow::Result<Option<NaiveDate>> {
@@ -244,18 +244,7 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
         count(other_provider, "entry", "entries"),
         count(unknown, "model", "models"),
     );
-    let mut table = Grid::new(
-        ["Model", "List entry", "Price", "Catalog", "List"]
-            .map(String::from)
-            .to_vec(),
-        vec![
-            Align::Left,
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-        ],
-    );
+    let mut table = Grid::titled(&["Model", "List entry", "Price", "Catalog", "List"], 3);
     for d in &found {
         table.push(vec![
             d.model.clone(),

@@ -320,25 +320,16 @@ fn write_period(p: &Period, w: &mut dyn Write) -> std::io::Result<()> {
         "Prices from {} to {until}, USD per million tokens:",
         p.from
     )?;
-    let mut grid = Grid::new(
-        [
+    let mut grid = Grid::titled(
+        &[
             "Prompt size",
             "Input",
             "Output",
             "Cache read",
             "Cache write 5m",
             "Cache write 1h",
-        ]
-        .map(String::from)
-        .to_vec(),
-        vec![
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
         ],
+        1,
     );
     let row = |label: String, r: &Rates| {
         vec![

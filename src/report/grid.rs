@@ -30,6 +30,15 @@ impl Grid {
         }
     }
 
+    /// Columns titled `titles`: the first `left` aligned left (names), the
+    /// rest right (numbers).
+    pub fn titled(titles: &[&str], left: usize) -> Self {
+        let align = (0..titles.len())
+            .map(|i| if i < left { Align::Left } else { Align::Right })
+            .collect();
+        Grid::new(titles.iter().map(|t| t.to_string()).collect(), align)
+    }
+
     pub fn push(&mut self, row: Vec<String>) {
         debug_assert_eq!(row.len(), self.headers.len());
         self.rows.push(row);

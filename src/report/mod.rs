@@ -264,25 +264,16 @@ impl Report {
         if self.top_sessions.is_empty() {
             return None;
         }
-        let mut grid = Grid::new(
-            [
+        let mut grid = Grid::titled(
+            &[
                 "Session",
                 "Steps",
                 "Prompt tokens",
                 "Output",
                 "Cost",
                 "Share",
-            ]
-            .map(String::from)
-            .to_vec(),
-            vec![
-                Align::Left,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
             ],
+            1,
         );
         for s in &self.top_sessions {
             grid.push(vec![

@@ -119,8 +119,8 @@ impl Report {
     /// Each scenario against the baseline (the first), in total.
     pub fn savings_grid(&self) -> Option<Grid> {
         let base = self.scenarios.first()?;
-        let mut grid = Grid::new(
-            [
+        let mut grid = Grid::titled(
+            &[
                 "Scenario",
                 "Cost",
                 "vs baseline",
@@ -129,19 +129,8 @@ impl Report {
                 "Cache written",
                 "Cache read",
                 "Write premium",
-            ]
-            .map(String::from)
-            .to_vec(),
-            vec![
-                Align::Left,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
             ],
+            1,
         );
         for (i, s) in self.scenarios.iter().enumerate() {
             if matches!(s.role, Role::Sweep(_)) {
@@ -337,8 +326,8 @@ impl Report {
         if rows.is_empty() {
             return None;
         }
-        let mut grid = Grid::new(
-            [
+        let mut grid = Grid::titled(
+            &[
                 "Scenario",
                 "Routed",
                 "Did not fit",
@@ -348,20 +337,8 @@ impl Report {
                 "Capped sessions",
                 "Calls dropped",
                 "Cost dropped",
-            ]
-            .map(String::from)
-            .to_vec(),
-            vec![
-                Align::Left,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
-                Align::Right,
             ],
+            1,
         );
         for s in rows {
             let t = &s.stats;
@@ -404,25 +381,16 @@ impl Report {
         stacks
             .into_iter()
             .map(|(name, steps)| {
-                let mut grid = Grid::new(
-                    [
+                let mut grid = Grid::titled(
+                    &[
                         "Step",
                         "Cost",
                         "Per month",
                         "Step saving",
                         "Total saving",
                         "Total change",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    vec![
-                        Align::Left,
-                        Align::Right,
-                        Align::Right,
-                        Align::Right,
-                        Align::Right,
-                        Align::Right,
                     ],
+                    1,
                 );
                 grid.push(vec![
                     format!("{} (baseline)", base.name),
@@ -519,23 +487,15 @@ impl Report {
         if base.stats.labelled().0 == 0 {
             return None;
         }
-        let mut grid = Grid::new(
-            [
+        let mut grid = Grid::titled(
+            &[
                 "Scenario",
                 "Model",
                 "Labelled calls",
                 "Success rate",
                 "Cost per success",
-            ]
-            .map(String::from)
-            .to_vec(),
-            vec![
-                Align::Left,
-                Align::Left,
-                Align::Right,
-                Align::Right,
-                Align::Right,
             ],
+            2,
         );
         for s in self.compared() {
             let mut push = |model: &str, labelled: u64, ok: u64, cost: Money| {
