@@ -43,6 +43,27 @@ pub struct Pending {
     pub billed: Option<crate::money::Money>,
 }
 
+/// A call's names for seeded draws and per-session state, made once per
+/// call and shared by every scenario.
+pub struct CallKeys {
+    pub call: String,
+    pub session: String,
+    /// A 128-bit hash of `session`: the key of per-session state, so a
+    /// million sessions cost a million integers, not strings.
+    pub session_id: u128,
+}
+
+impl CallKeys {
+    pub fn of(call: &Pending) -> CallKeys {
+        let session = call.session_key();
+        CallKeys {
+            session_id: xxhash_rust::xxh3::xxh3_128(session.as_bytes()),
+            call: call.call_key(),
+            session,
+        }
+    }
+}
+
 impl Pending {
     /// Names the call for seeded draws: its id, else its place in the input.
     fn call_key(&self) -> String {
@@ -118,9 +139,9 @@ pub struct Evaluated {
 struct State<'a> {
     catalog: &'a Catalog,
     caches: HashMap<(String, usize), (ScopeCache, bool)>,
-    sessions: HashMap<String, (u64, u64)>,
-    capped: HashSet<String>,
-    seen_sessions: HashSet<String>,
+    sessions: HashMap<u128, (u64, u64)>,
+    capped: HashSet<u128>,
+    seen_sessions: HashSet<u128>,
     ttl_fallback: u64,
 }
 
@@ -181,7 +202,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Prices the next call in time order.
-    pub fn step(&mut self, call: &Pending) -> Result<(), AggregateError> {
+    pub fn step(&mut self, call: &Pending, keys: &CallKeys) -> Result<(), AggregateError> {
         let (catalog, index, scenario, date) = (self.catalog, self.index, self.scenario, self.date);
         let t = &scenario.transforms;
         let resolved = &self.resolved;
@@ -202,22 +223,28 @@ impl<'a> Evaluator<'a> {
             );
         };
         let model = &catalog.models[recorded];
-        let session_key = call.session_key();
+        let session = keys.session_id;
         let first_of_session = match (&call.session, call.step) {
             (None, _) => true,
             (Some(_), Some(step)) => step <= 1,
-            (Some(_), None) => state.seen_sessions.insert(session_key.clone()),
+            (Some(_), None) => state.seen_sessions.insert(session),
         };
         if let (Some(caps), Some(_)) = (t.caps, &call.session) {
-            let entry = state.sessions.entry(session_key.clone()).or_default();
-            entry.0 += 1;
-            entry.1 += call.usage.prompt_tokens() + call.usage.output;
-            let over_steps = caps.max_steps.is_some_and(|m| entry.0 > m);
-            let over_tokens = caps.max_tokens.is_some_and(|m| entry.1 > m);
-            if over_steps || over_tokens || state.capped.contains(&session_key) {
-                if state.capped.insert(session_key.clone()) {
+            let over = state.capped.contains(&session) || {
+                let entry = state.sessions.entry(session).or_default();
+                entry.0 += 1;
+                entry.1 += call.usage.prompt_tokens() + call.usage.output;
+                let over = caps.max_steps.is_some_and(|m| entry.0 > m)
+                    || caps.max_tokens.is_some_and(|m| entry.1 > m);
+                if over {
+                    // A capped session needs no count any more.
+                    state.sessions.remove(&session);
+                    state.capped.insert(session);
                     stats.capped_sessions += 1;
                 }
+                over
+            };
+            if over {
                 stats.dropped_calls += 1;
                 stats.dropped_cost += model
                     .price(&call.usage, call.batch, date, call.ts.date_naive())
@@ -225,7 +252,7 @@ impl<'a> Evaluator<'a> {
                 return Ok(());
             }
         }
-        let call_key = call.call_key();
+        let call_key = &keys.call;
         let mut legs = Vec::new();
         let original = Leg {
             model: recorded,
@@ -236,7 +263,7 @@ impl<'a> Evaluator<'a> {
             stats.cascaded += 1;
             for (name, go) in [
                 (&c.first, true),
-                (&c.then, c.escalates(&call_key, call.success)),
+                (&c.then, c.escalates(call_key, call.success)),
             ] {
                 if !go {
                     continue;
@@ -256,7 +283,7 @@ impl<'a> Evaluator<'a> {
         } else if let Some(target) = t
             .route
             .as_ref()
-            .and_then(|r| r.target(&model.id, &session_key, &call_key))
+            .and_then(|r| r.target(&model.id, &keys.session, call_key))
         {
             let target_index = index_of(&target.model);
             let usage = scaled_usage(&call.usage, target.token_ratio, target.output_ratio);
@@ -283,7 +310,7 @@ impl<'a> Evaluator<'a> {
                     Eligible::NonInteractive => first_of_session,
                     Eligible::Tag(k, v) => call.tags.get(k) == Some(v),
                 };
-                eligible && b.selects(&call_key)
+                eligible && b.selects(call_key)
             });
         if batch && !call.batch {
             stats.batched += 1;

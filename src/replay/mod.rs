@@ -31,7 +31,7 @@ use crate::report::{
     Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
 };
 use crate::scenario::Scenario;
-use evaluate::{Evaluator, Pending};
+use evaluate::{CallKeys, Evaluator, Pending};
 use sink::Sink;
 use spool::{Spool, SpoolDir, SpoolError};
 
@@ -555,9 +555,13 @@ pub fn replay(
                 if batch.is_empty() {
                     break;
                 }
-                evaluators
-                    .par_iter_mut()
-                    .try_for_each(|e| batch.iter().try_for_each(|call| e.step(call)))?;
+                let keys: Vec<CallKeys> = batch.par_iter().map(CallKeys::of).collect();
+                evaluators.par_iter_mut().try_for_each(|e| {
+                    batch
+                        .iter()
+                        .zip(&keys)
+                        .try_for_each(|(call, keys)| e.step(call, keys))
+                })?;
             }
             for (index, e) in evaluators.into_iter().map(Evaluator::finish).enumerate() {
                 if index == 0 {
