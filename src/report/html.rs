@@ -52,8 +52,8 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         &cost_over_time(report, &buckets, &by_model),
     );
     section(&mut page, "Cost share by model", &share_by_model(&by_model));
-    if let Some(svg) = scenario_bars(report) {
-        section(&mut page, "Scenario cost against the baseline", &svg);
+    if let Some((title, svg)) = scenario_bars(report) {
+        section(&mut page, title, &svg);
     }
     section(
         &mut page,
@@ -481,7 +481,7 @@ fn bars(id: &str, rows: &[(String, f64, String, &str)]) -> String {
     }
     let row_height = 26.0;
     let label_width = 230.0;
-    let text_width = 190.0;
+    let text_width = 270.0;
     let height = row_height * rows.len() as f64 + 8.0;
     let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
     let span = WIDTH - label_width - text_width;
@@ -562,18 +562,39 @@ fn share_by_model(order: &ModelOrder) -> String {
     bars("share-by-model", &drawn)
 }
 
-/// Total cost under each compared scenario: cheaper green, dearer red.
-fn scenario_bars(report: &Report) -> Option<String> {
-    if report.compared().count() < 2 {
-        return None;
-    }
-    let base = report.scenarios.first()?.total.cost;
-    let rows: Vec<(String, f64, String, &str)> = report
-        .compared()
+/// Models of a sweep drawn at most, cheapest first.
+const SWEEP_BARS: usize = 12;
+
+/// Total cost under each compared scenario, or else each model of a sweep
+/// (cheapest first): cheaper green, dearer red, the baseline grey. Returns
+/// the chart's title too.
+fn scenario_bars(report: &Report) -> Option<(&'static str, String)> {
+    let base = report.scenarios.first()?;
+    let (title, shown): (&str, Vec<&super::ScenarioResult>) = if report.compared().count() >= 2 {
+        (
+            "Scenario cost against the baseline",
+            report.compared().collect(),
+        )
+    } else {
+        let mut sweep: Vec<&super::ScenarioResult> = report
+            .scenarios
+            .iter()
+            .filter(|s| matches!(s.role, crate::scenario::Role::Sweep(_)))
+            .collect();
+        if sweep.is_empty() {
+            return None;
+        }
+        sweep.sort_by(|a, b| a.total.cost.cmp(&b.total.cost).then(a.name.cmp(&b.name)));
+        sweep.truncate(SWEEP_BARS);
+        sweep.insert(0, base);
+        ("The same calls on other models (cheapest first)", sweep)
+    };
+    let rows: Vec<(String, f64, String, &str)> = shown
+        .iter()
         .enumerate()
         .map(|(i, s)| {
             let cost = s.total.cost;
-            let change = super::change_bp(base, cost).map_or_else(String::new, |bp| {
+            let change = super::change_bp(base.total.cost, cost).map_or_else(String::new, |bp| {
                 let sign = if bp > 0 {
                     "+"
                 } else if bp < 0 {
@@ -585,9 +606,9 @@ fn scenario_bars(report: &Report) -> Option<String> {
             });
             let colour = if i == 0 {
                 "#6b7280"
-            } else if cost < base {
+            } else if cost < base.total.cost {
                 "#3ca951"
-            } else if cost > base {
+            } else if cost > base.total.cost {
                 "#e4572e"
             } else {
                 "#9498a0"
@@ -600,7 +621,7 @@ fn scenario_bars(report: &Report) -> Option<String> {
             )
         })
         .collect();
-    Some(bars("scenario-savings", &rows))
+    Some((title, bars("scenario-savings", &rows)))
 }
 
 /// One line per compared scenario: cache reads over prompt tokens per bucket.
