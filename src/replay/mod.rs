@@ -742,6 +742,17 @@ mod tests {
         )
     }
 
+    /// A generated call: model index, day, input, cache read, cache write,
+    /// output, batch.
+    type GenCall = (usize, u32, u64, u64, u64, u64, bool);
+
+    fn lines_of(calls: &[GenCall]) -> Vec<String> {
+        calls
+            .iter()
+            .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
+            .collect()
+    }
+
     fn run(files: &[Vec<String>], threads: usize) -> Report {
         run_with(files, threads, Vec::new())
     }
@@ -803,10 +814,7 @@ mod tests {
             parts in 1usize..5,
             threads in 1usize..4,
         ) {
-            let lines: Vec<String> = calls
-                .iter()
-                .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
-                .collect();
+            let lines = lines_of(&calls);
             let baseline = run(std::slice::from_ref(&lines), 1);
             let mut shuffled = lines;
             // A deterministic shuffle from the seed.
@@ -841,10 +849,7 @@ mod tests {
             spool_calls in 1usize..9,
             threads in 1usize..3,
         ) {
-            let lines: Vec<String> = calls
-                .iter()
-                .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
-                .collect();
+            let lines = lines_of(&calls);
             let mut files = vec![Vec::new(); parts];
             for (i, l) in lines.into_iter().enumerate() {
                 files[i % parts].push(l);
@@ -868,10 +873,7 @@ mod tests {
                 1..80,
             ),
         ) {
-            let lines: Vec<String> = calls
-                .iter()
-                .map(|&(m, d, i, r, w, o, b)| line(m, d, i, r, w, o, b))
-                .collect();
+            let lines = lines_of(&calls);
             let scenarios = [crate::scenario::resolve("cache-off").unwrap(), crate::scenario::resolve("cache-5m").unwrap()].concat();
             let report = run_with(std::slice::from_ref(&lines), 2, scenarios);
             let catalog = load_embedded().unwrap();
