@@ -5,7 +5,8 @@ use crate::check::{self, Rule, Spend, Verdict};
 use crate::cli::CheckArgs;
 use crate::config::ReplayConfig;
 use crate::money::Money;
-use crate::replay::replay;
+use crate::replay::replay_with_items;
+use crate::report::line_items::LineItemsWriter;
 use crate::report::{self, Dimension};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
@@ -53,9 +54,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
         }
     }
     config.spec.dims = dims;
-    let outcome = replay(&config.spec, &config.catalog, &|_| {})?;
-    if let (Some(path), Some(items)) = (&config.line_items, &outcome.line_items) {
-        report::line_items::write(items, path)?;
+    let mut items = match &config.line_items {
+        Some(path) => Some(LineItemsWriter::create(
+            path,
+            super::replay::scenario_names(&config),
+        )?),
+        None => None,
+    };
+    let outcome = replay_with_items(&config.spec, &config.catalog, &|_| {}, items.as_mut())?;
+    if let Some(items) = items {
+        items.finish()?;
     }
     let report = outcome.report;
     if report.header.calls == 0 {

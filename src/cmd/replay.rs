@@ -8,8 +8,9 @@ use super::{emit, Exit};
 use crate::cli::ReplayArgs;
 use crate::config::ReplayConfig;
 use crate::money::display_count;
-use crate::replay::{replay, ReplayOutcome};
+use crate::replay::{replay_with_items, ReplayOutcome};
 use crate::report;
+use crate::report::line_items::LineItemsWriter;
 
 /// Skipped lines shown on stderr with their `file:line`.
 const SHOWN_LINE_ERRORS: usize = 5;
@@ -22,7 +23,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
 pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     let bar = progress_bar(&config);
     let on_bytes = |n: u64| bar.inc(n);
-    let outcome = replay(&config.spec, &config.catalog, &on_bytes)?;
+    let mut items = match &config.line_items {
+        Some(path) => Some(LineItemsWriter::create(path, scenario_names(&config))?),
+        None => None,
+    };
+    let outcome = replay_with_items(&config.spec, &config.catalog, &on_bytes, items.as_mut())?;
     bar.finish_and_clear();
 
     let header = &outcome.report.header;
@@ -53,8 +58,8 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     emit(config.out.as_deref(), |w| {
         report::render(&outcome.report, config.format, w)
     })?;
-    if let (Some(path), Some(items)) = (&config.line_items, &outcome.line_items) {
-        let rows = report::line_items::write(items, path)?;
+    if let (Some(path), Some(items)) = (&config.line_items, items) {
+        let rows = items.finish()?;
         if !config.quiet {
             eprintln!(
                 "costsim: wrote {} line item{} to {}",
@@ -65,6 +70,16 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// Scenario names as line items name them (0 is the calls as recorded).
+pub fn scenario_names(config: &ReplayConfig) -> Vec<String> {
+    config
+        .spec
+        .all_scenarios()
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
 }
 
 /// A byte-count bar on stderr, only when stderr is a terminal.

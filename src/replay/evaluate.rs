@@ -14,6 +14,7 @@ use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
 use crate::pricing::{CacheKind, Catalog, PricingDate};
 use crate::record::Usage;
 use crate::report::aggregate::AggregateError;
+use crate::report::line_items::LineItem;
 use crate::report::ScenarioStats;
 use crate::scenario::{CacheMode, Eligible, Ratio, Scenario};
 
@@ -191,6 +192,15 @@ impl<'a> Evaluator<'a> {
             },
             sink,
         }
+    }
+
+    /// The line items recorded since the last call (none unless asked for).
+    pub fn take_line_items(&mut self) -> Vec<LineItem> {
+        self.sink
+            .line_items
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     pub fn finish(self) -> Evaluated {

@@ -26,7 +26,7 @@ use crate::ingest::{self, LineError, SkipReason, Source};
 use crate::pricing::{Catalog, PricingDate};
 use crate::record::Call;
 use crate::report::aggregate::AggregateError;
-use crate::report::line_items::LineItems;
+use crate::report::line_items::{LineItemsError, LineItemsWriter};
 use crate::report::{
     Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
 };
@@ -72,17 +72,18 @@ pub struct ReplaySpec {
 
 impl ReplaySpec {
     /// The baseline followed by the requested scenarios.
-    fn all_scenarios(&self) -> Vec<Scenario> {
+    pub fn all_scenarios(&self) -> Vec<Scenario> {
         let mut all = vec![Scenario::baseline()];
         all.extend(self.scenarios.iter().cloned());
         all
     }
 
     /// Whether calls are collected and sorted before pricing: any scenario
-    /// does (for its cache, routing and session state, and success counts);
-    /// the plain breakdown is priced as the input streams by.
+    /// does (for its cache, routing and session state, and success counts),
+    /// and line items (written in time order); the plain breakdown is priced
+    /// as the input streams by.
     fn collects(&self) -> bool {
-        !self.scenarios.is_empty()
+        !self.scenarios.is_empty() || self.line_items
     }
 }
 
@@ -96,8 +97,6 @@ pub struct ReplayOutcome {
     pub unreadable: Vec<String>,
     /// Files with no lines at all.
     pub empty_files: Vec<String>,
-    /// One row per priced call per scenario, when asked for.
-    pub line_items: Option<LineItems>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +107,8 @@ pub enum ReplayError {
     Threads { threads: usize, message: String },
     #[error(transparent)]
     Spool(#[from] SpoolError),
+    #[error(transparent)]
+    LineItems(#[from] LineItemsError),
 }
 
 /// Per-source results, merged at the end.
@@ -139,8 +140,7 @@ impl Partial {
             // Scenario totals come from the time-ordered evaluation.
             sink: Sink::new(spec.dims.len(), false)
                 .with_sessions(spec.top.is_some())
-                .with_timeline(spec.timeline && !spec.collects())
-                .with_line_items(spec.line_items && !spec.collects()),
+                .with_timeline(spec.timeline && !spec.collects()),
             spool: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
             lines: 0,
             calls: 0,
@@ -278,11 +278,7 @@ fn account(
         id: call.id,
         step: call.step,
         success: call.success,
-        tags: if collects || spec.line_items {
-            call.tags
-        } else {
-            BTreeMap::new()
-        },
+        tags: if collects { call.tags } else { BTreeMap::new() },
         usage: call.usage,
         batch: call.batch,
         billed: call.billed,
@@ -502,8 +498,19 @@ pub fn replay(
     catalog: &Catalog,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayOutcome, ReplayError> {
+    replay_with_items(spec, catalog, progress, None)
+}
+
+/// Runs the replay, writing line items as calls are priced (`spec.line_items`
+/// must be set for there to be any).
+pub fn replay_with_items(
+    spec: &ReplaySpec,
+    catalog: &Catalog,
+    progress: &(dyn Fn(u64) + Sync),
+    mut items: Option<&mut LineItemsWriter>,
+) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
-    let run = || -> Result<Collected, ReplayError> {
+    let mut run = || -> Result<Collected, ReplayError> {
         let mut all = Partial::new(spec);
         // Sources are read a few at a time and merged in input order, so a
         // scenario run holds the unspooled calls of those few only.
@@ -530,7 +537,9 @@ pub fn replay(
                 .iter()
                 .enumerate()
                 .map(|(index, scenario)| {
-                    let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, true)
+                    // Per-model totals make the scenario tables: none without scenarios.
+                    let per_model = !spec.scenarios.is_empty();
+                    let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, per_model)
                         .with_sessions(index == 0 && spec.top.is_some())
                         .with_timeline(spec.timeline)
                         .with_line_items(spec.line_items);
@@ -562,6 +571,11 @@ pub fn replay(
                         .zip(&keys)
                         .try_for_each(|(call, keys)| e.step(call, keys))
                 })?;
+                if let Some(items) = items.as_deref_mut() {
+                    for e in &mut evaluators {
+                        items.write(e.take_line_items())?;
+                    }
+                }
             }
             for (index, e) in evaluators.into_iter().map(Evaluator::finish).enumerate() {
                 if index == 0 {
@@ -570,7 +584,6 @@ pub fn replay(
                 }
                 all.sink.merge_models(e.sink.by_model);
                 all.sink.merge_timeline(e.sink.timeline);
-                all.sink.merge_line_items(e.sink.line_items);
                 if e.ttl_fallback > 0 {
                     fallback.insert(scenarios[index].name.clone(), e.ttl_fallback);
                 }
@@ -691,12 +704,7 @@ fn finish(
         })
         .collect();
     timeline.sort_by(|a, b| (a.scenario, a.hour, &a.model).cmp(&(b.scenario, b.hour, &b.model)));
-    let line_items = all.sink.line_items.map(|rows| LineItems {
-        scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
-        rows,
-    });
     Ok(ReplayOutcome {
-        line_items,
         report: Report::new(header, spec.dims.clone(), groups)
             .with_scenarios(scenario_results)
             .with_top_sessions(top_sessions)

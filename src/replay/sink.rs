@@ -41,7 +41,8 @@ impl Sink {
         }
     }
 
-    /// Also keep one row per priced call (for `--line-items`).
+    /// Also keep one row per priced call (for `--line-items`; taken and
+    /// written after every batch of calls).
     pub fn with_line_items(mut self, on: bool) -> Self {
         self.line_items = on.then(Vec::new);
         self
@@ -63,7 +64,6 @@ impl Sink {
         self.main.merge(other.main)?;
         self.merge_models(other.by_model);
         self.merge_timeline(other.timeline);
-        self.merge_line_items(other.line_items);
         match (self.sessions.as_mut(), other.sessions) {
             (Some(mine), Some(theirs)) => mine.merge(theirs)?,
             (None, Some(theirs)) => self.sessions = Some(theirs),
@@ -87,12 +87,6 @@ impl Sink {
             for (key, totals) in theirs {
                 mine.entry(key).or_default().add(&totals);
             }
-        }
-    }
-
-    pub fn merge_line_items(&mut self, theirs: Option<Vec<LineItem>>) {
-        if let Some(theirs) = theirs {
-            self.line_items.get_or_insert_with(Vec::new).extend(theirs);
         }
     }
 

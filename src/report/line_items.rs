@@ -1,15 +1,16 @@
 //! `--line-items FILE`: one row per priced call per scenario, for keeping
 //! history in DuckDB, Spark or a spreadsheet. Parquet when the file name ends
-//! in `.parquet`, CSV otherwise. Rows come in input order for the calls as
-//! recorded without scenarios, else scenario by scenario in time order: the
-//! same input always gives the same file.
+//! in `.parquet`, CSV otherwise. Rows are written as the calls are priced, in
+//! time order (within a batch of calls, scenario by scenario), so memory does
+//! not grow with the input and the same input always gives the same file.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::{
     Column, DataFrame, IntoColumn, NamedFrom, ParquetWriter, PolarsError, Series,
 };
@@ -36,13 +37,6 @@ pub struct LineItem {
     pub usage: Usage,
     /// `None` when the model is not in the catalog.
     pub costs: Option<ClassCosts>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LineItems {
-    /// Scenario names; 0 is the calls as recorded.
-    pub scenarios: Vec<String>,
-    pub rows: Vec<LineItem>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +76,7 @@ const COLUMNS: [&str; 22] = [
 ];
 
 /// Rows per Parquet row group (and per DataFrame built at a time).
-const ROW_GROUP: usize = 128 * 1024;
+const ROW_GROUP: usize = 64 * 1024;
 
 fn tags_json(tags: &BTreeMap<String, String>) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "{}".to_string())
@@ -92,81 +86,155 @@ fn timestamp(ts: &DateTime<Utc>) -> String {
     ts.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Writes the rows to `path`; returns how many were written.
-pub fn write(items: &LineItems, path: &Path) -> Result<u64, LineItemsError> {
-    let parquet = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    let file = File::create(path).map_err(|source| LineItemsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if parquet {
-        write_parquet(items, file).map_err(|source| LineItemsError::Parquet {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    } else {
-        write_csv(items, BufWriter::new(file)).map_err(|source| LineItemsError::Csv {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    Ok(items.rows.len() as u64)
+enum Output {
+    Csv(csv::Writer<BufWriter<File>>),
+    Parquet {
+        writer: Box<BatchedWriter<BufWriter<File>>>,
+        /// Rows waiting for a full row group.
+        pending: Vec<LineItem>,
+    },
 }
 
-fn write_csv(items: &LineItems, out: impl Write) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(COLUMNS)?;
+/// Writes line items to a file as they come.
+pub struct LineItemsWriter {
+    path: PathBuf,
+    /// Scenario names; row `scenario` indexes this (0 is the calls as recorded).
+    scenarios: Vec<String>,
+    output: Output,
+    rows: u64,
+}
+
+impl LineItemsWriter {
+    /// Creates `path` (Parquet if it ends in `.parquet`, else CSV).
+    pub fn create(path: &Path, scenarios: Vec<String>) -> Result<Self, LineItemsError> {
+        let io_error = |source| LineItemsError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = BufWriter::new(File::create(path).map_err(io_error)?);
+        let parquet = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let output = if parquet {
+            let schema = frame(&scenarios, &[]).map_err(|source| LineItemsError::Parquet {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let writer = ParquetWriter::new(file)
+                .batched(schema.schema())
+                .map_err(|source| LineItemsError::Parquet {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            Output::Parquet {
+                writer: Box::new(writer),
+                pending: Vec::new(),
+            }
+        } else {
+            let mut w = csv::Writer::from_writer(file);
+            w.write_record(COLUMNS)
+                .map_err(|source| LineItemsError::Csv {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            Output::Csv(w)
+        };
+        Ok(LineItemsWriter {
+            path: path.to_path_buf(),
+            scenarios,
+            output,
+            rows: 0,
+        })
+    }
+
+    pub fn write(&mut self, rows: Vec<LineItem>) -> Result<(), LineItemsError> {
+        self.rows += rows.len() as u64;
+        match &mut self.output {
+            Output::Csv(w) => {
+                for r in &rows {
+                    csv_row(w, &self.scenarios, r).map_err(|source| LineItemsError::Csv {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+                }
+            }
+            Output::Parquet { writer, pending } => {
+                pending.extend(rows);
+                if pending.len() >= ROW_GROUP {
+                    let df = frame(&self.scenarios, pending).and_then(|df| writer.write_batch(&df));
+                    pending.clear();
+                    df.map_err(|source| LineItemsError::Parquet {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and closes the file; returns the rows written.
+    pub fn finish(self) -> Result<u64, LineItemsError> {
+        let path = self.path;
+        match self.output {
+            Output::Csv(mut w) => w
+                .flush()
+                .map_err(|source| LineItemsError::Io { path, source })?,
+            Output::Parquet {
+                mut writer,
+                pending,
+            } => {
+                let done = (|| {
+                    if !pending.is_empty() {
+                        writer.write_batch(&frame(&self.scenarios, &pending)?)?;
+                    }
+                    writer.finish()
+                })();
+                done.map_err(|source| LineItemsError::Parquet { path, source })?;
+            }
+        }
+        Ok(self.rows)
+    }
+}
+
+fn csv_row(
+    w: &mut csv::Writer<BufWriter<File>>,
+    scenarios: &[String],
+    r: &LineItem,
+) -> Result<(), csv::Error> {
     let money = |m: Option<Money>| m.map_or_else(String::new, |m| m.to_decimal_string(9));
-    for r in &items.rows {
-        let c = r.costs;
-        w.write_record([
-            items.scenarios[r.scenario as usize].as_str(),
-            &timestamp(&r.ts),
-            &r.ts.timestamp_millis().to_string(),
-            &r.account,
-            r.session.as_deref().unwrap_or(""),
-            r.call_id.as_deref().unwrap_or(""),
-            &r.recorded_model,
-            &r.model,
-            if r.batch { "true" } else { "false" },
-            &tags_json(&r.tags),
-            &r.usage.input.to_string(),
-            &r.usage.cache_write_5m.to_string(),
-            &r.usage.cache_write_1h.to_string(),
-            &r.usage.cache_read.to_string(),
-            &r.usage.output.to_string(),
-            &r.usage.reasoning.to_string(),
-            &money(c.map(|c| c.input)),
-            &money(c.map(|c| c.cache_write)),
-            &money(c.map(|c| c.cache_read)),
-            &money(c.map(|c| c.output)),
-            &money(c.map(|c| c.total())),
-            &c.map_or_else(String::new, |c| c.total().femto().to_string()),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-fn write_parquet(items: &LineItems, file: File) -> Result<(), PolarsError> {
-    let mut chunks = items.rows.chunks(ROW_GROUP);
-    let first = frame(items, chunks.next().unwrap_or(&[]))?;
-    let mut writer = ParquetWriter::new(BufWriter::new(file)).batched(first.schema())?;
-    writer.write_batch(&first)?;
-    for chunk in chunks {
-        writer.write_batch(&frame(items, chunk)?)?;
-    }
-    writer.finish()?;
-    Ok(())
+    let c = r.costs;
+    w.write_record([
+        scenarios[r.scenario as usize].as_str(),
+        &timestamp(&r.ts),
+        &r.ts.timestamp_millis().to_string(),
+        &r.account,
+        r.session.as_deref().unwrap_or(""),
+        r.call_id.as_deref().unwrap_or(""),
+        &r.recorded_model,
+        &r.model,
+        if r.batch { "true" } else { "false" },
+        &tags_json(&r.tags),
+        &r.usage.input.to_string(),
+        &r.usage.cache_write_5m.to_string(),
+        &r.usage.cache_write_1h.to_string(),
+        &r.usage.cache_read.to_string(),
+        &r.usage.output.to_string(),
+        &r.usage.reasoning.to_string(),
+        &money(c.map(|c| c.input)),
+        &money(c.map(|c| c.cache_write)),
+        &money(c.map(|c| c.cache_read)),
+        &money(c.map(|c| c.output)),
+        &money(c.map(|c| c.total())),
+        &c.map_or_else(String::new, |c| c.total().femto().to_string()),
+    ])
 }
 
 /// A chunk of rows as a DataFrame. Money is Float64 USD per class (rounded
 /// to micro-dollars is not enough for one call, so these are unrounded) and
 /// the exact total as Int64 femto-dollars (a call would need to cost $9,223
 /// to overflow it).
-fn frame(items: &LineItems, rows: &[LineItem]) -> Result<DataFrame, PolarsError> {
+fn frame(scenarios: &[String], rows: &[LineItem]) -> Result<DataFrame, PolarsError> {
     let usd = |f: &dyn Fn(&ClassCosts) -> Money| -> Vec<Option<f64>> {
         rows.iter()
             .map(|r| r.costs.as_ref().map(|c| f(c).femto() as f64 / 1e15))
@@ -178,7 +246,7 @@ fn frame(items: &LineItems, rows: &[LineItem]) -> Result<DataFrame, PolarsError>
     let columns: Vec<Column> = vec![
         Series::new(
             COLUMNS[0].into(),
-            text(&|r| items.scenarios[r.scenario as usize].clone()),
+            text(&|r| scenarios[r.scenario as usize].clone()),
         )
         .into_column(),
         Series::new(COLUMNS[1].into(), text(&|r| timestamp(&r.ts))).into_column(),
@@ -241,38 +309,42 @@ fn frame(items: &LineItems, rows: &[LineItem]) -> Result<DataFrame, PolarsError>
 mod tests {
     use super::*;
 
-    fn items() -> LineItems {
-        LineItems {
-            scenarios: vec!["as-recorded".into(), "cache-off".into()],
-            rows: vec![LineItem {
-                scenario: 1,
-                ts: "2026-01-05T10:00:00Z".parse().unwrap(),
-                account: "default".into(),
-                session: Some("s1".into()),
-                call_id: None,
-                recorded_model: "gpt-5".into(),
-                model: "gpt-5-mini".into(),
-                batch: false,
-                tags: BTreeMap::from([("team".to_string(), "search".to_string())]),
-                usage: Usage {
-                    input: 1000,
-                    output: 10,
-                    ..Usage::default()
-                },
-                costs: Some(ClassCosts {
-                    input: Money(250_000_000_000),
-                    output: Money(20_000_000_000),
-                    ..ClassCosts::default()
-                }),
-            }],
+    fn scenarios() -> Vec<String> {
+        vec!["as-recorded".into(), "cache-off".into()]
+    }
+
+    fn item() -> LineItem {
+        LineItem {
+            scenario: 1,
+            ts: "2026-01-05T10:00:00Z".parse().unwrap(),
+            account: "default".into(),
+            session: Some("s1".into()),
+            call_id: None,
+            recorded_model: "gpt-5".into(),
+            model: "gpt-5-mini".into(),
+            batch: false,
+            tags: BTreeMap::from([("team".to_string(), "search".to_string())]),
+            usage: Usage {
+                input: 1000,
+                output: 10,
+                ..Usage::default()
+            },
+            costs: Some(ClassCosts {
+                input: Money(250_000_000_000),
+                output: Money(20_000_000_000),
+                ..ClassCosts::default()
+            }),
         }
     }
 
     #[test]
     fn csv_has_one_row_per_item_with_exact_money() {
-        let mut out = Vec::new();
-        write_csv(&items(), &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("items.csv");
+        let mut w = LineItemsWriter::create(&path, scenarios()).unwrap();
+        w.write(vec![item()]).unwrap();
+        assert_eq!(w.finish().unwrap(), 1);
+        let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("scenario,ts,ts_unix_ms,"));
@@ -286,8 +358,9 @@ mod tests {
 
     #[test]
     fn frame_has_every_column() {
-        let df = frame(&items(), &items().rows).unwrap();
+        let df = frame(&scenarios(), &[item()]).unwrap();
         assert_eq!(df.width(), COLUMNS.len());
         assert_eq!(df.height(), 1);
+        assert_eq!(frame(&scenarios(), &[]).unwrap().width(), COLUMNS.len());
     }
 }
