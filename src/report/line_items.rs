@@ -87,7 +87,7 @@ fn timestamp(ts: &DateTime<Utc>) -> String {
 }
 
 enum Output {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Parquet {
         writer: Box<BatchedWriter<BufWriter<File>>>,
         /// Rows waiting for a full row group.
@@ -137,7 +137,7 @@ impl LineItemsWriter {
                     path: path.to_path_buf(),
                     source,
                 })?;
-            Output::Csv(w)
+            Output::Csv(Box::new(w))
         };
         Ok(LineItemsWriter {
             path: path.to_path_buf(),
