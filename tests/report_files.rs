@@ -173,3 +173,59 @@ fn line_items_parquet_reads_back_with_the_same_money() {
         .into();
     assert_eq!(cost, crate::util::femto(&report["total"]));
 }
+
+#[test]
+fn line_items_are_the_same_bytes_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let path = dir.path().join(format!("items-{threads}.csv"));
+        ok(&[
+            "replay",
+            DEMO,
+            "fixtures/hand/claude-agent-cache.jsonl",
+            "--scenario",
+            "cache-1h",
+            "--route",
+            "claude-sonnet-*=claude-haiku-4-5:0.5,claude-sonnet-4-5:0.5",
+            "--sticky",
+            "call",
+            "--threads",
+            threads,
+            "--line-items",
+            path.to_str().unwrap(),
+            "-q",
+        ]);
+        files.push(std::fs::read(&path).unwrap());
+    }
+    assert!(files[0].len() > 1000);
+    assert_eq!(files[0], files[1]);
+    assert_eq!(files[0], files[2]);
+    // Time order: the ts column never goes back.
+    let text = String::from_utf8(files.remove(0)).unwrap();
+    let times: Vec<i64> = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("as-recorded,"))
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn estimate_draws_the_sweep_when_no_scenario_is_compared() {
+    let run = ok(&[
+        "estimate",
+        "fixtures/workloads/support-bot.toml",
+        "--sweep",
+        "gpt-5-mini,claude-haiku-4-5",
+        "--output",
+        "html",
+    ]);
+    assert!(run
+        .stdout
+        .contains("<h2>The same calls on other models (cheapest first)</h2>"));
+    assert!(run.stdout.contains("<h2>Cost per day (UTC) by model</h2>"));
+    // 30 daily bars, one share bar, the baseline and two sweep bars.
+    assert!(run.stdout.matches("<rect class=\"mark\"").count() >= 34);
+}
