@@ -63,5 +63,29 @@ pub struct Call {
     pub billed: Option<crate::money::Money>,
 }
 
+impl Call {
+    /// A call with what every record has; the rest is unknown: the default
+    /// account, no session, step, tags, segments, id or billed amount, not
+    /// batch. Readers set the fields their format has with `..Call::new(..)`.
+    pub fn new(ts: DateTime<Utc>, model: String, usage: Usage) -> Call {
+        Call {
+            ts,
+            provider: None,
+            model,
+            account: DEFAULT_ACCOUNT.to_string(),
+            session: None,
+            step: None,
+            tags: BTreeMap::new(),
+            usage,
+            segments: None,
+            batch: false,
+            success: None,
+            latency_ms: None,
+            id: None,
+            billed: None,
+        }
+    }
+}
+
 /// Account used when a record names none.
 pub const DEFAULT_ACCOUNT: &str = "default";

@@ -201,20 +201,11 @@ fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
         .is_some_and(|t| t.to_ascii_lowercase().contains("batch"));
     let long = row.text(CONTEXT_WINDOW).is_some_and(long_context);
     let call = Call {
-        ts,
-        provider: None,
-        model,
         account: row.text(WORKSPACE).unwrap_or(DEFAULT_ACCOUNT).to_string(),
-        session: None,
-        step: None,
         tags,
-        usage,
-        segments: None,
         batch,
-        success: None,
-        latency_ms: None,
-        id: None,
         billed: row.usd(COST)?,
+        ..Call::new(ts, model, usage)
     };
     Ok(csv_columns::aggregate(call, None, long))
 }

@@ -315,9 +315,7 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
         Some(raw_segments) => Some(into_segments(raw_segments, &usage)?),
     };
     Ok(Call {
-        ts,
         provider: raw.provider.filter(|p| !p.is_empty()),
-        model,
         account: raw
             .account
             .filter(|a| !a.is_empty())
@@ -330,13 +328,12 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
             .into_iter()
             .map(|(k, v)| (k, v.0))
             .collect(),
-        usage,
         segments,
         batch: raw.batch.unwrap_or(false),
         success: raw.success,
         latency_ms: raw.latency_ms.map(|l| l.0),
         id: raw.id.map(|i| i.0),
-        billed: None,
+        ..Call::new(ts, model, usage)
     })
 }
 

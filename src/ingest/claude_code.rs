@@ -30,7 +30,7 @@ use serde_json::value::RawValue;
 
 use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{canonical, LineProblem, SkipReason};
-use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
+use crate::record::{Call, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "claude-code",
@@ -334,20 +334,11 @@ fn parse_line(line: &[u8], project: Option<&str>, dedup: &Dedup) -> Result<Parse
         tags.insert("sidechain".to_string(), "true".to_string());
     }
     Ok(Parsed::call(Call {
-        ts,
         provider: Some("anthropic".to_string()),
-        model,
-        account: DEFAULT_ACCOUNT.to_string(),
         session: raw.session_id.filter(|s| !s.is_empty()),
-        step: None,
         tags,
-        usage,
-        segments: None,
-        batch: false,
-        success: None,
-        latency_ms: None,
         id: message.id.or(raw.request_id),
-        billed: None,
+        ..Call::new(ts, model, usage)
     }))
 }
 

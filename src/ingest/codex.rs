@@ -24,7 +24,7 @@ use serde_json::value::RawValue;
 use super::claude_code::{last_component, missing, read_json, timestamp, Count};
 use super::format::{Context, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
-use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
+use crate::record::{Call, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "codex",
@@ -275,27 +275,21 @@ impl Codex {
             tags.insert("project".to_string(), project.clone());
         }
         Ok(Parsed::call(Call {
-            ts,
             provider: Some("openai".to_string()),
-            model,
-            account: DEFAULT_ACCOUNT.to_string(),
             session: self.session.clone(),
-            step: None,
             tags,
-            usage: Usage {
-                input: last.input - last.cached,
-                cache_read: last.cached,
-                cache_write_5m: 0,
-                cache_write_1h: 0,
-                output: last.output,
-                reasoning: last.reasoning,
-            },
-            segments: None,
-            batch: false,
-            success: None,
-            latency_ms: None,
-            id: None,
-            billed: None,
+            ..Call::new(
+                ts,
+                model,
+                Usage {
+                    input: last.input - last.cached,
+                    cache_read: last.cached,
+                    cache_write_5m: 0,
+                    cache_write_1h: 0,
+                    output: last.output,
+                    reasoning: last.reasoning,
+                },
+            )
         }))
     }
 }

@@ -344,29 +344,28 @@ fn read_row(row: &Row) -> Result<Option<Call>, LineProblem> {
         .map(str::to_string)
         .or_else(|| scalar(meta.get("session_id")));
     Ok(Some(Call {
-        ts,
         provider: row.text(PROVIDER).map(str::to_string),
-        model,
         account,
         session,
-        step: None,
         tags,
-        usage: Usage {
-            // Saturating: older LiteLLM versions left cache writes out of
-            // prompt_tokens (see the module notes).
-            input: prompt.saturating_sub(cache_read.saturating_add(written)),
-            cache_read,
-            cache_write_5m: written - written_1h,
-            cache_write_1h: written_1h,
-            output: completion,
-            reasoning,
-        },
-        segments: None,
-        batch: false,
         success,
         latency_ms,
         id: row.text(ID).map(str::to_string),
         billed: row.usd(SPEND)?,
+        ..Call::new(
+            ts,
+            model,
+            Usage {
+                // Saturating: older LiteLLM versions left cache writes out of
+                // prompt_tokens (see the module notes).
+                input: prompt.saturating_sub(cache_read.saturating_add(written)),
+                cache_read,
+                cache_write_5m: written - written_1h,
+                cache_write_1h: written_1h,
+                output: completion,
+                reasoning,
+            },
+        )
     }))
 }
 

@@ -762,9 +762,7 @@ pub(crate) mod fields {
             id: Option<String>,
         ) -> Call {
             Call {
-                ts,
                 provider: Some(provider.to_string()),
-                model,
                 account: self
                     .account
                     .clone()
@@ -772,13 +770,11 @@ pub(crate) mod fields {
                 session: self.session.clone(),
                 step: self.step,
                 tags: self.tags.clone(),
-                usage,
-                segments: None,
                 batch: self.batch,
                 success: self.success,
                 latency_ms: self.latency_ms,
                 id,
-                billed: None,
+                ..Call::new(ts, model, usage)
             }
         }
     }

@@ -167,27 +167,22 @@ fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
         .text(TIER)
         .is_some_and(|t| t.eq_ignore_ascii_case("flex"));
     let call = Call {
-        ts,
-        provider: None,
-        model,
         account: row.text(PROJECT).unwrap_or(DEFAULT_ACCOUNT).to_string(),
-        session: None,
-        step: None,
         tags,
-        usage: Usage {
-            input: input - cached,
-            cache_read: cached,
-            cache_write_5m: 0,
-            cache_write_1h: 0,
-            output,
-            reasoning: 0,
-        },
-        segments: None,
         batch: row.flag(BATCH) == Some(true) || flex,
-        success: None,
-        latency_ms: None,
-        id: None,
         billed: row.usd(COST)?,
+        ..Call::new(
+            ts,
+            model,
+            Usage {
+                input: input - cached,
+                cache_read: cached,
+                cache_write_5m: 0,
+                cache_write_1h: 0,
+                output,
+                reasoning: 0,
+            },
+        )
     };
     Ok(csv_columns::aggregate(call, requests, false))
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use super::csv_columns::{self, may, need, Header, Row, Want};
 use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::LineProblem;
-use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
+use crate::record::{Call, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "openrouter-csv",
@@ -189,27 +189,23 @@ fn read_row(row: &Row) -> Result<Call, LineProblem> {
         tags.insert("cancelled".to_string(), "true".to_string());
     }
     Ok(Call {
-        ts,
-        provider: None,
-        model,
-        account: DEFAULT_ACCOUNT.to_string(),
-        session: None,
-        step: None,
         tags,
-        usage: Usage {
-            input: prompt - cached - written,
-            cache_read: cached,
-            cache_write_5m: written,
-            cache_write_1h: 0,
-            output: completion,
-            reasoning,
-        },
-        segments: None,
-        batch: false,
         success: cancelled.then_some(false),
         latency_ms: row.count(LATENCY).ok().flatten(),
         id: row.text(ID).map(str::to_string),
         billed: row.usd(COST)?,
+        ..Call::new(
+            ts,
+            model,
+            Usage {
+                input: prompt - cached - written,
+                cache_read: cached,
+                cache_write_5m: written,
+                cache_write_1h: 0,
+                output: completion,
+                reasoning,
+            },
+        )
     })
 }
 
