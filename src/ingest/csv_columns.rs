@@ -617,7 +617,6 @@ pub fn model_id(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     #[test]
     fn normalises_header_names() {
@@ -727,20 +726,13 @@ mod tests {
 
     fn call(usage: Usage, billed: Option<Money>) -> Call {
         Call {
-            ts: Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
-            provider: None,
-            model: "m".into(),
             account: "a".into(),
-            session: None,
-            step: None,
-            tags: BTreeMap::new(),
-            usage,
-            segments: None,
-            batch: false,
-            success: None,
-            latency_ms: None,
-            id: None,
             billed,
+            ..Call::new(
+                Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
+                "m".into(),
+                usage,
+            )
         }
     }
 
