@@ -165,6 +165,7 @@ impl ReplayConfig {
                 line_items: args.line_items.is_some(),
                 spool_dir: Default::default(),
                 spool_calls: crate::replay::spool::DEFAULT_SPOOL_CALLS,
+                command: "replay",
             },
             catalog,
             format: report_format_of(args.output.format),

@@ -229,3 +229,12 @@ fn estimate_draws_the_sweep_when_no_scenario_is_compared() {
     // 30 daily bars, one share bar, the baseline and two sweep bars.
     assert!(run.stdout.matches("<rect class=\"mark\"").count() >= 34);
 }
+
+#[test]
+fn estimate_reports_say_estimate() {
+    let text = ok(&["estimate", "fixtures/workloads/per-1k.toml"]).stdout;
+    assert!(text.starts_with("costsim estimate: 1 input,"), "{text}");
+    let json = ok(&["estimate", "fixtures/workloads/per-1k.toml", "-o", "json"]).stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["command"], "estimate");
+}

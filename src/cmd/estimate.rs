@@ -13,7 +13,9 @@ pub fn estimate(args: EstimateArgs) -> anyhow::Result<Exit> {
     let mut bytes = Vec::new();
     workload.write_jsonl(&mut bytes)?;
     let source = Source::Memory(format!("<workload {}>", workload.name), Arc::new(bytes));
-    run_config(ReplayConfig::new(vec![source], args.run)?)
+    let mut config = ReplayConfig::new(vec![source], args.run)?;
+    config.spec.command = "estimate";
+    run_config(config)
 }
 
 pub fn synth(args: SynthArgs) -> anyhow::Result<Exit> {

@@ -68,6 +68,8 @@ pub struct ReplaySpec {
     /// Where scenario runs spill calls, and how many a buffer holds first.
     pub spool_dir: Arc<SpoolDir>,
     pub spool_calls: usize,
+    /// The command named in the report header: `replay` or `estimate`.
+    pub command: &'static str,
 }
 
 impl ReplaySpec {
@@ -648,6 +650,7 @@ fn finish(
         PricingDate::Fixed(d) => (format!("as of {d}"), d.to_string()),
     };
     let header = Header {
+        command: spec.command.to_string(),
         inputs: spec.sources.iter().map(Source::display_name).collect(),
         lines: all.lines,
         calls: all.calls,
@@ -801,6 +804,7 @@ mod tests {
             line_items: false,
             spool_dir: Default::default(),
             spool_calls,
+            command: "replay",
         };
         let catalog = load_embedded().unwrap();
         let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;

@@ -183,7 +183,7 @@ pub fn report_value(report: &Report) -> Value {
         .collect();
     json!({
         "schema_version": SCHEMA_VERSION,
-        "command": "replay",
+        "command": h.command,
         "inputs": h.inputs,
         "lines": h.lines,
         "calls": h.calls,

@@ -162,6 +162,7 @@ fn header(r: &Value) -> Option<Header> {
         .collect();
     let date_key = r["pricing"]["date"].as_str()?.to_string();
     Some(Header {
+        command: r["command"].as_str().unwrap_or("replay").to_string(),
         inputs: strings(&r["inputs"]),
         lines: r["lines"].as_u64()?,
         calls: r["calls"].as_u64()?,

@@ -133,6 +133,8 @@ pub struct UnpricedModel {
 /// Everything said above the table: what was read and how it was priced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Header {
+    /// The command that made the report: `replay` or `estimate`.
+    pub command: String,
     pub inputs: Vec<String>,
     /// Non-blank lines read.
     pub lines: u64,
@@ -308,7 +310,8 @@ impl Report {
             _ => String::new(),
         };
         lines.push(format!(
-            "costsim replay: {} input{}, {} lines, {} calls{}",
+            "costsim {}: {} input{}, {} lines, {} calls{}",
+            h.command,
             h.inputs.len(),
             plural(h.inputs.len() as u64),
             display_count(h.lines),
