@@ -454,8 +454,8 @@ impl Report {
         self.total.billed_calls > 0
     }
 
-    /// The breakdown with plain numbers, for CSV: one row per group, no total.
-    pub fn machine_grid(&self) -> Grid {
+    /// Column names of the CSV breakdown.
+    fn machine_headers(&self) -> Vec<String> {
         let mut headers: Vec<String> = self.dims.iter().map(|d| d.to_string()).collect();
         headers.extend(
             aggregate::COUNT_COLUMNS
@@ -463,46 +463,54 @@ impl Report {
                 .chain(["cost_usd", "share"].iter())
                 .map(|s| s.to_string()),
         );
-        let mut align = vec![Align::Left; self.dims.len()];
-        align.extend([Align::Right; 10]);
-        let billed = self.has_billed();
-        if billed {
+        if self.has_billed() {
             headers.extend(["billed_calls", "billed_usd", "billed_priced_usd"].map(String::from));
-            align.extend([Align::Right; 3]);
         }
-        let mut grid = Grid::new(headers, align);
-        for row in &self.rows {
-            let t = &row.totals;
-            let mut cells = t.keys.clone();
+        headers
+    }
+
+    /// One CSV row of the breakdown, plain numbers.
+    fn machine_cells(&self, row: &Row) -> Vec<String> {
+        let t = &row.totals;
+        let mut cells = t.keys.clone();
+        cells.extend([
+            t.calls.to_string(),
+            t.unpriced_calls.to_string(),
+            t.usage.input.to_string(),
+            t.usage.cache_write_5m.to_string(),
+            t.usage.cache_write_1h.to_string(),
+            t.usage.cache_read.to_string(),
+            t.usage.output.to_string(),
+            t.usage.reasoning.to_string(),
+            if row.is_unpriced() {
+                String::new()
+            } else {
+                t.cost.to_decimal_string(6)
+            },
+            match row.share_bp {
+                Some(bp) if !row.is_unpriced() => share_fraction(bp),
+                _ => String::new(),
+            },
+        ]);
+        if self.has_billed() {
             cells.extend([
-                t.calls.to_string(),
-                t.unpriced_calls.to_string(),
-                t.usage.input.to_string(),
-                t.usage.cache_write_5m.to_string(),
-                t.usage.cache_write_1h.to_string(),
-                t.usage.cache_read.to_string(),
-                t.usage.output.to_string(),
-                t.usage.reasoning.to_string(),
-                if row.is_unpriced() {
-                    String::new()
-                } else {
-                    t.cost.to_decimal_string(6)
-                },
-                match row.share_bp {
-                    Some(bp) if !row.is_unpriced() => share_fraction(bp),
-                    _ => String::new(),
-                },
+                t.billed_calls.to_string(),
+                t.billed.to_decimal_string(6),
+                t.billed_priced.to_decimal_string(6),
             ]);
-            if billed {
-                cells.extend([
-                    t.billed_calls.to_string(),
-                    t.billed.to_decimal_string(6),
-                    t.billed_priced.to_decimal_string(6),
-                ]);
-            }
-            grid.push(cells);
         }
-        grid
+        cells
+    }
+
+    /// The breakdown as CSV: one row per group, no total. Rows are formatted
+    /// one at a time, so a million groups cost no extra million strings.
+    pub fn write_machine_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(self.machine_headers())?;
+        for row in &self.rows {
+            writer.write_record(self.machine_cells(row))?;
+        }
+        writer.flush()
     }
 }
 
@@ -605,7 +613,7 @@ pub fn render(
         }
         Format::Csv => match report.scenario_machine_grid() {
             Some(grid) => grid::write_csv(&grid, out),
-            None => grid::write_csv(&report.machine_grid(), out),
+            None => report.write_machine_csv(out),
         },
         Format::Json => json::write_report(report, out),
     }
