@@ -58,7 +58,7 @@ struct Anthropic {
 impl LineParser for Anthropic {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         match parse_line(line) {
-            Ok(Some(call)) => super::openai::fields::dedup(&self.dedup, "anthropic", call),
+            Ok(Some(call)) => self.dedup.call("anthropic", call),
             Ok(None) => Parsed::NotACall,
             Err(p) => Parsed::Problem(p),
         }

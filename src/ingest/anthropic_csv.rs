@@ -11,8 +11,8 @@
 //! row becomes calls. `context_window` "> 200k" rows are requests above the
 //! long-context threshold and are priced at its rates.
 
-use super::csv_columns::{self, may, need, Header, Row, Want};
-use super::format::{Context, InputFormat, LineParser, Parsed, Sniff};
+use super::csv_columns::{self, may, need, CsvReader, Row, Want};
+use super::format::{Context, InputFormat, Parsed, Sniff};
 use super::LineProblem;
 use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
 
@@ -22,7 +22,7 @@ pub static FORMAT: InputFormat = InputFormat {
     example: "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens\n2026-03-02,claude-sonnet-4-5-20250929,prod-key,Research,standard,≤ 200k,84000,12000,0,310000,9000",
     mapping: "one row per day × model × workspace × API key: ts = the day (00:00 UTC), model = model_version, account = workspace, tags api_key, usage_type, context_window; input = usage_input_tokens_no_cache, cache_write_5m / cache_write_1h = usage_input_tokens_cache_write_5m / _1h, cache_read = usage_input_tokens_cache_read, output = usage_output_tokens (empty cells are 0); usage_type \"batch\" is priced as batch; a cost column (cost_usd, cost, amount) is the billed cost. A row sums many requests, so it becomes calls of at most 100k prompt tokens each (at least 200,001 when context_window says \"> 200k\") and long-context tiers apply as they would per request",
     detect,
-    parser: |_: &Context| Box::new(AnthropicCsv { header: None }),
+    parser: |_: &Context| Box::new(CsvReader::new(&WANTS, read_row)),
 };
 
 const DATE: usize = 0;
@@ -143,26 +143,6 @@ fn detect(sniff: &Sniff) -> bool {
     csv_columns::sniff_columns(sniff).is_some_and(|cols| csv_columns::has_any(&cols, &MARKERS))
 }
 
-struct AnthropicCsv {
-    header: Option<Header>,
-}
-
-impl LineParser for AnthropicCsv {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        let Some(header) = &self.header else {
-            self.header = Some(Header::read(line, &WANTS));
-            return Parsed::NotACall;
-        };
-        if header.is_repeat(line) {
-            return Parsed::NotACall;
-        }
-        match header.row(line).and_then(|row| read_row(&row)) {
-            Ok(parsed) => parsed,
-            Err(problem) => Parsed::Problem(problem),
-        }
-    }
-}
-
 /// Whether a `context_window` value names the long-context bucket
 /// (`> 200k`, `200k-1M`) rather than `≤ 200k` / `0-200k`.
 fn long_context(value: &str) -> bool {
@@ -219,7 +199,7 @@ mod tests {
     const HEADER: &str = "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens,cost_usd";
 
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = AnthropicCsv { header: None };
+        let mut p = FORMAT.test_parser();
         lines.iter().map(|l| p.parse(l.as_bytes())).collect()
     }
 

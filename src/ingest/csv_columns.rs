@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-use super::format::{Parsed, Sniff};
+use super::format::{LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::money::Money;
 use crate::record::{Call, Usage};
@@ -193,6 +193,47 @@ impl Header {
             header: self,
             record,
         })
+    }
+}
+
+/// A CSV export read line by line: the first line is its header, header lines
+/// repeated further down (concatenated exports) are skipped, and every row
+/// goes to `read_row`.
+pub struct CsvReader<F> {
+    wants: &'static [Want],
+    header: Option<Header>,
+    read_row: F,
+}
+
+impl<F> CsvReader<F>
+where
+    F: FnMut(&Row) -> Result<Parsed, LineProblem> + Send,
+{
+    pub fn new(wants: &'static [Want], read_row: F) -> Self {
+        CsvReader {
+            wants,
+            header: None,
+            read_row,
+        }
+    }
+}
+
+impl<F> LineParser for CsvReader<F>
+where
+    F: FnMut(&Row) -> Result<Parsed, LineProblem> + Send,
+{
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        let Some(header) = &self.header else {
+            self.header = Some(Header::read(line, self.wants));
+            return Parsed::NotACall;
+        };
+        if header.is_repeat(line) {
+            return Parsed::NotACall;
+        }
+        match header.row(line).and_then(|row| (self.read_row)(&row)) {
+            Ok(parsed) => parsed,
+            Err(problem) => Parsed::Problem(problem),
+        }
     }
 }
 

@@ -56,6 +56,15 @@ impl Dedup {
             .map(|mut seen| seen.insert(hash))
             .unwrap_or(true)
     }
+
+    /// The call, or `Duplicate` when a call with its id was already read
+    /// (in any file of the run) in this format.
+    pub fn call(&self, format: &str, call: Call) -> Parsed {
+        match &call.id {
+            Some(id) if !self.first(&format!("{format}:{id}")) => Parsed::Duplicate,
+            _ => Parsed::call(call),
+        }
+    }
 }
 
 /// What a parser knows about the file it reads.
@@ -129,6 +138,18 @@ pub struct InputFormat {
     pub detect: fn(&Sniff) -> bool,
     /// A parser for one file.
     pub parser: fn(&Context) -> Box<dyn LineParser>,
+}
+
+impl InputFormat {
+    /// A parser for a file of its own, as unit tests read lines.
+    #[cfg(test)]
+    pub fn test_parser(&self) -> Box<dyn LineParser> {
+        (self.parser)(&Context {
+            file: "test".to_string(),
+            path: None,
+            dedup: Arc::default(),
+        })
+    }
 }
 
 impl std::fmt::Debug for InputFormat {

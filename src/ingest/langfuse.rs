@@ -76,7 +76,7 @@ struct Langfuse {
 impl LineParser for Langfuse {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         match parse_line(line) {
-            Ok(Some(call)) => super::openai::fields::dedup(&self.dedup, "langfuse", call),
+            Ok(Some(call)) => self.dedup.call("langfuse", call),
             Ok(None) => Parsed::NotACall,
             Err(p) => Parsed::Problem(p),
         }

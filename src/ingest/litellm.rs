@@ -71,7 +71,7 @@ struct LiteLlm {
 impl LineParser for LiteLlm {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         match parse_line(line) {
-            Ok(Some(call)) => super::openai::fields::dedup(&self.dedup, "litellm", call),
+            Ok(Some(call)) => self.dedup.call("litellm", call),
             Ok(None) => Parsed::NotACall,
             Err(p) => Parsed::Problem(p),
         }

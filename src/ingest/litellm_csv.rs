@@ -28,12 +28,11 @@
 //!   `model_group`, `request_tags` (comma-joined), `spend_logs_metadata`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::csv_columns::{self, may, need, Header, Row, Want};
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::csv_columns::{self, may, need, CsvReader, Row, Want};
+use super::format::{Context, InputFormat, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
 
@@ -44,10 +43,14 @@ pub static FORMAT: InputFormat = InputFormat {
     mapping: "one row per request, read as the JSON spend logs are: ts = startTime (UTC when it has no offset), latency_ms = endTime − startTime, model = model (model_group when empty), provider = custom_llm_provider; prompt_tokens includes the cache: input = prompt_tokens − cache reads (cache_read_input_tokens / cached_tokens column, else metadata.usage_object.cache_read_input_tokens or prompt_tokens_details.cached_tokens) − cache writes (cache_creation_input_tokens, 1h where cache_creation_token_details says), saturating; output = completion_tokens (reasoning included); billed = spend (USD); account = team (metadata.user_api_key_team_alias, else team_id); session = session_id; id = request_id (duplicates across files, and with the JSON export, folded); tags api_key (key alias, else hashed key), user, end_user, model_group, request_tags, spend_logs_metadata; status failure = failed call; cache_hit True rows (LiteLLM's own response cache, no provider call) are not calls",
     detect,
     parser: |ctx: &Context| {
-        Box::new(LiteLlmCsv {
-            header: None,
-            dedup: ctx.dedup.clone(),
-        })
+        let dedup = ctx.dedup.clone();
+        Box::new(CsvReader::new(&WANTS, move |row| {
+            Ok(match read_row(row)? {
+                // LiteLLM's own response cache answered: no provider call.
+                None => Parsed::NotACall,
+                Some(call) => dedup.call("litellm", call),
+            })
+        }))
     },
 };
 
@@ -122,31 +125,6 @@ fn detect(sniff: &Sniff) -> bool {
             && csv_columns::has_any(&cols, &["prompt_tokens"])
             && csv_columns::has_any(&cols, &["request_id", "start_time", "custom_llm_provider"])
     })
-}
-
-struct LiteLlmCsv {
-    header: Option<Header>,
-    dedup: Arc<Dedup>,
-}
-
-impl LineParser for LiteLlmCsv {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        let Some(header) = &self.header else {
-            self.header = Some(Header::read(line, &WANTS));
-            return Parsed::NotACall;
-        };
-        if header.is_repeat(line) {
-            return Parsed::NotACall;
-        }
-        match header.row(line).and_then(|row| read_row(&row)) {
-            Ok(None) => Parsed::NotACall,
-            Ok(Some(call)) => match &call.id {
-                Some(id) if !self.dedup.first(&format!("litellm:{id}")) => Parsed::Duplicate,
-                _ => Parsed::call(call),
-            },
-            Err(problem) => Parsed::Problem(problem),
-        }
-    }
 }
 
 /// The metadata cell as a JSON object (empty when the cell is); a cell
@@ -377,10 +355,7 @@ mod tests {
     const HEADER: &str = "request_id,call_type,api_key,spend,total_tokens,prompt_tokens,completion_tokens,startTime,endTime,model,model_group,custom_llm_provider,user,team_id,cache_hit,status,metadata";
 
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = LiteLlmCsv {
-            header: None,
-            dedup: Arc::new(Dedup::default()),
-        };
+        let mut p = FORMAT.test_parser();
         lines.iter().map(|l| p.parse(l.as_bytes())).collect()
     }
 
@@ -448,10 +423,7 @@ mod tests {
         // The JSON module's Anthropic example row, as a CSV export writes it.
         let header = "request_id,startTime,endTime,model,custom_llm_provider,prompt_tokens,completion_tokens,spend,team_id,metadata,request_tags";
         let row = r#"r2,2026-03-09T10:05:00.000000,2026-03-09T10:05:02.500000,claude-sonnet-4-5-20250929,anthropic,10230,500,0.01824,team-b,"{""user_api_key_team_alias"":""support"",""user_api_key_alias"":""svc"",""spend_logs_metadata"":{""feature"":""chat""},""usage_object"":{""cache_read_input_tokens"":8000,""cache_creation_input_tokens"":2200,""prompt_tokens_details"":{""cached_tokens"":8000,""cache_creation_token_details"":{""ephemeral_1h_input_tokens"":200}}}}","[""prod"",""chat""]""#;
-        let mut p = LiteLlmCsv {
-            header: None,
-            dedup: Arc::new(Dedup::default()),
-        };
+        let mut p = FORMAT.test_parser();
         p.parse(header.as_bytes());
         let Parsed::Call(c) = p.parse(row.as_bytes()) else {
             panic!()

@@ -80,7 +80,7 @@ struct OpenAi {
 impl LineParser for OpenAi {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         match parse_line(line) {
-            Ok(Some(call)) => fields::dedup(&self.dedup, "openai", call),
+            Ok(Some(call)) => self.dedup.call("openai", call),
             Ok(None) => Parsed::NotACall,
             Err(p) => Parsed::Problem(p),
         }
@@ -357,13 +357,11 @@ fn split_usage(
 /// Anthropic, OpenTelemetry, LiteLLM, Langfuse).
 pub(crate) mod fields {
     use std::collections::BTreeMap;
-    use std::sync::Arc;
 
     use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
     use serde_json::{Map, Value};
 
     use crate::ingest::canonical::parse_timestamp;
-    use crate::ingest::format::{Dedup, Parsed};
     use crate::ingest::{LineProblem, SkipReason};
     use crate::money::{Money, FEMTO_PER_USD};
     use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
@@ -776,15 +774,6 @@ pub(crate) mod fields {
                 id,
                 ..Call::new(ts, model, usage)
             }
-        }
-    }
-
-    /// The call, or `Duplicate` when a call with its id was already read
-    /// (in any file of the run) in this format.
-    pub fn dedup(dedup: &Arc<Dedup>, format: &str, call: Call) -> Parsed {
-        match &call.id {
-            Some(id) if !dedup.first(&format!("{format}:{id}")) => Parsed::Duplicate,
-            _ => Parsed::call(call),
         }
     }
 

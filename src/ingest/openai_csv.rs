@@ -12,8 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use super::csv_columns::{self, may, need, Header, Row, Want};
-use super::format::{Context, InputFormat, LineParser, Parsed, Sniff};
+use super::csv_columns::{self, may, need, CsvReader, Row, Want};
+use super::format::{Context, InputFormat, Parsed, Sniff};
 use super::LineProblem;
 use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
 
@@ -23,7 +23,7 @@ pub static FORMAT: InputFormat = InputFormat {
     example: "start_time,end_time,project_id,num_model_requests,user_id,api_key_id,model,batch,input_tokens,output_tokens,input_cached_tokens\n1772409600,1772496000,proj_abc,120,,key_xyz,gpt-5-mini-2025-08-07,false,600000,90000,400000",
     mapping: "one row per time bucket × model × project × API key: ts = start_time (epoch seconds or ISO), account = project_id, tags api_key (api_key_id), project (project_name), user (user_id), service_tier; input = input_tokens − input_cached_tokens, cache_read = input_cached_tokens, output = output_tokens (empty cells are 0); batch = true (or service_tier \"flex\") is priced as batch; a cost column (amount, cost, cost_usd) is the billed cost (USD only). A row sums num_model_requests requests, so it becomes calls of the row's mean request size (at most 100k prompt tokens each when requests are smaller), so long-context tiers apply as they would per request",
     detect,
-    parser: |_: &Context| Box::new(OpenAiCsv { header: None }),
+    parser: |_: &Context| Box::new(CsvReader::new(&WANTS, read_row)),
 };
 
 const START: usize = 0;
@@ -116,26 +116,6 @@ fn detect(sniff: &Sniff) -> bool {
     csv_columns::sniff_columns(sniff).is_some_and(|cols| csv_columns::has_any(&cols, &MARKERS))
 }
 
-struct OpenAiCsv {
-    header: Option<Header>,
-}
-
-impl LineParser for OpenAiCsv {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        let Some(header) = &self.header else {
-            self.header = Some(Header::read(line, &WANTS));
-            return Parsed::NotACall;
-        };
-        if header.is_repeat(line) {
-            return Parsed::NotACall;
-        }
-        match header.row(line).and_then(|row| read_row(&row)) {
-            Ok(parsed) => parsed,
-            Err(problem) => Parsed::Problem(problem),
-        }
-    }
-}
-
 fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
     let ts = row.time(START)?;
     let model = row.required_text(MODEL)?.to_string();
@@ -196,7 +176,7 @@ mod tests {
     const HEADER: &str = "start_time,end_time,project_id,num_model_requests,user_id,api_key_id,model,batch,input_tokens,output_tokens,input_cached_tokens,amount,currency";
 
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = OpenAiCsv { header: None };
+        let mut p = FORMAT.test_parser();
         lines.iter().map(|l| p.parse(l.as_bytes())).collect()
     }
 

@@ -16,10 +16,9 @@
 //! costsim prices at list price; `variant` is kept as a tag to find them.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use super::csv_columns::{self, may, need, Header, Row, Want};
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::csv_columns::{self, may, need, CsvReader, Row, Want};
+use super::format::{Context, InputFormat, Sniff};
 use super::LineProblem;
 use crate::record::{Call, Usage};
 
@@ -30,10 +29,10 @@ pub static FORMAT: InputFormat = InputFormat {
     mapping: "one row per generation: ts = created_at (UTC when it has no offset), model = model_permaslug (kept as written when the catalog does not know it), input = tokens_prompt − tokens_cached (− a cache-write column if any), cache_read = tokens_cached, output = tokens_completion (reasoning included), reasoning = tokens_reasoning, billed = cost_total, id = generation_id (duplicates across files folded), latency_ms = generation_time_ms; tags provider (provider_name), app (app_name), api_key (api_key_name), user, variant; cancelled = true → success false; native_tokens_* columns win over tokens_* when both are present",
     detect,
     parser: |ctx: &Context| {
-        Box::new(OpenRouterCsv {
-            header: None,
-            dedup: ctx.dedup.clone(),
-        })
+        let dedup = ctx.dedup.clone();
+        Box::new(CsvReader::new(&WANTS, move |row| {
+            read_row(row).map(|call| dedup.call("openrouter", call))
+        }))
     },
 };
 
@@ -119,30 +118,6 @@ fn detect(sniff: &Sniff) -> bool {
     csv_columns::sniff_columns(sniff).is_some_and(|cols| csv_columns::has_any(&cols, &MARKERS))
 }
 
-struct OpenRouterCsv {
-    header: Option<Header>,
-    dedup: Arc<Dedup>,
-}
-
-impl LineParser for OpenRouterCsv {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        let Some(header) = &self.header else {
-            self.header = Some(Header::read(line, &WANTS));
-            return Parsed::NotACall;
-        };
-        if header.is_repeat(line) {
-            return Parsed::NotACall;
-        }
-        match header.row(line).and_then(|row| read_row(&row)) {
-            Ok(call) => match &call.id {
-                Some(id) if !self.dedup.first(&format!("openrouter:{id}")) => Parsed::Duplicate,
-                _ => Parsed::call(call),
-            },
-            Err(problem) => Parsed::Problem(problem),
-        }
-    }
-}
-
 fn read_row(row: &Row) -> Result<Call, LineProblem> {
     let ts = row.time(CREATED)?;
     let model = row.required_text(MODEL)?.to_string();
@@ -212,20 +187,14 @@ fn read_row(row: &Row) -> Result<Call, LineProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::format::Parsed;
     use crate::ingest::SkipReason;
     use crate::money::Money;
 
     const HEADER: &str = "generation_id,created_at,cost_total,cost_cache,tokens_prompt,tokens_completion,tokens_reasoning,tokens_cached,model_permaslug,provider_name,app_name,api_key_name,cancelled,generation_time_ms";
 
-    fn parser() -> OpenRouterCsv {
-        OpenRouterCsv {
-            header: None,
-            dedup: Arc::new(Dedup::default()),
-        }
-    }
-
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = parser();
+        let mut p = FORMAT.test_parser();
         lines.iter().map(|l| p.parse(l.as_bytes())).collect()
     }
 
@@ -308,7 +277,7 @@ mod tests {
 
     #[test]
     fn native_counts_win() {
-        let mut p = parser();
+        let mut p = FORMAT.test_parser();
         p.parse(b"generation_id,created_at,model_permaslug,tokens_prompt,tokens_completion,native_tokens_prompt,native_tokens_completion");
         let Parsed::Call(c) = p.parse(b"g,2026-03-02T09:00:00Z,openai/gpt-5,10,20,11,21") else {
             panic!()
