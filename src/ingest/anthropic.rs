@@ -12,11 +12,9 @@
 //! canonical `input` does; `cache_creation` splits the writes by TTL (without
 //! it every write is a 5-minute write).
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
 use super::openai::fields::{
     count, envelope_time, missing, parse_object, path, problem, text, Envelope, Object,
 };
@@ -29,9 +27,7 @@ pub static FORMAT: InputFormat = InputFormat {
     example: r#"{"timestamp":"2026-03-05T08:00:00Z","response":{"id":"msg_01","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":50,"cache_creation_input_tokens":6000,"cache_read_input_tokens":0,"output_tokens":800}}}"#,
     mapping: "a Messages response (type \"message\") or a Message Batches results line (batch call; errored/canceled/expired results carry no usage), wrapped as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} because responses carry no time; input = input_tokens (already excludes cache), cache_read = cache_read_input_tokens, cache writes = cache_creation.ephemeral_5m/1h_input_tokens (all of cache_creation_input_tokens as 5m when not split), output = output_tokens; usage.service_tier \"batch\" marks a batch call; id = message id (duplicates folded); provider anthropic",
     detect,
-    parser: |ctx: &Context| Box::new(Anthropic {
-        dedup: ctx.dedup.clone(),
-    }),
+    parser: |ctx: &Context| OneCallPerLine::boxed("anthropic", parse_line, ctx),
 };
 
 fn detect(sniff: &Sniff) -> bool {
@@ -48,20 +44,6 @@ fn looks_like(m: &Object, depth: u32) -> bool {
     match m.get("response") {
         Some(Value::Object(inner)) if depth < 2 => looks_like(inner, depth + 1),
         _ => false,
-    }
-}
-
-struct Anthropic {
-    dedup: Arc<Dedup>,
-}
-
-impl LineParser for Anthropic {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        match parse_line(line) {
-            Ok(Some(call)) => self.dedup.call("anthropic", call),
-            Ok(None) => Parsed::NotACall,
-            Err(p) => Parsed::Problem(p),
-        }
     }
 }
 
@@ -233,10 +215,7 @@ mod tests {
     use super::*;
 
     fn call(line: &str) -> Call {
-        match parse_line(line.as_bytes()) {
-            Ok(Some(c)) => c,
-            other => panic!("{line}: {other:?}"),
-        }
+        crate::ingest::format::test_call(parse_line, line)
     }
 
     #[test]

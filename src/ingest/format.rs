@@ -67,6 +67,49 @@ impl Dedup {
     }
 }
 
+/// The parser of a log format whose lines each hold at most one call
+/// (`Ok(None)`: a line without usage), where the same response may be
+/// logged twice: calls whose id was already read in this format, in any
+/// file of the run, are folded.
+pub struct OneCallPerLine {
+    format: &'static str,
+    parse_line: fn(&[u8]) -> Result<Option<Call>, LineProblem>,
+    dedup: Arc<Dedup>,
+}
+
+impl OneCallPerLine {
+    pub fn boxed(
+        format: &'static str,
+        parse_line: fn(&[u8]) -> Result<Option<Call>, LineProblem>,
+        context: &Context,
+    ) -> Box<dyn LineParser> {
+        Box::new(OneCallPerLine {
+            format,
+            parse_line,
+            dedup: context.dedup.clone(),
+        })
+    }
+}
+
+impl LineParser for OneCallPerLine {
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        match (self.parse_line)(line) {
+            Ok(Some(call)) => self.dedup.call(self.format, call),
+            Ok(None) => Parsed::NotACall,
+            Err(p) => Parsed::Problem(p),
+        }
+    }
+}
+
+/// The call a one-call line parser reads from `line` (unit tests).
+#[cfg(test)]
+pub fn test_call(parse_line: fn(&[u8]) -> Result<Option<Call>, LineProblem>, line: &str) -> Call {
+    match parse_line(line.as_bytes()) {
+        Ok(Some(c)) => c,
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
 /// What a parser knows about the file it reads.
 #[derive(Debug, Clone)]
 pub struct Context {

@@ -23,11 +23,9 @@
 //! (`costDetails.total`, else `calculatedTotalCost`, else `totalCost`) is the
 //! billed cost.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
 use super::openai::fields::{
     count, latency_ms, missing, money, parse_object, problem, text, time, Envelope, Object,
 };
@@ -40,9 +38,7 @@ pub static FORMAT: InputFormat = InputFormat {
     example: r#"{"id":"obs-1","traceId":"t-1","type":"GENERATION","startTime":"2026-03-10T09:00:00.000Z","model":"gpt-4o","usageDetails":{"input":176,"input_cached_tokens":1024,"output":300},"costDetails":{"total":0.00472}}"#,
     mapping: "one observation per line (or a JSON array of them); GENERATION and EMBEDDING observations are calls, other types are not; usageDetails types do not overlap (Langfuse moves OpenAI's cached and reasoning counts out of input/output): cache_read = input_cached_tokens / input_cache_read / cache_read_input_tokens, cache writes = cache_creation_input_tokens / input_cache_creation (…1h as 1-hour), input = input + other input_* types, output = output + every output_* type (reasoning included); falls back to usage {input, output} or promptTokens/completionTokens; billed = costDetails.total, else calculatedTotalCost; time = startTime; session = sessionId if exported, else traceId; id = observation id (duplicates folded); level ERROR = failed call (without usage: not a call); tags name, environment",
     detect,
-    parser: |ctx: &Context| Box::new(Langfuse {
-        dedup: ctx.dedup.clone(),
-    }),
+    parser: |ctx: &Context| OneCallPerLine::boxed("langfuse", parse_line, ctx),
 };
 
 /// Observation types Langfuse knows.
@@ -67,20 +63,6 @@ fn detect(sniff: &Sniff) -> bool {
                 .is_some_and(|t| TYPES.contains(&t))
             && (m.contains_key("startTime") || m.contains_key("usageDetails"))
     })
-}
-
-struct Langfuse {
-    dedup: Arc<Dedup>,
-}
-
-impl LineParser for Langfuse {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        match parse_line(line) {
-            Ok(Some(call)) => self.dedup.call("langfuse", call),
-            Ok(None) => Parsed::NotACall,
-            Err(p) => Parsed::Problem(p),
-        }
-    }
 }
 
 /// Reads one observation: `Ok(None)` for observations that are not model
@@ -226,10 +208,7 @@ mod tests {
     use crate::money::Money;
 
     fn call(line: &str) -> Call {
-        match parse_line(line.as_bytes()) {
-            Ok(Some(c)) => c,
-            other => panic!("{line}: {other:?}"),
-        }
+        crate::ingest::format::test_call(parse_line, line)
     }
 
     #[test]

@@ -34,11 +34,9 @@
 //!   provider call, no cost, so they are not calls.
 //! - `status` `failure` marks a failed call.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
 use super::openai::fields::{
     count, latency_ms, missing, money, parse_object, path, problem, text, time, Envelope, Object,
 };
@@ -51,9 +49,7 @@ pub static FORMAT: InputFormat = InputFormat {
     example: r#"{"request_id":"chatcmpl-9a","call_type":"acompletion","startTime":"2026-03-09T10:00:00Z","model":"gpt-4o","custom_llm_provider":"openai","prompt_tokens":1200,"completion_tokens":300,"spend":0.00472,"team_id":"team-a","metadata":{"usage_object":{"prompt_tokens_details":{"cached_tokens":1024}}}}"#,
     mapping: "one spend-log row per line; prompt_tokens includes the cache: input = prompt_tokens − cache reads (metadata.usage_object.cache_read_input_tokens or prompt_tokens_details.cached_tokens) − cache writes (usage_object.cache_creation_input_tokens, 1h where cache_creation_token_details says), saturating; output = completion_tokens; billed = spend (USD); time = startTime (no offset = UTC); provider = custom_llm_provider; account = team (metadata.user_api_key_team_alias, else team_id); tags api_key (key alias, else hashed key), user, end_user, model_group, request_tags, spend_logs_metadata; session = session_id; id = request_id (duplicates folded); cache_hit rows (LiteLLM's response cache) are not calls; status failure = failed call",
     detect,
-    parser: |ctx: &Context| Box::new(LiteLlm {
-        dedup: ctx.dedup.clone(),
-    }),
+    parser: |ctx: &Context| OneCallPerLine::boxed("litellm", parse_line, ctx),
 };
 
 fn detect(sniff: &Sniff) -> bool {
@@ -62,20 +58,6 @@ fn detect(sniff: &Sniff) -> bool {
             && m.contains_key("spend")
             && (m.contains_key("startTime") || m.contains_key("prompt_tokens"))
     })
-}
-
-struct LiteLlm {
-    dedup: Arc<Dedup>,
-}
-
-impl LineParser for LiteLlm {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        match parse_line(line) {
-            Ok(Some(call)) => self.dedup.call("litellm", call),
-            Ok(None) => Parsed::NotACall,
-            Err(p) => Parsed::Problem(p),
-        }
-    }
 }
 
 /// A JSON column that a database export may hold as JSON text.
@@ -253,10 +235,7 @@ mod tests {
     use crate::money::Money;
 
     fn call(line: &str) -> Call {
-        match parse_line(line.as_bytes()) {
-            Ok(Some(c)) => c,
-            other => panic!("{line}: {other:?}"),
-        }
+        crate::ingest::format::test_call(parse_line, line)
     }
 
     #[test]

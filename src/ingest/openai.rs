@@ -20,12 +20,10 @@
 //! This file also holds [`fields`], the JSON helpers the other log formats
 //! (Anthropic, OpenTelemetry, LiteLLM, Langfuse) share.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 use self::fields::{count, missing, parse_object, path, problem, text, Envelope, Object};
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -35,9 +33,7 @@ pub static FORMAT: InputFormat = InputFormat {
     example: r#"{"id":"chatcmpl-B9","object":"chat.completion","created":1772442000,"model":"gpt-4o","usage":{"prompt_tokens":1200,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1024}}}"#,
     mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens, cache_read = cached_tokens, output = completion_tokens (output_tokens, reasoning included); service_tier \"flex\" is priced as batch; id = the response id (duplicates folded); provider openai",
     detect,
-    parser: |ctx: &Context| Box::new(OpenAi {
-        dedup: ctx.dedup.clone(),
-    }),
+    parser: |ctx: &Context| OneCallPerLine::boxed("openai", parse_line, ctx),
 };
 
 fn detect(sniff: &Sniff) -> bool {
@@ -70,20 +66,6 @@ fn looks_like(m: &Object, depth: u32) -> bool {
     match m.get("response") {
         Some(Value::Object(inner)) if depth < 2 => looks_like(inner, depth + 1),
         _ => false,
-    }
-}
-
-struct OpenAi {
-    dedup: Arc<Dedup>,
-}
-
-impl LineParser for OpenAi {
-    fn parse(&mut self, line: &[u8]) -> Parsed {
-        match parse_line(line) {
-            Ok(Some(call)) => self.dedup.call("openai", call),
-            Ok(None) => Parsed::NotACall,
-            Err(p) => Parsed::Problem(p),
-        }
     }
 }
 
@@ -833,10 +815,7 @@ mod tests {
     use super::*;
 
     fn call(line: &str) -> Call {
-        match parse_line(line.as_bytes()) {
-            Ok(Some(c)) => c,
-            other => panic!("{line}: {other:?}"),
-        }
+        crate::ingest::format::test_call(parse_line, line)
     }
 
     fn err(line: &str) -> LineProblem {
