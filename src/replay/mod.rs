@@ -212,95 +212,6 @@ fn max_opt(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTim
     }
 }
 
-/// Resolves and prices one call: without scenarios it goes straight to the
-/// breakdown, with them it is kept for the time-ordered evaluation.
-fn account(
-    spec: &ReplaySpec,
-    scenarios: &[Scenario],
-    catalog: &Catalog,
-    partial: &mut Partial,
-    call: Call,
-    order: (usize, u64),
-) -> Result<(), ReplayError> {
-    if spec.since.is_some_and(|s| call.ts < s) || spec.until.is_some_and(|u| call.ts >= u) {
-        partial.filtered_out += 1;
-        return Ok(());
-    }
-    partial.calls += 1;
-    partial.first = min_opt(partial.first, Some(call.ts));
-    partial.last = max_opt(partial.last, Some(call.ts));
-    let model = catalog.resolve_index(&call.model);
-    let priced = model.map(|i| {
-        catalog.models[i].price(
-            &call.usage,
-            call.batch,
-            spec.pricing_date,
-            call.ts.date_naive(),
-        )
-    });
-    let (model_key, provider_key) = match model {
-        Some(i) => {
-            let m = &catalog.models[i];
-            let p = priced.expect("priced with the model");
-            partial.before_first_period += u64::from(p.before_first_period);
-            partial.batch_unavailable += u64::from(p.batch_unavailable);
-            let provider = call.provider.clone().unwrap_or_else(|| m.provider.clone());
-            (m.id.clone(), provider)
-        }
-        None => {
-            *partial.unpriced.entry(call.model.clone()).or_default() += 1;
-            let provider = call
-                .provider
-                .clone()
-                .unwrap_or_else(|| "(unknown)".to_string());
-            (call.model.clone(), provider)
-        }
-    };
-    let keys = spec
-        .dims
-        .iter()
-        .map(|d| d.key(&call, &model_key, &provider_key))
-        .collect();
-    let collects = spec.collects();
-    let shape = if collects {
-        // Unique per call, so segments without ids never match.
-        PromptShape::of(&call, ((order.0 as u64) << 40) + order.1)
-    } else {
-        PromptShape::default()
-    };
-    let pending = Pending {
-        order,
-        ts: call.ts,
-        keys,
-        model,
-        model_key,
-        shape,
-        account: call.account,
-        session: call.session,
-        id: call.id,
-        step: call.step,
-        success: call.success,
-        tags: if collects { call.tags } else { BTreeMap::new() },
-        usage: call.usage,
-        batch: call.batch,
-        billed: call.billed,
-    };
-    if collects {
-        partial.spool.push(pending)?;
-        return Ok(());
-    }
-    // No scenario: the baseline alone, priced above.
-    Ok(partial.sink.record(
-        0,
-        &scenarios[0].name,
-        &pending,
-        &pending.model_key,
-        &pending.usage,
-        pending.batch,
-        priced,
-    )?)
-}
-
 /// Calls handed to the scenario evaluators at a time.
 const EVALUATION_BATCH: usize = 16 * 1024;
 
@@ -319,175 +230,239 @@ fn splittable(format: &InputFormat) -> bool {
     )
 }
 
-fn read_source(
-    spec: &ReplaySpec,
-    scenarios: &[Scenario],
-    catalog: &Catalog,
-    index: usize,
-    source: &Source,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Partial, ReplayError> {
-    let mut partial = Partial::new(spec);
-    let name = source.display_name();
-    let opened = match ingest::open_with_format(source, spec.format, &spec.dedup) {
-        Ok(o) => o,
-        Err(e) => {
-            partial.unreadable.push(e.to_string());
+/// What reading the inputs needs: the settings, the scenarios (the baseline
+/// first), the catalog, and where progress is reported.
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    spec: &'a ReplaySpec,
+    scenarios: &'a [Scenario],
+    catalog: &'a Catalog,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+impl Reading<'_> {
+    /// Resolves and prices one call: without scenarios it goes straight to the
+    /// breakdown, with them it is kept for the time-ordered evaluation.
+    fn account(
+        self,
+        partial: &mut Partial,
+        call: Call,
+        order: (usize, u64),
+    ) -> Result<(), ReplayError> {
+        let Reading {
+            spec,
+            scenarios,
+            catalog,
+            ..
+        } = self;
+        if spec.since.is_some_and(|s| call.ts < s) || spec.until.is_some_and(|u| call.ts >= u) {
+            partial.filtered_out += 1;
+            return Ok(());
+        }
+        partial.calls += 1;
+        partial.first = min_opt(partial.first, Some(call.ts));
+        partial.last = max_opt(partial.last, Some(call.ts));
+        let model = catalog.resolve_index(&call.model);
+        let priced = model.map(|i| {
+            catalog.models[i].price(
+                &call.usage,
+                call.batch,
+                spec.pricing_date,
+                call.ts.date_naive(),
+            )
+        });
+        let (model_key, provider_key) = match model {
+            Some(i) => {
+                let m = &catalog.models[i];
+                let p = priced.expect("priced with the model");
+                partial.before_first_period += u64::from(p.before_first_period);
+                partial.batch_unavailable += u64::from(p.batch_unavailable);
+                let provider = call.provider.clone().unwrap_or_else(|| m.provider.clone());
+                (m.id.clone(), provider)
+            }
+            None => {
+                *partial.unpriced.entry(call.model.clone()).or_default() += 1;
+                let provider = call
+                    .provider
+                    .clone()
+                    .unwrap_or_else(|| "(unknown)".to_string());
+                (call.model.clone(), provider)
+            }
+        };
+        let keys = spec
+            .dims
+            .iter()
+            .map(|d| d.key(&call, &model_key, &provider_key))
+            .collect();
+        let collects = spec.collects();
+        let shape = if collects {
+            // Unique per call, so segments without ids never match.
+            PromptShape::of(&call, ((order.0 as u64) << 40) + order.1)
+        } else {
+            PromptShape::default()
+        };
+        let pending = Pending {
+            order,
+            ts: call.ts,
+            keys,
+            model,
+            model_key,
+            shape,
+            account: call.account,
+            session: call.session,
+            id: call.id,
+            step: call.step,
+            success: call.success,
+            tags: if collects { call.tags } else { BTreeMap::new() },
+            usage: call.usage,
+            batch: call.batch,
+            billed: call.billed,
+        };
+        if collects {
+            partial.spool.push(pending)?;
+            return Ok(());
+        }
+        // No scenario: the baseline alone, priced above.
+        Ok(partial.sink.record(
+            0,
+            &scenarios[0].name,
+            &pending,
+            &pending.model_key,
+            &pending.usage,
+            pending.batch,
+            priced,
+        )?)
+    }
+
+    fn read_source(self, index: usize, source: &Source) -> Result<Partial, ReplayError> {
+        let spec = self.spec;
+        let mut partial = Partial::new(spec);
+        let name = source.display_name();
+        let opened = match ingest::open_with_format(source, spec.format, &spec.dedup) {
+            Ok(o) => o,
+            Err(e) => {
+                partial.unreadable.push(e.to_string());
+                return Ok(partial);
+            }
+        };
+        *partial.formats.entry(opened.format.name).or_default() += 1;
+        if let Source::File(path) = source {
+            let big = source.size_on_disk().unwrap_or(0) >= SPLIT_BYTES;
+            if big
+                && rayon::current_num_threads() > 1
+                && splittable(opened.format)
+                && ingest::is_plain_lines(path)
+            {
+                if let Ok(ranges) = ingest::line_ranges(path, rayon::current_num_threads() * 4) {
+                    return self.read_split(index, source, opened.format, ranges, partial);
+                }
+            }
+        }
+        let stats = self.read_stream(index, &name, opened.reader, opened.parser, &mut partial)?;
+        if stats.bytes == 0 {
+            partial.empty_files.push(name);
+        }
+        Ok(partial)
+    }
+
+    /// Reads one stream of lines into `partial`.
+    fn read_stream(
+        self,
+        index: usize,
+        name: &str,
+        reader: Box<dyn std::io::BufRead + Send>,
+        mut parser: Box<dyn ingest::format::LineParser>,
+        partial: &mut Partial,
+    ) -> Result<ingest::ReadStats, ReplayError> {
+        let progress = self.progress;
+        let mut failure = None;
+        let mut errors = Vec::new();
+        let mut unreported = 0u64;
+        let stats = ingest::read_lines(
+            reader,
+            name,
+            parser.as_mut(),
+            |call, line| {
+                if failure.is_none() {
+                    let order = (index, line);
+                    if let Err(e) = self.account(partial, call, order) {
+                        failure = Some(e);
+                    }
+                }
+            },
+            |error| errors.push(error),
+            |n| {
+                unreported += n;
+                if unreported >= PROGRESS_STEP {
+                    progress(unreported);
+                    unreported = 0;
+                }
+            },
+        );
+        progress(unreported);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        for e in errors {
+            partial.skip(e);
+        }
+        partial.lines += stats.lines;
+        partial.not_calls += stats.not_calls;
+        partial.duplicates += stats.duplicates;
+        Ok(stats)
+    }
+
+    /// Parses the pieces of one big file in parallel and merges them in file
+    /// order, shifting line numbers by the lines of the pieces before.
+    fn read_split(
+        self,
+        index: usize,
+        source: &Source,
+        format: &'static InputFormat,
+        ranges: Vec<(u64, u64)>,
+        mut partial: Partial,
+    ) -> Result<Partial, ReplayError> {
+        let spec = self.spec;
+        let name = source.display_name();
+        let Source::File(path) = source else {
             return Ok(partial);
-        }
-    };
-    *partial.formats.entry(opened.format.name).or_default() += 1;
-    if let Source::File(path) = source {
-        let big = source.size_on_disk().unwrap_or(0) >= SPLIT_BYTES;
-        if big
-            && rayon::current_num_threads() > 1
-            && splittable(opened.format)
-            && ingest::is_plain_lines(path)
-        {
-            if let Ok(ranges) = ingest::line_ranges(path, rayon::current_num_threads() * 4) {
-                return read_split(
-                    spec,
-                    scenarios,
-                    catalog,
-                    index,
-                    source,
-                    opened.format,
-                    ranges,
-                    partial,
-                    progress,
-                );
-            }
-        }
-    }
-    let stats = read_stream(
-        spec,
-        scenarios,
-        catalog,
-        index,
-        &name,
-        opened.reader,
-        opened.parser,
-        &mut partial,
-        progress,
-    )?;
-    if stats.bytes == 0 {
-        partial.empty_files.push(name);
-    }
-    Ok(partial)
-}
-
-/// Reads one stream of lines into `partial`.
-#[allow(clippy::too_many_arguments)]
-fn read_stream(
-    spec: &ReplaySpec,
-    scenarios: &[Scenario],
-    catalog: &Catalog,
-    index: usize,
-    name: &str,
-    reader: Box<dyn std::io::BufRead + Send>,
-    mut parser: Box<dyn ingest::format::LineParser>,
-    partial: &mut Partial,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<ingest::ReadStats, ReplayError> {
-    let mut failure = None;
-    let mut errors = Vec::new();
-    let mut unreported = 0u64;
-    let stats = ingest::read_lines(
-        reader,
-        name,
-        parser.as_mut(),
-        |call, line| {
-            if failure.is_none() {
-                let order = (index, line);
-                if let Err(e) = account(spec, scenarios, catalog, partial, call, order) {
-                    failure = Some(e);
+        };
+        let context = ingest::format::Context {
+            file: name.clone(),
+            path: Some(path.clone()),
+            dedup: spec.dedup.clone(),
+        };
+        let pieces: Vec<(Partial, u64)> = ranges
+            .par_iter()
+            .map(|&(start, len)| {
+                let mut piece = Partial::new(spec);
+                let reader = match ingest::open_range(path, start, len) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        piece.unreadable.push(format!("{name}: cannot read: {e}"));
+                        return Ok((piece, 0));
+                    }
+                };
+                let stats =
+                    self.read_stream(index, &name, reader, (format.parser)(&context), &mut piece)?;
+                // Pieces are held until all are read: their calls wait on disk.
+                if spec.collects() {
+                    piece.spool.spill()?;
                 }
+                Ok((piece, stats.raw_lines))
+            })
+            .collect::<Result<_, ReplayError>>()?;
+        let mut offset = 0u64;
+        for (mut piece, raw_lines) in pieces {
+            for e in &mut piece.line_errors {
+                e.line += offset;
             }
-        },
-        |error| errors.push(error),
-        |n| {
-            unreported += n;
-            if unreported >= PROGRESS_STEP {
-                progress(unreported);
-                unreported = 0;
-            }
-        },
-    );
-    progress(unreported);
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    for e in errors {
-        partial.skip(e);
-    }
-    partial.lines += stats.lines;
-    partial.not_calls += stats.not_calls;
-    partial.duplicates += stats.duplicates;
-    Ok(stats)
-}
-
-/// Parses the pieces of one big file in parallel and merges them in file
-/// order, shifting line numbers by the lines of the pieces before.
-#[allow(clippy::too_many_arguments)]
-fn read_split(
-    spec: &ReplaySpec,
-    scenarios: &[Scenario],
-    catalog: &Catalog,
-    index: usize,
-    source: &Source,
-    format: &'static InputFormat,
-    ranges: Vec<(u64, u64)>,
-    mut partial: Partial,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Partial, ReplayError> {
-    let name = source.display_name();
-    let Source::File(path) = source else {
-        return Ok(partial);
-    };
-    let context = ingest::format::Context {
-        file: name.clone(),
-        path: Some(path.clone()),
-        dedup: spec.dedup.clone(),
-    };
-    let pieces: Vec<(Partial, u64)> = ranges
-        .par_iter()
-        .map(|&(start, len)| {
-            let mut piece = Partial::new(spec);
-            let reader = match ingest::open_range(path, start, len) {
-                Ok(r) => r,
-                Err(e) => {
-                    piece.unreadable.push(format!("{name}: cannot read: {e}"));
-                    return Ok((piece, 0));
-                }
-            };
-            let stats = read_stream(
-                spec,
-                scenarios,
-                catalog,
-                index,
-                &name,
-                reader,
-                (format.parser)(&context),
-                &mut piece,
-                progress,
-            )?;
-            // Pieces are held until all are read: their calls wait on disk.
-            if spec.collects() {
-                piece.spool.spill()?;
-            }
-            Ok((piece, stats.raw_lines))
-        })
-        .collect::<Result<_, ReplayError>>()?;
-    let mut offset = 0u64;
-    for (mut piece, raw_lines) in pieces {
-        for e in &mut piece.line_errors {
-            e.line += offset;
+            piece.spool.shift_lines(offset);
+            offset += raw_lines;
+            partial.merge(piece)?;
         }
-        piece.spool.shift_lines(offset);
-        offset += raw_lines;
-        partial.merge(piece)?;
+        Ok(partial)
     }
-    Ok(partial)
 }
 
 /// Everything read and evaluated: the merged partials, each scenario's
@@ -512,6 +487,12 @@ pub fn replay_with_items(
     mut items: Option<&mut LineItemsWriter>,
 ) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
+    let reading = Reading {
+        spec,
+        scenarios: &scenarios,
+        catalog,
+        progress,
+    };
     let mut run = || -> Result<Collected, ReplayError> {
         let mut all = Partial::new(spec);
         // Sources are read a few at a time and merged in input order, so a
@@ -521,7 +502,7 @@ pub fn replay_with_items(
             let partials: Vec<Partial> = chunk
                 .par_iter()
                 .enumerate()
-                .map(|(i, s)| read_source(spec, &scenarios, catalog, start + i, s, progress))
+                .map(|(i, s)| reading.read_source(start + i, s))
                 .collect::<Result<_, _>>()?;
             for p in partials {
                 all.merge(p)?;
