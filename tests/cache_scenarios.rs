@@ -21,52 +21,7 @@
 
 use serde_json::Value;
 
-use crate::util::{femto, replay_json, usd};
-
-/// The scenario entry named `name`; fails listing the names if missing.
-fn scenario<'a>(report: &'a Value, name: &str) -> &'a Value {
-    let list = report["scenarios"].as_array().expect("scenarios array");
-    list.iter().find(|s| s["name"] == name).unwrap_or_else(|| {
-        let names: Vec<&Value> = list.iter().map(|s| &s["name"]).collect();
-        panic!("no scenario {name}; have {names:?}")
-    })
-}
-
-/// The `by_model` entry of a scenario for `model`.
-fn model<'a>(scenario: &'a Value, model: &str) -> &'a Value {
-    let list = scenario["by_model"].as_array().expect("by_model array");
-    list.iter()
-        .find(|m| m["model"] == model)
-        .unwrap_or_else(|| panic!("no model {model} in {scenario}"))
-}
-
-/// Tokens in the order input, cache_read, cache_write_5m, cache_write_1h, output.
-fn tokens(value: &Value) -> [u64; 5] {
-    let t = &value["tokens"];
-    [
-        "input",
-        "cache_read",
-        "cache_write_5m",
-        "cache_write_1h",
-        "output",
-    ]
-    .map(|k| {
-        t[k].as_u64()
-            .unwrap_or_else(|| panic!("no tokens.{k} in {value}"))
-    })
-}
-
-fn calls(value: &Value) -> u64 {
-    value["calls"].as_u64().expect("calls")
-}
-
-fn delta(value: &Value) -> i128 {
-    value["delta_femto_usd"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no delta in {value}"))
-        .parse()
-        .expect("integer")
-}
+use crate::util::{calls, delta, femto, model, replay_json, scenario, tokens, usd};
 
 fn premium(value: &Value) -> f64 {
     value["write_premium_usd"]

@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::util::{costsim, femto, replay_json, usd};
+use crate::util::{calls, costsim, femto, replay_json, tokens, usd};
 
 const ANTHROPIC: &str = "fixtures/formats/anthropic-usage.csv";
 const OPENROUTER: &str = "fixtures/formats/openrouter-activity.csv";
@@ -25,22 +25,6 @@ fn model_row<'a>(report: &'a Value, model: &str) -> &'a Value {
             let all: Vec<&Value> = rows.iter().map(|r| &r["keys"]).collect();
             panic!("no row for {model}; rows have {all:?}")
         })
-}
-
-fn calls(value: &Value) -> u64 {
-    value["calls"].as_u64().expect("calls")
-}
-
-/// Token sums: input, cache_read, cache_write_5m, cache_write_1h, output.
-fn tokens(value: &Value) -> [u64; 5] {
-    [
-        "input",
-        "cache_read",
-        "cache_write_5m",
-        "cache_write_1h",
-        "output",
-    ]
-    .map(|k| value["tokens"][k].as_u64().expect("token count"))
 }
 
 /// The report read `file` with `format`, saw `lines` lines, and skipped

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::util::{femto, replay_json, usd};
+use crate::util::{calls, femto, replay_json, tokens, usd};
 
 /// The report row whose `keys` are exactly `keys`; fails listing the rows if
 /// there is none.
@@ -28,27 +28,6 @@ fn row<'a>(report: &'a Value, keys: &[(&str, &str)]) -> &'a Value {
             let all: Vec<&Value> = rows.iter().map(|r| &r["keys"]).collect();
             panic!("no row with keys {keys:?}; rows have {all:?}")
         })
-}
-
-/// Token sums of a row or of `total`, in the order
-/// input, cache_read, cache_write_5m, cache_write_1h, output.
-fn tokens(value: &Value) -> [u64; 5] {
-    let t = &value["tokens"];
-    [
-        "input",
-        "cache_read",
-        "cache_write_5m",
-        "cache_write_1h",
-        "output",
-    ]
-    .map(|k| {
-        t[k].as_u64()
-            .unwrap_or_else(|| panic!("no tokens.{k} in {value}"))
-    })
-}
-
-fn calls(value: &Value) -> u64 {
-    value["calls"].as_u64().expect("calls")
 }
 
 /// Every line of the fixture was read and priced.

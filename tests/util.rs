@@ -115,3 +115,51 @@ pub fn costsim_env(args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// The scenario entry named `name` of a JSON report; fails listing the
+/// names if missing.
+pub fn scenario<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let list = report["scenarios"].as_array().expect("scenarios array");
+    list.iter().find(|s| s["name"] == name).unwrap_or_else(|| {
+        let names: Vec<&serde_json::Value> = list.iter().map(|s| &s["name"]).collect();
+        panic!("no scenario {name}; have {names:?}")
+    })
+}
+
+/// The `by_model` entry of a scenario for `model`.
+pub fn model<'a>(scenario: &'a serde_json::Value, model: &str) -> &'a serde_json::Value {
+    let list = scenario["by_model"].as_array().expect("by_model array");
+    list.iter()
+        .find(|m| m["model"] == model)
+        .unwrap_or_else(|| panic!("no model {model} in {scenario}"))
+}
+
+/// Token sums of a row, total or scenario, in the order input, cache_read,
+/// cache_write_5m, cache_write_1h, output.
+pub fn tokens(value: &serde_json::Value) -> [u64; 5] {
+    let t = &value["tokens"];
+    [
+        "input",
+        "cache_read",
+        "cache_write_5m",
+        "cache_write_1h",
+        "output",
+    ]
+    .map(|k| {
+        t[k].as_u64()
+            .unwrap_or_else(|| panic!("no tokens.{k} in {value}"))
+    })
+}
+
+pub fn calls(value: &serde_json::Value) -> u64 {
+    value["calls"].as_u64().expect("calls")
+}
+
+/// The exact change from the baseline of a scenario entry, in femto-dollars.
+pub fn delta(value: &serde_json::Value) -> i128 {
+    value["delta_femto_usd"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no delta in {value}"))
+        .parse()
+        .expect("integer")
+}

@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use crate::util::{costsim, femto, ok, usd};
+use crate::util::{calls, costsim, delta, femto, model, ok, scenario, tokens, usd};
 
 /// Runs costsim with `args` plus `--output json` and parses the report.
 fn json(args: &[&str]) -> Value {
@@ -21,15 +21,6 @@ fn json(args: &[&str]) -> Value {
     all.extend_from_slice(&["--quiet", "--output", "json"]);
     let run = ok(&all);
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", run.stdout))
-}
-
-/// The scenario entry named `name`; fails listing the names if missing.
-fn scenario<'a>(report: &'a Value, name: &str) -> &'a Value {
-    let list = report["scenarios"].as_array().expect("scenarios array");
-    list.iter().find(|s| s["name"] == name).unwrap_or_else(|| {
-        let names: Vec<&Value> = list.iter().map(|s| &s["name"]).collect();
-        panic!("no scenario {name}; have {names:?}")
-    })
 }
 
 /// The names of the scenarios, in report order.
@@ -42,14 +33,6 @@ fn names(report: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The `by_model` entry of a scenario for `model`.
-fn model<'a>(scenario: &'a Value, model: &str) -> &'a Value {
-    let list = scenario["by_model"].as_array().expect("by_model array");
-    list.iter()
-        .find(|m| m["model"] == model)
-        .unwrap_or_else(|| panic!("no model {model} in {scenario}"))
-}
-
 /// Calls per model of a scenario.
 fn model_calls(scenario: &Value) -> Vec<(String, u64)> {
     scenario["by_model"]
@@ -58,34 +41,6 @@ fn model_calls(scenario: &Value) -> Vec<(String, u64)> {
         .iter()
         .map(|m| (m["model"].as_str().unwrap().to_string(), calls(m)))
         .collect()
-}
-
-/// Tokens in the order input, cache_read, cache_write_5m, cache_write_1h, output.
-fn tokens(value: &Value) -> [u64; 5] {
-    let t = &value["tokens"];
-    [
-        "input",
-        "cache_read",
-        "cache_write_5m",
-        "cache_write_1h",
-        "output",
-    ]
-    .map(|k| {
-        t[k].as_u64()
-            .unwrap_or_else(|| panic!("no tokens.{k} in {value}"))
-    })
-}
-
-fn calls(value: &Value) -> u64 {
-    value["calls"].as_u64().expect("calls")
-}
-
-fn delta(value: &Value) -> i128 {
-    value["delta_femto_usd"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no delta in {value}"))
-        .parse()
-        .expect("integer")
 }
 
 fn effect(scenario: &Value, key: &str) -> u64 {
