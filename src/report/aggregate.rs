@@ -29,6 +29,21 @@ pub const COUNT_COLUMNS: [&str; 8] = [
     "reasoning",
 ];
 
+/// A group's counts as plain numbers, in [`COUNT_COLUMNS`] order.
+pub fn count_cells(t: &GroupTotals) -> [String; 8] {
+    [
+        t.calls,
+        t.unpriced_calls,
+        t.usage.input,
+        t.usage.cache_write_5m,
+        t.usage.cache_write_1h,
+        t.usage.cache_read,
+        t.usage.output,
+        t.usage.reasoning,
+    ]
+    .map(|n| n.to_string())
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("aggregation failed: {0}")]
 pub struct AggregateError(#[from] PolarsError);

@@ -473,15 +473,8 @@ impl Report {
     fn machine_cells(&self, row: &Row) -> Vec<String> {
         let t = &row.totals;
         let mut cells = t.keys.clone();
+        cells.extend(aggregate::count_cells(t));
         cells.extend([
-            t.calls.to_string(),
-            t.unpriced_calls.to_string(),
-            t.usage.input.to_string(),
-            t.usage.cache_write_5m.to_string(),
-            t.usage.cache_write_1h.to_string(),
-            t.usage.cache_read.to_string(),
-            t.usage.output.to_string(),
-            t.usage.reasoning.to_string(),
             if row.is_unpriced() {
                 String::new()
             } else {

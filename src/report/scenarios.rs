@@ -239,17 +239,9 @@ impl Report {
                         m.to_decimal_string(6)
                     }
                 };
-                grid.push(vec![
-                    s.name.clone(),
-                    model.to_string(),
-                    t.calls.to_string(),
-                    t.unpriced_calls.to_string(),
-                    t.usage.input.to_string(),
-                    t.usage.cache_write_5m.to_string(),
-                    t.usage.cache_write_1h.to_string(),
-                    t.usage.cache_read.to_string(),
-                    t.usage.output.to_string(),
-                    t.usage.reasoning.to_string(),
+                let mut cells = vec![s.name.clone(), model.to_string()];
+                cells.extend(aggregate::count_cells(t));
+                cells.extend([
                     money(t.cost),
                     money(t.cost - base_cost),
                     if unpriced {
@@ -261,6 +253,7 @@ impl Report {
                     },
                     money(t.write_premium),
                 ]);
+                grid.push(cells);
             }
         }
         Some(grid)
