@@ -199,15 +199,11 @@ mod tests {
     const HEADER: &str = "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens,cost_usd";
 
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = FORMAT.test_parser();
-        lines.iter().map(|l| p.parse(l.as_bytes())).collect()
+        FORMAT.test_parse(lines)
     }
 
     fn one(row: &str) -> Call {
-        match parse_all(&[HEADER, row]).pop().unwrap() {
-            Parsed::Call(c) => *c,
-            other => panic!("{row}: {other:?}"),
-        }
+        FORMAT.test_row(HEADER, row)
     }
 
     #[test]

@@ -183,15 +183,29 @@ pub struct InputFormat {
     pub parser: fn(&Context) -> Box<dyn LineParser>,
 }
 
+#[cfg(test)]
 impl InputFormat {
     /// A parser for a file of its own, as unit tests read lines.
-    #[cfg(test)]
     pub fn test_parser(&self) -> Box<dyn LineParser> {
         (self.parser)(&Context {
             file: "test".to_string(),
             path: None,
             dedup: Arc::default(),
         })
+    }
+
+    /// What one parser makes of each of `lines`, in order.
+    pub fn test_parse(&self, lines: &[&str]) -> Vec<Parsed> {
+        let mut p = self.test_parser();
+        lines.iter().map(|l| p.parse(l.as_bytes())).collect()
+    }
+
+    /// The call of `row` under `header` (CSV formats).
+    pub fn test_row(&self, header: &str, row: &str) -> Call {
+        match self.test_parse(&[header, row]).pop() {
+            Some(Parsed::Call(c)) => *c,
+            other => panic!("{row}: {other:?}"),
+        }
     }
 }
 

@@ -355,15 +355,11 @@ mod tests {
     const HEADER: &str = "request_id,call_type,api_key,spend,total_tokens,prompt_tokens,completion_tokens,startTime,endTime,model,model_group,custom_llm_provider,user,team_id,cache_hit,status,metadata";
 
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = FORMAT.test_parser();
-        lines.iter().map(|l| p.parse(l.as_bytes())).collect()
+        FORMAT.test_parse(lines)
     }
 
     fn one(row: &str) -> Call {
-        match parse_all(&[HEADER, row]).pop().unwrap() {
-            Parsed::Call(c) => *c,
-            other => panic!("{row}: {other:?}"),
-        }
+        FORMAT.test_row(HEADER, row)
     }
 
     #[test]

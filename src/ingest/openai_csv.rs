@@ -176,15 +176,11 @@ mod tests {
     const HEADER: &str = "start_time,end_time,project_id,num_model_requests,user_id,api_key_id,model,batch,input_tokens,output_tokens,input_cached_tokens,amount,currency";
 
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = FORMAT.test_parser();
-        lines.iter().map(|l| p.parse(l.as_bytes())).collect()
+        FORMAT.test_parse(lines)
     }
 
     fn one(row: &str) -> Call {
-        match parse_all(&[HEADER, row]).pop().unwrap() {
-            Parsed::Call(c) => *c,
-            other => panic!("{row}: {other:?}"),
-        }
+        FORMAT.test_row(HEADER, row)
     }
 
     #[test]

@@ -194,15 +194,11 @@ mod tests {
     const HEADER: &str = "generation_id,created_at,cost_total,cost_cache,tokens_prompt,tokens_completion,tokens_reasoning,tokens_cached,model_permaslug,provider_name,app_name,api_key_name,cancelled,generation_time_ms";
 
     fn parse_all(lines: &[&str]) -> Vec<Parsed> {
-        let mut p = FORMAT.test_parser();
-        lines.iter().map(|l| p.parse(l.as_bytes())).collect()
+        FORMAT.test_parse(lines)
     }
 
     fn one(row: &str) -> Call {
-        match parse_all(&[HEADER, row]).pop().unwrap() {
-            Parsed::Call(c) => *c,
-            other => panic!("{row}: {other:?}"),
-        }
+        FORMAT.test_row(HEADER, row)
     }
 
     #[test]
