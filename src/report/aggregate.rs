@@ -67,6 +67,13 @@ pub struct GroupTotals {
 }
 
 impl GroupTotals {
+    /// Share of prompt tokens read from the cache, in basis points; `None`
+    /// without prompt tokens.
+    pub fn cache_hit_bp(&self) -> Option<i128> {
+        let prompt = self.usage.prompt_tokens() as i128;
+        (prompt > 0).then(|| (self.usage.cache_read as i128 * 10_000 + prompt / 2) / prompt)
+    }
+
     pub fn add(&mut self, other: &GroupTotals) {
         self.calls += other.calls;
         self.unpriced_calls += other.unpriced_calls;

@@ -162,7 +162,7 @@ fn summary(report: &Report) -> String {
         ),
         (display_count(t.usage.output), "output tokens".to_string()),
     ];
-    if let Some(bp) = hit_bp(t) {
+    if let Some(bp) = t.cache_hit_bp() {
         cards.push((format_share(bp), "of prompt tokens read from cache".into()));
     }
     if let Some(best) = report
@@ -187,12 +187,6 @@ fn summary(report: &Report) -> String {
     }
     html.push_str("</div>\n");
     html
-}
-
-/// Cache reads as a share of prompt tokens, in basis points.
-fn hit_bp(t: &GroupTotals) -> Option<i128> {
-    let prompt = t.usage.prompt_tokens() as i128;
-    (prompt > 0).then(|| (t.usage.cache_read as i128 * 10_000 + prompt / 2) / prompt)
 }
 
 /// The width of a time bucket, chosen so a chart has at most a few hundred.

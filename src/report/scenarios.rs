@@ -82,10 +82,7 @@ impl ScenarioResult {
 
     /// Share of prompt tokens served from the cache, in basis points.
     pub fn hit_rate_bp(&self) -> Option<i128> {
-        let prompt = self.total.usage.prompt_tokens();
-        (prompt > 0).then(|| {
-            (self.total.usage.cache_read as i128 * 10_000 + prompt as i128 / 2) / prompt as i128
-        })
+        self.total.cache_hit_bp()
     }
 
     /// This scenario's cost for a model, if the model appears in it.
