@@ -257,7 +257,10 @@ fn scenario(s: &Value) -> Option<ScenarioResult> {
     })
 }
 
-fn add_groups(into: &mut BTreeMap<Vec<String>, GroupTotals>, groups: &[GroupTotals]) {
+fn add_groups<'a>(
+    into: &mut BTreeMap<Vec<String>, GroupTotals>,
+    groups: impl IntoIterator<Item = &'a GroupTotals>,
+) {
     for g in groups {
         into.entry(g.keys.clone())
             .or_insert_with(|| GroupTotals {
@@ -289,14 +292,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
     let names: Vec<String> = first.scenarios.iter().map(|s| s.name.clone()).collect();
     let mut header = first.header.clone();
     let mut rows = BTreeMap::new();
-    add_groups(
-        &mut rows,
-        &first
-            .rows
-            .iter()
-            .map(|r| r.totals.clone())
-            .collect::<Vec<_>>(),
-    );
+    add_groups(&mut rows, first.rows.iter().map(|r| &r.totals));
     let mut top = BTreeMap::new();
     add_groups(&mut top, &first.top_sessions);
     let top_n = first.top_sessions.len();
@@ -369,10 +365,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
         add_counts(&mut header.formats, &h.formats);
         header.not_calls += h.not_calls;
         header.duplicates += h.duplicates;
-        add_groups(
-            &mut rows,
-            &r.rows.iter().map(|r| r.totals.clone()).collect::<Vec<_>>(),
-        );
+        add_groups(&mut rows, r.rows.iter().map(|r| &r.totals));
         add_groups(&mut top, &r.top_sessions);
         for (mine, theirs) in scenarios.iter_mut().zip(&r.scenarios) {
             mine.total.add(&theirs.total);
