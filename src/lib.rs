@@ -63,7 +63,9 @@ where
     match result {
         Ok(exit) => exit.code(),
         Err(e) => {
-            eprintln!("costsim: error: {e:#}");
+            // Every error message already ends with its cause (`{source}`
+            // in the message), so the cause chain is not printed again.
+            eprintln!("costsim: error: {e}");
             Exit::InputError.code()
         }
     }
