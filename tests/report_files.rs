@@ -238,3 +238,22 @@ fn estimate_reports_say_estimate() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["command"], "estimate");
 }
+
+#[test]
+fn an_unwritable_line_items_file_is_named_once_with_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing-dir").join("items.csv");
+    let run = costsim(
+        &["replay", DEMO, "--line-items", path.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--line-items "), "{}", run.stderr);
+    // The cause is said once, not repeated by the error chain.
+    assert_eq!(
+        run.stderr.matches("os error 2").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
