@@ -305,6 +305,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "DATE|latest")]
     pub pricing_date: Option<String>,
 
+    /// The time of records that carry none (Anthropic Messages responses and
+    /// Message Batches results saved from the API): a date (YYYY-MM-DD, start
+    /// of day UTC) or an RFC 3339 timestamp. The header counts the calls
+    /// dated this way. [default: each file's modification time]
+    #[arg(long, value_name = "WHEN")]
+    pub assume_time: Option<String>,
+
     #[command(flatten)]
     pub catalog: CatalogArgs,
 

@@ -143,6 +143,11 @@ impl ReplayConfig {
                     .map_err(|_| ConfigError::BadPricingDate(text.to_string()))?,
             ),
         };
+        let assume_time = args
+            .assume_time
+            .as_deref()
+            .map(|v| parse_bound("assume-time", v, false))
+            .transpose()?;
         if args.threads == Some(0) {
             return Err(ConfigError::ZeroThreads);
         }
@@ -160,6 +165,7 @@ impl ReplayConfig {
                 shared_prefix: args.shared_prefix,
                 format: None,
                 dedup: Default::default(),
+                assume_time,
                 top: args.top,
                 timeline: args.output.format == ReportFormat::Html,
                 line_items: args.line_items.is_some(),

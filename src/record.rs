@@ -61,6 +61,13 @@ pub struct Call {
     /// What the provider billed for the call, where the log says (billing
     /// exports, gateways): compared with costsim's price in the report.
     pub billed: Option<crate::money::Money>,
+    /// API requests the record stands for: 1 for a logged call, the
+    /// export's request count for an aggregated usage row (priced as that
+    /// many requests of the row's mean size). Counted as calls.
+    pub requests: u64,
+    /// The record carried no time of its own (a bare API response): `ts` is
+    /// the time assumed for its file. Counted in the report header.
+    pub undated: bool,
 }
 
 impl Call {
@@ -83,6 +90,8 @@ impl Call {
             latency_ms: None,
             id: None,
             billed: None,
+            requests: 1,
+            undated: false,
         }
     }
 }

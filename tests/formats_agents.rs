@@ -20,12 +20,12 @@ const SESSION_A: &str = "5b0c6f0e-1d2a-4c8e-9a77-0f3e2d1c4b5a";
 const CLAUDE_BY_DAY_MODEL: [(&str, &str, u64, &str); 6] = [
     ("2026-03-02", "claude-haiku-4-5", 2, "0.012490"),
     ("2026-03-02", "claude-opus-4-1", 1, "0.652650"),
-    ("2026-03-02", "claude-sonnet-4-5", 3, "0.197373"),
+    ("2026-03-02", "claude-sonnet-4-5", 3, "0.197928"),
     ("2026-03-03", "claude-haiku-4-5", 1, "0.001400"),
     ("2026-03-03", "claude-opus-4-1", 1, "0.108090"),
     ("2026-03-03", "claude-sonnet-4-5", 2, "0.089373"),
 ];
-const CLAUDE_TOTAL: &str = "1.061376";
+const CLAUDE_TOTAL: &str = "1.061931";
 
 /// Rows of a report by their keys (in `--by` order).
 fn rows(report: &Value) -> BTreeMap<Vec<String>, Value> {
@@ -74,16 +74,24 @@ fn check_claude_tree(report: &Value) {
     assert_eq!(sonnet["cache_write_1h"], 18_000);
     assert_eq!(sonnet["cache_read"], 25_500);
     assert_eq!(sonnet["input"], 16);
+    // A1 streamed copies with 12, 12 and 287 output tokens: the largest is
+    // kept; A2's copies (no requestId) fold on message.id, 420 kept.
+    assert_eq!(sonnet["output"], 287 + 420 + 900);
+    assert_eq!(
+        rows[&key(&["2026-03-03", "claude-sonnet-4-5"])]["tokens"]["output"],
+        500 + 1_500
+    );
     let opus = &rows[&key(&["2026-03-02", "claude-opus-4-1"])]["tokens"];
     assert_eq!(opus["cache_write_5m"], 30_000);
     assert_eq!(opus["cache_write_1h"], 0);
     assert_eq!(femto(&report["total"]), usd(CLAUDE_TOTAL));
     assert_eq!(report["calls"], 10);
-    assert_eq!(report["lines"], 33);
-    // 3 + 1 + 1 + 1 later content blocks of a response, plus one response
-    // copied into the resumed session's file.
-    assert_eq!(report["duplicates_folded"], 8);
-    assert_eq!(report["lines_without_usage"], 12);
+    assert_eq!(report["lines"], 38);
+    // Copies that lose to another copy of their response: 2 of A1, 1 of A2,
+    // 1 of A4, 1 of S1, 2 of B1, and the 3 copies of B1 and 1 of B2 that the
+    // resumed session C repeats from B.
+    assert_eq!(report["duplicates_folded"], 11);
+    assert_eq!(report["lines_without_usage"], 14);
     assert_eq!(report["skipped"]["total"], 3);
     assert_eq!(report["skipped"]["by_reason"]["malformed_json"], 2);
     assert_eq!(report["skipped"]["by_reason"]["bad_token_count"], 1);
@@ -113,7 +121,7 @@ fn claude_code_problems_name_file_line_and_field() {
         );
     }
     assert!(
-        run.stdout.contains("8 duplicate lines folded"),
+        run.stdout.contains("11 duplicate lines folded"),
         "{}",
         run.stdout
     );
@@ -264,14 +272,14 @@ fn replay_claude_with_cache_off() {
     };
     assert_eq!(femto(named("as-recorded")), usd(CLAUDE_TOTAL));
     let off = named("cache-off");
-    assert_eq!(femto(off), usd("1.353976"));
+    assert_eq!(femto(off), usd("1.354531"));
     let by_model: BTreeMap<&str, i128> = off["by_model"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| (m["model"].as_str().unwrap(), femto(m)))
         .collect();
-    assert_eq!(by_model["claude-sonnet-4-5"], usd("0.286746"));
+    assert_eq!(by_model["claude-sonnet-4-5"], usd("0.287301"));
     assert_eq!(by_model["claude-opus-4-1"], usd("1.050240"));
     assert_eq!(by_model["claude-haiku-4-5"], usd("0.016990"));
     // Every prompt token at the input price: no cache tokens are left.
@@ -295,12 +303,30 @@ fn claude_code_tags_project_and_sidechain() {
     assert_eq!(rows[&key(&["-home-dev-shop", "true"])]["calls"], 2);
     assert_eq!(
         femto(&rows[&key(&["-home-dev-shop", "(none)"])]),
-        usd("0.958113")
+        usd("0.958668")
     );
     assert_eq!(
         femto(&rows[&key(&["-home-dev-api", "(none)"])]),
         usd("0.090773")
     );
+}
+
+#[test]
+fn claude_code_copies_in_a_resumed_session_stay_with_the_first_file() {
+    // Session C repeats session B's lines under its own sessionId. The copies
+    // tie (same output), so B's file, read first, keeps B1 and B2.
+    let report = replay_json(&[CLAUDE_TREE, "--by", "session"]);
+    let rows = rows(&report);
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    let a = &rows[&key(&[SESSION_A])];
+    assert_eq!(a["calls"], 7);
+    assert_eq!(femto(a), usd("0.971158"));
+    let b = &rows[&key(&["a81d3f42-6c0e-4b9b-8d15-2f7e9c0b6a13"])];
+    assert_eq!(b["calls"], 2);
+    assert_eq!(femto(b), usd("0.089373"));
+    let c = &rows[&key(&["e3c94b07-92f1-4d6a-b0c8-71d5a2e4f689"])];
+    assert_eq!(c["calls"], 1);
+    assert_eq!(femto(c), usd("0.001400"));
 }
 
 /// The same ten calls written by hand in the canonical format price the

@@ -171,17 +171,17 @@ fn openai_usage_export_prices_every_bucket() {
         &[("bad_token_count", 1), ("truncated_input", 1)],
     );
 
-    // 500,000 × $0.25 + 1,500,000 × $0.025 + 300,000 × $2; 250 requests of
-    // 8,000 prompt tokens → 20 calls of 100,000.
+    // 500,000 × $0.25 + 1,500,000 × $0.025 + 300,000 × $2; the row's 250
+    // requests (of 8,000 prompt tokens each) are its calls.
     let mini = model_row(&report, "gpt-5-mini");
     assert_eq!(femto(mini), usd("0.7625"));
-    assert_eq!(calls(mini), 20);
+    assert_eq!(calls(mini), 250);
     assert_eq!(tokens(mini), [500_000, 1_500_000, 0, 0, 300_000]);
 
     // Batch: 1,000,000 × $0.20 + 200,000 × $0.80.
     let batch = model_row(&report, "gpt-4.1-mini");
     assert_eq!(femto(batch), usd("0.36"));
-    assert_eq!(calls(batch), 10);
+    assert_eq!(calls(batch), 40);
 
     // Empty input_cached_tokens: 40,000 × $1.25 + 5,000 × $10.
     let gpt5 = model_row(&report, "gpt-5");
@@ -190,10 +190,11 @@ fn openai_usage_export_prices_every_bucket() {
 
     assert_eq!(
         unpriced(&report),
-        [("ft:gpt-4.1-mini:acme::abc123".to_string(), 1)]
+        [("ft:gpt-4.1-mini:acme::abc123".to_string(), 3)]
     );
     assert_eq!(femto(&report["total"]), usd("1.2225"));
-    assert_eq!(calls(&report["total"]), 32);
+    // 250 + 40 + 10 + 3 requests.
+    assert_eq!(calls(&report["total"]), 303);
 }
 
 #[test]

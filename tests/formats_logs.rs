@@ -27,8 +27,11 @@ struct Lines {
 
 /// Replays `file` (detected, not forced) and checks it was read as `format`
 /// with exactly these line counts.
+/// The time given to records that carry none (bare Anthropic responses).
+const ASSUMED: &str = "2026-03-05T14:00:00Z";
+
 fn replay_checked(file: &str, format: &str, want: Lines) -> Value {
-    let report = replay_json(&[file]);
+    let report = replay_json(&[file, "--assume-time", ASSUMED]);
     let formats = report["formats"].as_object().expect("formats");
     assert_eq!(formats.len(), 1, "{file}: formats {formats:?}");
     assert_eq!(
@@ -264,14 +267,17 @@ fn anthropic_messages() {
         "anthropic",
         Lines {
             lines: 9,
-            calls: 4,
+            calls: 6,
             not_calls: 1,  // the errored batch request
             duplicates: 1, // msg_01A1 logged twice
-            skipped: &[
-                ("missing_field", 2), // a bare message and a batch result, no time
-                ("malformed_json", 1),
-            ],
+            skipped: &[("malformed_json", 1)],
         },
+    );
+    // A bare message and a batch result carry no time: dated by --assume-time.
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("2 calls carry no time of their own") && notes.contains("--assume-time"),
+        "{notes}"
     );
     // claude-sonnet-4-5 ($3 in, $0.30 read, $3.75 5m write, $6 1h write, $15 out):
     // call 1: 50 × $3 + 6,000 × $3.75 + 800 × $15 = [150 + 22,500 + 12,000] = [34,650]
@@ -284,22 +290,32 @@ fn anthropic_messages() {
     // call 3 (1,500 written, no TTL split → 5m): 2,000 × $1 + 1,500 × $1.25 + 300 × $5
     //   = [2,000 + 1,875 + 1,500] = [5,375]
     // batch result at 0.5×: (10,000 × $1 + 2,000 × $5) × 0.5 = [10,000]
-    // [5,375 + 10,000] = $0.015375
+    // bare message (line 4): 500 × $1 + 100 × $5 = [1,000]
+    // bare batch result (line 7) at 0.5×: (800 × $1 + 90 × $5) × 0.5 = [625]
+    // [5,375 + 10,000 + 1,000 + 625] = $0.017
     let haiku = row(&report, "model", "claude-haiku-4-5");
-    assert_eq!(shape(haiku), [2, 12_000, 0, 1500, 0, 2300, 0]);
-    assert_eq!(femto(haiku), usd("0.015375"));
-    // [54,540 + 15,375] = $0.069915
-    assert_eq!(femto(&report["total"]), usd("0.069915"));
+    assert_eq!(shape(haiku), [4, 13_300, 0, 1500, 0, 2490, 0]);
+    assert_eq!(femto(haiku), usd("0.017"));
+    // [54,540 + 17,000] = $0.07154
+    assert_eq!(femto(&report["total"]), usd("0.07154"));
 
     // The session from the envelope metadata.
     let by_session = replay_json(&[FILE, "--by", "session"]);
     assert_eq!(femto(row(&by_session, "session", "a-1")), usd("0.05454"));
 
-    // The time problem says how to fix it.
-    let run = costsim(&["replay", FILE, "--output", "json"], None);
+    // Without --assume-time the file's modification time dates them, and
+    // the header says so.
+    let by_mtime = replay_json(&[FILE]);
+    assert_eq!(by_mtime["calls"].as_u64(), Some(6));
+    let notes = by_mtime["notes"].to_string();
+    assert!(notes.contains("modification time"), "{notes}");
+
+    // On standard input there is no file time: the problem says how to fix it.
+    let text = std::fs::read_to_string(FILE).unwrap();
+    let run = costsim(&["replay", "-", "--output", "json"], Some(text.as_bytes()));
     assert!(
         run.stderr.contains(
-            "anthropic-messages.jsonl:4: field \"timestamp\": missing — Anthropic responses carry no time; wrap them as {\"timestamp\":...,\"response\":{...}}"
+            "<stdin>:4: field \"timestamp\": missing — Anthropic responses carry no time; give one with --assume-time or wrap them as {\"timestamp\":...,\"response\":{...}}"
         ),
         "{}",
         run.stderr
@@ -496,7 +512,9 @@ const ALL: [&str; 7] = [
 /// detector claims another's file) and the total is the sum of the totals.
 #[test]
 fn all_log_formats_in_one_run() {
-    let report = replay_json(&ALL);
+    let mut args = ALL.to_vec();
+    args.extend(["--assume-time", ASSUMED]);
+    let report = replay_json(&args);
     let formats = report["formats"].as_object().expect("formats");
     let want = [
         ("openai", 3),
@@ -509,14 +527,14 @@ fn all_log_formats_in_one_run() {
     for (name, n) in want {
         assert_eq!(formats[name].as_u64(), Some(n), "{formats:?}");
     }
-    // $0.0142804 + $0.036465 + $0.01779 + $0.069915 + $0.02925 + $0.03356 + $0.0294904
-    // = $0.2307508
-    assert_eq!(femto(&report["total"]), usd("0.2307508"));
-    assert_eq!(report["calls"].as_u64(), Some(27));
+    // $0.0142804 + $0.036465 + $0.01779 + $0.07154 + $0.02925 + $0.03356 + $0.0294904
+    // = $0.2323758
+    assert_eq!(femto(&report["total"]), usd("0.2323758"));
+    assert_eq!(report["calls"].as_u64(), Some(29));
     assert_eq!(report["lines"].as_u64(), Some(58));
     assert_eq!(report["lines_without_usage"].as_u64(), Some(11));
     assert_eq!(report["duplicates_folded"].as_u64(), Some(7));
-    assert_eq!(report["skipped"]["total"].as_u64(), Some(14));
+    assert_eq!(report["skipped"]["total"].as_u64(), Some(12));
 }
 
 /// Forcing the wrong format prices nothing: every line is reported as not

@@ -13,6 +13,7 @@ mod hand_checked;
 mod merge;
 mod price_lists;
 mod pricing;
+mod real_logs;
 mod replay;
 mod report_files;
 mod scenarios;

@@ -596,6 +596,8 @@ mod tests {
                 latency_ms: None,
                 id: None,
                 billed: None,
+                requests: 1,
+                undated: false,
             };
             PromptShape::of(&call, 0)
         };

@@ -6,6 +6,7 @@ use super::{emit, Exit};
 use crate::cache::doctor::{diagnose, Observed};
 use crate::cli::DoctorArgs;
 use crate::config::{format_of, load_catalog};
+use crate::ingest::format::Copies;
 use crate::ingest::{self, LineError};
 use crate::report::doctor;
 
@@ -14,39 +15,61 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let sources = ingest::resolve_inputs(&args.inputs)?;
     let files: Vec<String> = sources.iter().map(|s| s.display_name()).collect();
     let dedup = std::sync::Arc::new(crate::ingest::format::Dedup::default());
-    let results: Vec<(Vec<Observed>, Vec<LineError>, Option<String>)> = sources
+    // Calls, copies of responses that may still win, which copies those are.
+    type Read = (
+        Vec<Observed>,
+        Vec<Observed>,
+        Copies,
+        Vec<LineError>,
+        Option<String>,
+    );
+    let results: Vec<Read> = sources
         .par_iter()
         .enumerate()
         .map(|(index, source)| {
             let mut calls = Vec::new();
+            let mut held = Vec::new();
+            let mut copies = Copies::default();
             let mut errors = Vec::new();
-            match ingest::open_with_format(source, None, &dedup) {
-                Err(e) => (calls, errors, Some(e.to_string())),
+            match ingest::open_with_format(source, None, &dedup, None) {
+                Err(e) => (calls, held, copies, errors, Some(e.to_string())),
                 Ok(mut opened) => {
                     ingest::read_lines(
                         opened.reader,
                         &files[index],
                         opened.parser.as_mut(),
-                        |call, line| {
-                            calls.push(Observed {
+                        |call, line, copy| {
+                            let observed = Observed {
                                 file: index,
                                 line,
                                 call,
-                            })
+                            };
+                            match copy {
+                                None => calls.push(observed),
+                                Some(of) => {
+                                    if copies.offer(of, (index, line)) {
+                                        held.push(observed);
+                                    }
+                                }
+                            }
                         },
                         |e| errors.push(e),
                         |_| {},
                     );
-                    (calls, errors, None)
+                    (calls, held, copies, errors, None)
                 }
             }
         })
         .collect();
     let mut observed = Vec::new();
+    let mut held = Vec::new();
+    let mut kept = Copies::default();
     let mut skipped = 0usize;
     let mut problems = 0usize;
-    for (calls, errors, unreadable) in results {
+    for (calls, copies_held, copies, errors, unreadable) in results {
         observed.extend(calls);
+        held.extend(copies_held);
+        kept.merge(copies);
         if let Some(e) = unreadable {
             problems += 1;
             eprintln!("costsim: warning: {e}");
@@ -58,6 +81,12 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
         }
         skipped += errors.len();
     }
+    // One copy of each response that logs write several times.
+    let winners = kept.winners();
+    observed.extend(
+        held.into_iter()
+            .filter(|o| winners.contains(&(o.file, o.line))),
+    );
     if skipped > 0 && !args.quiet {
         eprintln!("costsim: warning: {skipped} lines skipped");
     }

@@ -5,16 +5,28 @@
 //! read as a batch call; errored, canceled and expired requests carry no
 //! usage), or either of them inside an envelope
 //! `{"timestamp":…,"response":{…},"metadata":{"session":…,"account":…,"tags":{…}}}`.
-//! Anthropic responses carry no time, so the envelope's (or a `timestamp`
-//! key on the line itself) is required.
+//! Anthropic responses carry no time: the envelope's (or a `timestamp` key
+//! on the line itself) dates a call; bare responses, as saved from the API,
+//! are dated by `--assume-time`, else by their file's modification time, and
+//! marked so the report header counts them.
 //!
 //! Anthropic's `input_tokens` already excludes cache reads and writes, as
 //! canonical `input` does; `cache_creation` splits the writes by TTL (without
 //! it every write is a 5-minute write).
+//!
+//! A response with `usage.iterations` (server-side compaction, the advisor
+//! tool) ran several sampling passes, each billed: the top-level usage
+//! leaves the compaction pass out and counts only the executor's passes,
+//! while advisor passes run on another model. Such a response is one call
+//! per iteration, each at its own model (`iterations[].model`, else the
+//! response's), and the top-level counts are not used.
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
+use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::openai::fields::{
     count, envelope_time, missing, parse_object, path, problem, text, Envelope, Object,
 };
@@ -25,10 +37,43 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "anthropic",
     title: "Anthropic Messages API responses",
     example: r#"{"timestamp":"2026-03-05T08:00:00Z","response":{"id":"msg_01","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":50,"cache_creation_input_tokens":6000,"cache_read_input_tokens":0,"output_tokens":800}}}"#,
-    mapping: "a Messages response (type \"message\") or a Message Batches results line (batch call; errored/canceled/expired results carry no usage), wrapped as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} because responses carry no time; input = input_tokens (already excludes cache), cache_read = cache_read_input_tokens, cache writes = cache_creation.ephemeral_5m/1h_input_tokens (all of cache_creation_input_tokens as 5m when not split), output = output_tokens; usage.service_tier \"batch\" marks a batch call; id = message id (duplicates folded); provider anthropic",
+    mapping: "a Messages response (type \"message\") or a Message Batches results line (batch call; errored/canceled/expired results carry no usage), wrapped as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} because responses carry no time; input = input_tokens (already excludes cache), cache_read = cache_read_input_tokens, cache writes = cache_creation.ephemeral_5m/1h_input_tokens (all of cache_creation_input_tokens as 5m when not split), output = output_tokens; usage.service_tier \"batch\" marks a batch call; with usage.iterations (compaction, advisor tool) one call per iteration at its own model instead of the top-level counts; bare responses without a time are dated by --assume-time, else the file's modification time; id = message id (duplicates folded); provider anthropic",
     detect,
-    parser: |ctx: &Context| OneCallPerLine::boxed("anthropic", parse_line, ctx),
+    parser: |ctx: &Context| {
+        Box::new(Anthropic {
+            undated: ctx.undated,
+            dedup: ctx.dedup.clone(),
+        })
+    },
 };
+
+/// Reads lines independently; knows the time given to undated responses.
+struct Anthropic {
+    undated: Option<DateTime<Utc>>,
+    dedup: Arc<Dedup>,
+}
+
+impl LineParser for Anthropic {
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        match read_line(line, self.undated) {
+            Ok(calls) if calls.is_empty() => Parsed::NotACall,
+            Ok(calls) => {
+                let mut kept = Vec::with_capacity(calls.len());
+                for call in calls {
+                    match self.dedup.call("anthropic", call) {
+                        Parsed::Call(c) => kept.push(*c),
+                        _ => return Parsed::Duplicate,
+                    }
+                }
+                match kept.len() {
+                    1 => Parsed::call(kept.remove(0)),
+                    _ => Parsed::Calls(kept),
+                }
+            }
+            Err(p) => Parsed::Problem(p),
+        }
+    }
+}
 
 fn detect(sniff: &Sniff) -> bool {
     sniff.json_objects().iter().any(|m| looks_like(m, 0))
@@ -47,22 +92,28 @@ fn looks_like(m: &Object, depth: u32) -> bool {
     }
 }
 
-/// Reads one line: `Ok(None)` when it carries no usage (a failed batch
-/// request, an error response).
-pub fn parse_line(line: &[u8]) -> Result<Option<Call>, LineProblem> {
+/// Reads one line's calls (none when it carries no usage: a failed batch
+/// request, an error response; several for a response with iterations).
+/// `undated` is the time of a response that carries none.
+pub fn read_line(line: &[u8], undated: Option<DateTime<Utc>>) -> Result<Vec<Call>, LineProblem> {
     let obj = parse_object(line)?;
     let mut env = Envelope::default();
-    read(&obj, &mut env, 0)
+    read(&obj, &mut env, 0, undated)
 }
 
 fn no_time() -> LineProblem {
     LineProblem::new(
         SkipReason::MissingField,
-        "field \"timestamp\": missing — Anthropic responses carry no time; wrap them as {\"timestamp\":...,\"response\":{...}}".to_string(),
+        "field \"timestamp\": missing — Anthropic responses carry no time; give one with --assume-time or wrap them as {\"timestamp\":...,\"response\":{...}}".to_string(),
     )
 }
 
-fn read(obj: &Object, env: &mut Envelope, depth: u32) -> Result<Option<Call>, LineProblem> {
+fn read(
+    obj: &Object,
+    env: &mut Envelope,
+    depth: u32,
+    undated: Option<DateTime<Utc>>,
+) -> Result<Vec<Call>, LineProblem> {
     let kind = obj.get("type").and_then(Value::as_str);
     if obj.contains_key("custom_id") && obj.contains_key("result") {
         if env.ts.is_none() {
@@ -80,7 +131,7 @@ fn read(obj: &Object, env: &mut Envelope, depth: u32) -> Result<Option<Call>, Li
         };
         if result.get("type").and_then(Value::as_str) != Some("succeeded") {
             // errored, canceled, expired: not billed.
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let message = match result.get("message") {
             Some(Value::Object(m)) => m,
@@ -88,16 +139,16 @@ fn read(obj: &Object, env: &mut Envelope, depth: u32) -> Result<Option<Call>, Li
         };
         env.batch = true;
         env.prefix.push_str("result.message.");
-        return message_call(message, env);
+        return message_calls(message, env, undated);
     }
     if kind == Some("message") {
         if env.ts.is_none() {
             env.ts = envelope_time(obj, &env.prefix)?;
         }
-        return message_call(obj, env);
+        return message_calls(obj, env, undated);
     }
     if kind == Some("error") {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     if let Some(Value::Object(inner)) = obj.get("response") {
         if depth >= 2 {
@@ -109,7 +160,7 @@ fn read(obj: &Object, env: &mut Envelope, depth: u32) -> Result<Option<Call>, Li
         }
         env.absorb(obj)?;
         env.prefix.push_str("response.");
-        return read(inner, env, depth + 1);
+        return read(inner, env, depth + 1, undated);
     }
     Err(LineProblem::new(
         SkipReason::BadField,
@@ -124,7 +175,11 @@ fn read(obj: &Object, env: &mut Envelope, depth: u32) -> Result<Option<Call>, Li
     ))
 }
 
-fn message_call(msg: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProblem> {
+fn message_calls(
+    msg: &Object,
+    env: &mut Envelope,
+    undated: Option<DateTime<Utc>>,
+) -> Result<Vec<Call>, LineProblem> {
     let p = env.prefix.clone();
     let u = match msg.get("usage") {
         Some(Value::Object(u)) => u,
@@ -137,7 +192,70 @@ fn message_call(msg: &Object, env: &mut Envelope) -> Result<Option<Call>, LinePr
             ))
         }
     };
-    let field = |name: &str| format!("{p}usage.{name}");
+    let usage = usage_of(u, &format!("{p}usage"))?;
+    if let Some(tier) = u.get("service_tier").and_then(Value::as_str) {
+        if tier == "batch" {
+            env.batch = true;
+        } else if tier != "standard" {
+            env.tags
+                .entry("service_tier".to_string())
+                .or_insert_with(|| tier.to_string());
+        }
+    }
+    let model = super::openai::fields::model(msg.get("model"), &format!("{p}model"))?;
+    let (ts, assumed) = match (env.ts, undated) {
+        (Some(ts), _) => (ts, false),
+        (None, Some(ts)) => (ts, true),
+        (None, None) => return Err(no_time()),
+    };
+    let id = text(msg.get("id"));
+    let iterations = match u.get("iterations") {
+        Some(Value::Array(list)) if !list.is_empty() => list,
+        None | Some(Value::Null) | Some(Value::Array(_)) => {
+            let mut call = env.call(ts, "anthropic", model, usage, id);
+            call.undated = assumed;
+            return Ok(vec![call]);
+        }
+        Some(_) => {
+            return Err(problem(
+                SkipReason::BadField,
+                &format!("{p}usage.iterations"),
+                "expected an array",
+            ))
+        }
+    };
+    let mut calls = Vec::with_capacity(iterations.len());
+    for (i, pass) in iterations.iter().enumerate() {
+        let at = format!("{p}usage.iterations[{i}]");
+        let Value::Object(pass) = pass else {
+            return Err(problem(SkipReason::BadField, &at, "expected an object"));
+        };
+        let pass_model = match pass.get("model") {
+            None | Some(Value::Null) => model.clone(),
+            other => super::openai::fields::model(other, &format!("{at}.model"))?,
+        };
+        let mut call = env.call(
+            ts,
+            "anthropic",
+            pass_model,
+            usage_of(pass, &at)?,
+            id.as_ref().map(|id| format!("{id}#{i}")),
+        );
+        if let Some(kind) = pass.get("type").and_then(Value::as_str) {
+            if kind != "message" {
+                call.tags.insert("iteration".to_string(), kind.to_string());
+            }
+        }
+        call.undated = assumed;
+        calls.push(call);
+    }
+    Ok(calls)
+}
+
+/// The token counts of a usage object (the top level or one iteration);
+/// `at` is its path, for messages.
+fn usage_of(u: &Object, at: &str) -> Result<Usage, LineProblem> {
+    let field = |name: &str| format!("{at}.{name}");
     let input = count(u.get("input_tokens"), &field("input_tokens"))?;
     let output = count(u.get("output_tokens"), &field("output_tokens"))?;
     if input.is_none() && output.is_none() {
@@ -182,40 +300,69 @@ fn message_call(msg: &Object, env: &mut Envelope) -> Result<Option<Call>, LinePr
             }
         }
     };
-    let usage = Usage {
+    Ok(Usage {
         input: input.unwrap_or(0),
         cache_read: cache_read.unwrap_or(0),
         cache_write_5m,
         cache_write_1h,
         output: output.unwrap_or(0),
         reasoning: 0,
-    };
-    if let Some(tier) = u.get("service_tier").and_then(Value::as_str) {
-        if tier == "batch" {
-            env.batch = true;
-        } else if tier != "standard" {
-            env.tags
-                .entry("service_tier".to_string())
-                .or_insert_with(|| tier.to_string());
-        }
-    }
-    let model = super::openai::fields::model(msg.get("model"), &format!("{p}model"))?;
-    let ts = env.ts.ok_or_else(no_time)?;
-    Ok(Some(env.call(
-        ts,
-        "anthropic",
-        model,
-        usage,
-        text(msg.get("id")),
-    )))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse_line(line: &[u8]) -> Result<Option<Call>, LineProblem> {
+        read_line(line, None).map(|mut calls| calls.pop())
+    }
+
     fn call(line: &str) -> Call {
         crate::ingest::format::test_call(parse_line, line)
+    }
+
+    const BARE: &str = r#"{"id":"msg_9","type":"message","model":"claude-sonnet-4-6","usage":{"input_tokens":220,"output_tokens":8,"cache_read_input_tokens":0,"cache_creation_input_tokens":0,"iterations":[{"type":"compaction","input_tokens":55196,"output_tokens":125,"cache_read_input_tokens":0,"cache_creation_input_tokens":0},{"type":"message","input_tokens":220,"output_tokens":8,"cache_read_input_tokens":0,"cache_creation_input_tokens":0},{"type":"advisor_message","model":"claude-opus-4-8","input_tokens":2518,"output_tokens":22}]}}"#;
+
+    #[test]
+    fn iterations_are_calls_at_their_own_models() {
+        let at = DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let calls = read_line(BARE.as_bytes(), Some(at)).unwrap();
+        let seen: Vec<(&str, u64, u64, Option<&str>)> = calls
+            .iter()
+            .map(|c| {
+                (
+                    c.model.as_str(),
+                    c.usage.input,
+                    c.usage.output,
+                    c.tags.get("iteration").map(String::as_str),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("claude-sonnet-4-6", 55196, 125, Some("compaction")),
+                ("claude-sonnet-4-6", 220, 8, None),
+                ("claude-opus-4-8", 2518, 22, Some("advisor_message")),
+            ]
+        );
+        assert!(calls.iter().all(|c| c.undated && c.ts == at));
+        assert_eq!(calls[2].id.as_deref(), Some("msg_9#2"));
+    }
+
+    #[test]
+    fn a_repeated_response_folds_all_its_iterations() {
+        let mut p = (FORMAT.parser)(&Context {
+            file: "t".to_string(),
+            path: None,
+            dedup: Arc::default(),
+            undated: Some(DateTime::UNIX_EPOCH),
+        });
+        assert!(matches!(p.parse(BARE.as_bytes()), Parsed::Calls(c) if c.len() == 3));
+        assert!(matches!(p.parse(BARE.as_bytes()), Parsed::Duplicate));
     }
 
     #[test]

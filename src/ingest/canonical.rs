@@ -260,14 +260,7 @@ fn explain_json_error(line: &[u8]) -> LineProblem {
     }
 }
 
-/// serde_json appends "at line 1 column 40"; on a one-line record the
-/// column adds noise, not help.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
+use super::plain_json_message as strip_position;
 
 fn missing(field: &str) -> LineProblem {
     LineProblem::new(

@@ -2,10 +2,13 @@
 //!
 //! Every line is one event of a session. Assistant lines carry the API
 //! response's `message.usage`; one response is written as several lines
-//! (one per content block) with the same `message.id` and `requestId`, so
-//! only the first line of each (run-wide, across files: resumed sessions copy
-//! earlier lines) is counted, the rest are folded as duplicates — as ccusage
-//! does. Lines without usage (user turns, summaries, system notes, file
+//! (one per content block, as it streams) with the same `message.id` and
+//! `requestId` (newer versions often omit `requestId`). The input and cache
+//! counts repeat on every copy, but `output_tokens` grows and only the last
+//! copy carries the final count: per response (run-wide, across files:
+//! resumed sessions copy earlier lines) the copy with the largest output is
+//! kept, whole, and the others are folded as duplicates; equal outputs keep
+//! the earliest file and line. Lines without usage (user turns, summaries, system notes, file
 //! snapshots) carry no call. `<synthetic>` messages (written by Claude Code
 //! itself, e.g. for API errors) cost nothing and are not calls.
 //!
@@ -22,13 +25,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{Context, CopyOf, InputFormat, LineParser, Parsed, Sniff};
 use super::{canonical, LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -36,7 +38,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "claude-code",
     title: "Claude Code session logs (~/.claude/projects/<project>/<session>.jsonl)",
     example: r#"{"type":"assistant","sessionId":"9f1c","cwd":"/home/me/shop","isSidechain":false,"timestamp":"2026-03-02T09:15:02.120Z","requestId":"req_011A","message":{"id":"msg_01A","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":12,"cache_creation_input_tokens":4000,"cache_read_input_tokens":18000,"cache_creation":{"ephemeral_5m_input_tokens":4000,"ephemeral_1h_input_tokens":0},"output_tokens":310}}}"#,
-    mapping: "assistant lines with message.usage are calls, deduplicated on (message.id, requestId) across files; input_tokens -> input, cache_read_input_tokens -> cache_read, cache_creation (ephemeral_5m/1h) -> cache writes (all 5m when not split); sessionId -> session; tags project (folder below projects/, else cwd) and sidechain; <synthetic> and lines without usage are not calls",
+    mapping: "assistant lines with message.usage are calls; the copies of one response (same message.id and requestId, or message.id alone without a requestId), in any file, fold into the copy with the largest output_tokens (the final streaming copy; ties: earliest file and line); input_tokens -> input, cache_read_input_tokens -> cache_read, cache_creation (ephemeral_5m/1h) -> cache writes (all 5m when not split); sessionId -> session; tags project (folder below projects/, else cwd) and sidechain; <synthetic> and lines without usage are not calls",
     detect,
     parser: |ctx| Box::new(ClaudeCode::new(ctx)),
 };
@@ -63,14 +65,12 @@ const SYNTHETIC_MODEL: &str = "<synthetic>";
 struct ClaudeCode {
     /// Project folder of the file, when it lies in a `projects/` tree.
     project: Option<String>,
-    dedup: Arc<Dedup>,
 }
 
 impl ClaudeCode {
     fn new(ctx: &Context) -> Self {
         ClaudeCode {
             project: ctx.path.as_deref().and_then(project_of_path),
-            dedup: ctx.dedup.clone(),
         }
     }
 }
@@ -82,7 +82,7 @@ impl LineParser for ClaudeCode {
         if line.ends_with(b"}") && memchr::memmem::find(line, b"\"usage\"").is_none() {
             return Parsed::NotACall;
         }
-        match parse_line(line, self.project.as_deref(), &self.dedup) {
+        match parse_line(line, self.project.as_deref()) {
             Ok(parsed) => parsed,
             Err(problem) => Parsed::Problem(problem),
         }
@@ -222,12 +222,7 @@ fn explain<'a, T: Deserialize<'a>>(bytes: &'a [u8], prefix: &str) -> LineProblem
     LineProblem::new(reason, format!("field \"{path}\": {message}"))
 }
 
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
+use super::plain_json_message as strip_position;
 
 pub(crate) fn missing(field: &str) -> LineProblem {
     LineProblem::new(
@@ -259,7 +254,7 @@ pub(crate) fn last_component(dir: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn parse_line(line: &[u8], project: Option<&str>, dedup: &Dedup) -> Result<Parsed, LineProblem> {
+fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem> {
     let raw: RawLine = read_json(line, "")?;
     let Some(message) = raw.message.filter(|m| m.get().starts_with('{')) else {
         return Ok(Parsed::NotACall);
@@ -308,13 +303,6 @@ fn parse_line(line: &[u8], project: Option<&str>, dedup: &Dedup) -> Result<Parse
         }
         None => (written, 0),
     };
-    // The first line of a response counts; its other content blocks, and
-    // copies in later files, are the same call.
-    if let (Some(id), Some(request)) = (&message.id, &raw.request_id) {
-        if !dedup.first(&format!("claude-code\u{0}{id}\u{0}{request}")) {
-            return Ok(Parsed::Duplicate);
-        }
-    }
     let usage = Usage {
         input: count(&raw_usage.input_tokens),
         cache_read: count(&raw_usage.cache_read_input_tokens),
@@ -333,13 +321,23 @@ fn parse_line(line: &[u8], project: Option<&str>, dedup: &Dedup) -> Result<Parse
     if raw.is_sidechain == Some(true) {
         tags.insert("sidechain".to_string(), "true".to_string());
     }
-    Ok(Parsed::call(Call {
+    // Every line of a response is a copy of it; the one with the final
+    // (largest) output count is kept.
+    let key = message.id.as_ref().map(|id| match &raw.request_id {
+        Some(request) => format!("claude-code\u{0}{id}\u{0}{request}"),
+        None => format!("claude-code\u{0}{id}"),
+    });
+    let call = Call {
         provider: Some("anthropic".to_string()),
         session: raw.session_id.filter(|s| !s.is_empty()),
         tags,
         id: message.id.or(raw.request_id),
         ..Call::new(ts, model, usage)
-    }))
+    };
+    Ok(match key {
+        Some(key) => Parsed::Copy(Box::new(call), CopyOf::new(&key, usage.output)),
+        None => Parsed::call(call),
+    })
 }
 
 /// The project folder of a log file: the folder right below the last
@@ -429,12 +427,13 @@ mod tests {
     use super::*;
 
     fn parse(line: &str) -> Parsed {
-        parse_line(line.as_bytes(), Some("proj"), &Dedup::default()).unwrap_or_else(Parsed::Problem)
+        parse_line(line.as_bytes(), Some("proj")).unwrap_or_else(Parsed::Problem)
     }
 
     fn call(line: &str) -> Call {
         match parse(line) {
             Parsed::Call(c) => *c,
+            Parsed::Copy(c, _) => *c,
             other => panic!("{line}: {other:?}"),
         }
     }
@@ -473,7 +472,7 @@ mod tests {
     #[test]
     fn unsplit_cache_writes_are_5m_and_cwd_is_the_fallback_project() {
         let line = r#"{"type":"assistant","sessionId":"s1","cwd":"/home/me/shop/","timestamp":"2026-03-02T09:15:02Z","message":{"model":"claude-haiku-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":50,"output_tokens":2}}}"#;
-        let c = parse_line(line.as_bytes(), None, &Dedup::default()).unwrap();
+        let c = parse_line(line.as_bytes(), None).unwrap();
         let Parsed::Call(c) = c else { panic!() };
         assert_eq!(c.usage.cache_write_5m, 50);
         assert_eq!(c.usage.cache_write_1h, 0);
@@ -481,13 +480,63 @@ mod tests {
         assert!(!c.tags.contains_key("sidechain"));
     }
 
+    fn copy(line: &str) -> CopyOf {
+        match parse_line(line.as_bytes(), None).unwrap() {
+            Parsed::Copy(_, of) => of,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
     #[test]
-    fn folds_later_lines_of_a_response() {
-        let dedup = Dedup::default();
-        let first = parse_line(LINE.as_bytes(), None, &dedup).unwrap();
-        let again = parse_line(LINE.as_bytes(), None, &dedup).unwrap();
-        assert!(matches!(first, Parsed::Call(_)));
-        assert!(matches!(again, Parsed::Duplicate));
+    fn keeps_the_copy_with_the_final_output_count() {
+        use crate::ingest::format::Copies;
+        // Streaming copies of one response: output 10, 10, 441 (the last,
+        // with its stop reason), then the first copy again in a later file.
+        let lines: Vec<String> = [10, 10, 441]
+            .iter()
+            .map(|n| LINE.replace("\"output_tokens\":310", &format!("\"output_tokens\":{n}")))
+            .collect();
+        let mut copies = Copies::default();
+        let kept: Vec<bool> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| copies.offer(copy(l), (0, i as u64 + 1)))
+            .collect();
+        assert_eq!(kept, [true, false, true]);
+        let mut later = Copies::default();
+        later.offer(copy(&lines[0]), (1, 1));
+        // Merged either way round, the same copy wins.
+        let mut other_way = Copies::default();
+        other_way.offer(copy(&lines[0]), (1, 1));
+        for (i, l) in lines.iter().enumerate().rev() {
+            other_way.offer(copy(l), (0, i as u64 + 1));
+        }
+        copies.merge(later);
+        assert_eq!(copies.folded(), 3);
+        assert_eq!(other_way.folded(), 3);
+        assert_eq!(copies.winners(), [(0, 3)].into_iter().collect());
+        assert_eq!(other_way.winners(), [(0, 3)].into_iter().collect());
+    }
+
+    #[test]
+    fn equal_copies_keep_the_earliest_line() {
+        use crate::ingest::format::Copies;
+        let mut copies = Copies::default();
+        copies.offer(copy(LINE), (2, 9));
+        copies.offer(copy(LINE), (1, 40));
+        copies.offer(copy(LINE), (1, 41));
+        assert_eq!(copies.winners(), [(1, 40)].into_iter().collect());
+    }
+
+    #[test]
+    fn copies_without_a_request_id_share_the_message_id() {
+        let without = |l: &str| l.replace("\"requestId\":\"req_1\",", "");
+        assert_eq!(copy(&without(LINE)), copy(&without(LINE)));
+        assert_ne!(copy(LINE).key, copy(&without(LINE)).key);
+        assert_ne!(
+            copy(&without(LINE).replace("msg_1", "msg_2")).key,
+            copy(&without(LINE)).key
+        );
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! `info.last_token_usage` (or, when absent, the growth of
 //! `info.total_token_usage` since the previous event). Codex repeats the
 //! event without a new call: an event whose running total equals the
-//! previous one is folded as a duplicate.
+//! previous one is folded as a duplicate. Forked sessions and
+//! `archived_sessions` copies replay a rollout's events in another file, so
+//! an event is also folded when its session already reached the same
+//! running total in any file of the run.
 //!
 //! OpenAI counts cached tokens inside `input_tokens` and reasoning inside
 //! `output_tokens`: input = input_tokens - cached_input_tokens, cache_read =
@@ -17,12 +20,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::claude_code::{last_component, missing, read_json, timestamp, Count};
-use super::format::{Context, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -56,6 +60,8 @@ struct Codex {
     meta_model: Option<String>,
     /// Running total of the previous token_count event.
     previous_total: Option<Totals>,
+    /// (session, running total) pairs already counted, run-wide.
+    dedup: Arc<Dedup>,
 }
 
 impl Codex {
@@ -66,6 +72,7 @@ impl Codex {
             turn_model: None,
             meta_model: None,
             previous_total: None,
+            dedup: ctx.dedup.clone(),
         }
     }
 }
@@ -231,6 +238,21 @@ impl Codex {
                 return Ok(Parsed::Duplicate);
             }
             self.previous_total = Some(total);
+            if let Some(session) = &self.session {
+                let Totals {
+                    input,
+                    cached,
+                    output,
+                    reasoning,
+                    total,
+                } = total;
+                let key = format!(
+                    "codex\u{0}{session}\u{0}{input}/{cached}/{output}/{reasoning}/{total}"
+                );
+                if !self.dedup.first(&key) {
+                    return Ok(Parsed::Duplicate);
+                }
+            }
         }
         let (last, field) = match (&info.last_token_usage, total) {
             (Some(last), _) => (Totals::from(last), "payload.info.last_token_usage"),
@@ -297,13 +319,13 @@ impl Codex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn parser() -> Codex {
         Codex::new(&Context {
             file: "rollout-x.jsonl".to_string(),
             path: Some("/h/.codex/sessions/2026/03/03/rollout-x.jsonl".into()),
             dedup: Arc::default(),
+            undated: None,
         })
     }
 
@@ -363,6 +385,41 @@ mod tests {
             (c.usage.input, c.usage.cache_read, c.usage.output),
             (500, 1000, 200)
         );
+    }
+
+    #[test]
+    fn a_rollout_copied_into_another_file_counts_once() {
+        let dedup: Arc<Dedup> = Arc::default();
+        let reader = |file: &str| {
+            Codex::new(&Context {
+                file: file.to_string(),
+                path: Some(format!("/h/.codex/{file}").into()),
+                dedup: dedup.clone(),
+                undated: None,
+            })
+        };
+        let lines = [
+            r#"{"timestamp":"2026-03-03T10:00:00Z","type":"session_meta","payload":{"id":"sess-1","cwd":"/home/me/api"}}"#.to_string(),
+            r#"{"timestamp":"2026-03-03T10:00:02Z","type":"turn_context","payload":{"model":"gpt-5-codex"}}"#.to_string(),
+            event((1000, 600, 100, 40), (1000, 600, 100, 40)),
+            event((2500, 1600, 300, 40), (1500, 1000, 200, 0)),
+        ];
+        let mut original = reader("sessions/rollout-a.jsonl");
+        let mut archived = reader("archived_sessions/rollout-a.jsonl");
+        let calls = |p: &mut Codex| {
+            lines
+                .iter()
+                .map(|l| p.parse(l.as_bytes()))
+                .filter(|p| matches!(p, Parsed::Call(_)))
+                .count()
+        };
+        assert_eq!(calls(&mut original), 2);
+        assert_eq!(calls(&mut archived), 0);
+        // Another session reaching the same totals is another call.
+        let mut other = reader("sessions/rollout-b.jsonl");
+        other.parse(&lines[0].replace("sess-1", "sess-2").into_bytes());
+        other.parse(lines[1].as_bytes());
+        assert!(matches!(other.parse(lines[2].as_bytes()), Parsed::Call(_)));
     }
 
     #[test]

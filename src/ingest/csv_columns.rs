@@ -619,20 +619,31 @@ pub fn spread(call: Call, n: u64) -> Vec<Call> {
                 .collect()
         }
     };
+    // The requests the row counts, shared out as evenly (at least one a
+    // piece: there are never more pieces than requests).
+    let (base, extra) = (call.requests / n, call.requests % n);
     usages
         .into_iter()
         .zip(billed)
-        .map(|(usage, billed)| Call {
+        .enumerate()
+        .map(|(i, (usage, billed))| Call {
             usage,
             billed,
+            requests: (base + u64::from((i as u64) < extra)).max(1),
             ..call.clone()
         })
         .collect()
 }
 
 /// An aggregated row as calls: one, or several from [`pieces`].
-pub fn aggregate(call: Call, requests: Option<u64>, long_context: bool) -> Parsed {
+/// The row counts as `requests` calls when the export says how many, else as
+/// one per piece.
+pub fn aggregate(mut call: Call, requests: Option<u64>, long_context: bool) -> Parsed {
     let n = pieces(call.usage.prompt_tokens(), requests, long_context);
+    call.requests = match requests {
+        Some(r) if r >= n => r,
+        _ => n,
+    };
     if n <= 1 {
         Parsed::call(call)
     } else {

@@ -4,13 +4,16 @@
 //! (Codex's model from an earlier line, Claude Code's duplicate messages)
 //! keep it per file; duplicates across files go through [`Dedup`].
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::LineProblem;
+use super::{LineProblem, Source};
 use crate::record::Call;
 
 /// What one line of input holds.
@@ -26,6 +29,10 @@ pub enum Parsed {
     /// The same API response seen before (logs that write one response as
     /// several lines): folded, counted.
     Duplicate,
+    /// One copy of a response that a log writes several times with counts
+    /// that grow (Claude Code's streaming copies): the run keeps one copy
+    /// per response, chosen by [`Copies`], and folds the rest.
+    Copy(Box<Call>, CopyOf),
     /// A line that should carry a call but cannot be read.
     Problem(LineProblem),
 }
@@ -33,6 +40,97 @@ pub enum Parsed {
 impl Parsed {
     pub fn call(call: Call) -> Parsed {
         Parsed::Call(Box::new(call))
+    }
+}
+
+/// Marks a call as one copy of an API response that a log may write
+/// several times, with counts that grow from copy to copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyOf {
+    /// The response's identity, run-wide (a hash of the format and its ids).
+    pub key: u128,
+    /// Higher ranks win (Claude Code: the output count, which only grows
+    /// from copy to copy).
+    pub rank: u64,
+}
+
+impl CopyOf {
+    pub fn new(key: &str, rank: u64) -> CopyOf {
+        CopyOf {
+            key: xxh3_128(key.as_bytes()),
+            rank,
+        }
+    }
+}
+
+/// Where a line sits in the run: the input's index and the line number.
+pub type InputOrder = (usize, u64);
+
+/// Which copy of each response a run keeps: the highest rank, then the
+/// earliest in input order. That is a total order on the copies, so the
+/// choice does not depend on which thread read what first. Only the rank
+/// and place of the best copy so far is kept per response (the copies
+/// themselves are held by the caller, who keeps the ones [`Copies::offer`]
+/// says may win and, once every input is read, the [`Copies::winners`]).
+#[derive(Debug, Default)]
+pub struct Copies {
+    best: HashMap<u128, (u64, InputOrder)>,
+    /// Copies offered for a response already seen.
+    folded: u64,
+}
+
+fn beats(a: (u64, InputOrder), b: (u64, InputOrder)) -> bool {
+    (a.0, Reverse(a.1)) > (b.0, Reverse(b.1))
+}
+
+impl Copies {
+    /// Records a copy at `order`; true when it is the best of its response
+    /// so far (so the caller keeps it for now).
+    pub fn offer(&mut self, copy: CopyOf, order: InputOrder) -> bool {
+        self.keep(copy.key, (copy.rank, order))
+    }
+
+    fn keep(&mut self, key: u128, new: (u64, InputOrder)) -> bool {
+        match self.best.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(new);
+                true
+            }
+            Entry::Occupied(mut slot) => {
+                self.folded += 1;
+                let wins = beats(new, *slot.get());
+                if wins {
+                    slot.insert(new);
+                }
+                wins
+            }
+        }
+    }
+
+    /// Takes over another reader's copies.
+    pub fn merge(&mut self, other: Copies) {
+        self.folded += other.folded;
+        for (key, best) in other.best {
+            self.keep(key, best);
+        }
+    }
+
+    /// Shifts the line numbers of the copies seen (a piece of a split file
+    /// learns where its lines start only after the pieces before it).
+    pub fn shift_lines(&mut self, offset: u64) {
+        for (_, order) in self.best.values_mut() {
+            order.1 += offset;
+        }
+    }
+
+    /// Copies folded into another copy of their response.
+    pub fn folded(&self) -> u64 {
+        self.folded
+    }
+
+    /// Where the kept copy of each response is.
+    pub fn winners(self) -> HashSet<InputOrder> {
+        self.best.into_values().map(|(_, order)| order).collect()
     }
 }
 
@@ -117,6 +215,30 @@ pub struct Context {
     pub file: String,
     pub path: Option<PathBuf>,
     pub dedup: Arc<Dedup>,
+    /// The time given to records that carry none (bare API responses saved
+    /// from the API): `--assume-time`, else the file's modification time;
+    /// none for standard input without `--assume-time`.
+    pub undated: Option<DateTime<Utc>>,
+}
+
+impl Context {
+    /// The context of `source`; `assume_time` dates records without a time.
+    pub fn of(source: &Source, dedup: &Arc<Dedup>, assume_time: Option<DateTime<Utc>>) -> Context {
+        let path = match source {
+            Source::File(p) => Some(p.clone()),
+            _ => None,
+        };
+        let modified = || {
+            let modified = std::fs::metadata(path.as_ref()?).ok()?.modified().ok()?;
+            Some(DateTime::<Utc>::from(modified))
+        };
+        Context {
+            file: source.display_name(),
+            undated: assume_time.or_else(modified),
+            path,
+            dedup: dedup.clone(),
+        }
+    }
 }
 
 /// The first lines of a file, for detection.
@@ -191,6 +313,7 @@ impl InputFormat {
             file: "test".to_string(),
             path: None,
             dedup: Arc::default(),
+            undated: None,
         })
     }
 

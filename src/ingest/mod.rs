@@ -152,6 +152,35 @@ impl fmt::Display for LineError {
     }
 }
 
+/// A JSON error message for people: without serde_json's "at line 1
+/// column 40" (noise on a one-line record) and without the names of the
+/// Rust types it was read into ("expected struct RawRecord" reads
+/// "expected a JSON object").
+pub(crate) fn plain_json_message(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let mut out = Vec::new();
+    let mut words = message.split(' ');
+    while let Some(word) = words.next() {
+        match word {
+            "struct" => {
+                let name = words.next().unwrap_or("");
+                let tail = name.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+                out.push(format!("a JSON object{tail}"));
+            }
+            "enum" => {
+                let name = words.next().unwrap_or("");
+                let tail = name.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+                out.push(format!("one of the known values{tail}"));
+            }
+            _ => out.push(word.to_string()),
+        }
+    }
+    out.join(" ")
+}
+
 /// File names a directory walk picks up.
 const TRACE_SUFFIXES: [&str; 3] = [".jsonl", ".jsonl.gz", ".jsonl.zst"];
 
@@ -293,10 +322,13 @@ pub struct Opened {
 
 /// Opens a source and picks its format: `forced`, else detected from its
 /// first lines. An empty source reads as canonical (and yields nothing).
+/// `assume_time` dates records that carry no time (else the file's
+/// modification time does).
 pub fn open_with_format(
     source: &Source,
     forced: Option<&'static format::InputFormat>,
     dedup: &std::sync::Arc<format::Dedup>,
+    assume_time: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Opened, IngestError> {
     let mut reader = open(source)?;
     let starts_with_array = reader
@@ -310,6 +342,8 @@ pub fn open_with_format(
         == Some(&b'[');
     if starts_with_array {
         reader = json_array_as_lines(reader, source)?;
+    } else if starts_with_pretty_object(&mut reader, source)? {
+        reader = json_values_as_lines(reader, source)?;
     }
     let format = match forced {
         Some(f) => f,
@@ -332,15 +366,7 @@ pub fn open_with_format(
             }
         }
     };
-    let context = format::Context {
-        file: source.display_name(),
-        path: match source {
-            Source::File(p) => Some(p.clone()),
-            _ => None,
-        },
-        dedup: dedup.clone(),
-    };
-    let parser = (format.parser)(&context);
+    let parser = (format.parser)(&format::Context::of(source, dedup, assume_time));
     Ok(Opened {
         reader,
         format,
@@ -376,6 +402,79 @@ fn json_array_as_lines(
             path: source.display_name(),
             source: e.into(),
         })?;
+        lines.push(b'\n');
+    }
+    Ok(Box::new(io::Cursor::new(lines)))
+}
+
+/// Whether the input starts with a JSON object spread over several lines
+/// (a pretty-printed record, as LiteLLM and dashboards save one), not one
+/// object per line.
+fn starts_with_pretty_object(
+    reader: &mut Box<dyn BufRead + Send>,
+    source: &Source,
+) -> Result<bool, IngestError> {
+    let buffer = reader.fill_buf().map_err(|e| IngestError::Unreadable {
+        path: source.display_name(),
+        source: e,
+    })?;
+    Ok(is_pretty_object(buffer))
+}
+
+/// Whether `buffer` (the start of an input) opens a JSON object that its
+/// first line does not close.
+fn is_pretty_object(buffer: &[u8]) -> bool {
+    let start = buffer.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start.filter(|&s| buffer[s] == b'{') else {
+        return false;
+    };
+    let Some(end) = memchr::memchr(b'\n', &buffer[start..]) else {
+        return false;
+    };
+    let first_line = &buffer[start..start + end];
+    matches!(
+        serde_json::from_slice::<serde::de::IgnoredAny>(first_line),
+        Err(e) if e.is_eof()
+    )
+}
+
+/// A file of pretty-printed JSON values re-read as one value per line, so
+/// formats read it as JSONL. Value `n` becomes line `n`; a value that does
+/// not parse ends the input there with that line malformed.
+fn json_values_as_lines(
+    mut reader: Box<dyn BufRead + Send>,
+    source: &Source,
+) -> Result<Box<dyn BufRead + Send>, IngestError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestError::Unreadable {
+            path: source.display_name(),
+            source: e,
+        })?;
+    let mut lines = Vec::with_capacity(bytes.len());
+    let mut values = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
+    loop {
+        let start = values.byte_offset();
+        match values.next() {
+            None => break,
+            Some(Ok(value)) => {
+                serde_json::to_writer(&mut lines, &value).map_err(|e| IngestError::Unreadable {
+                    path: source.display_name(),
+                    source: e.into(),
+                })?;
+            }
+            Some(Err(_)) => {
+                // The rest as one line: the format reports it as malformed.
+                let rest = bytes[start..].trim_ascii_start();
+                lines.extend(
+                    rest.iter()
+                        .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
+                );
+                lines.push(b'\n');
+                break;
+            }
+        }
         lines.push(b'\n');
     }
     Ok(Box::new(io::Cursor::new(lines)))
@@ -429,8 +528,9 @@ pub fn sniff_format(
     }))
 }
 
-/// Reads every line of `reader`, handing parsed calls (with their line
-/// number) to `on_call` and
+/// Reads every line of `reader`, handing parsed calls
+/// (with their line number, and what response they copy when a log may
+/// write the response again: see [`format::Copies`]) to `on_call` and
 /// problems to `on_error`. A read failure (truncated gzip, I/O error) ends the
 /// stream and is reported at the line where it happened; what came before is
 /// kept. Blank lines are ignored.
@@ -438,7 +538,7 @@ pub fn read_lines<R: BufRead>(
     mut reader: R,
     file: &str,
     parser: &mut dyn format::LineParser,
-    mut on_call: impl FnMut(Call, u64),
+    mut on_call: impl FnMut(Call, u64, Option<format::CopyOf>),
     mut on_error: impl FnMut(LineError),
     mut on_bytes: impl FnMut(u64),
 ) -> ReadStats {
@@ -461,13 +561,17 @@ pub fn read_lines<R: BufRead>(
                 match parser.parse(line) {
                     format::Parsed::Call(call) => {
                         stats.calls += 1;
-                        on_call(*call, line_no);
+                        on_call(*call, line_no, None);
                     }
                     format::Parsed::Calls(calls) => {
                         for call in calls {
                             stats.calls += 1;
-                            on_call(call, line_no);
+                            on_call(call, line_no, None);
                         }
+                    }
+                    format::Parsed::Copy(call, of) => {
+                        stats.calls += 1;
+                        on_call(*call, line_no, Some(of));
                     }
                     format::Parsed::NotACall => stats.not_calls += 1,
                     format::Parsed::Duplicate => stats.duplicates += 1,
@@ -541,18 +645,20 @@ pub fn open_range(path: &Path, start: u64, len: u64) -> io::Result<Box<dyn BufRe
     )))
 }
 
-/// Whether a file is plain text (not gzip or zstd, not one JSON array), so
-/// it can be split at newlines.
+/// Whether a file is plain lines (not gzip or zstd, not one JSON array,
+/// not pretty-printed JSON), so it can be split at newlines.
 pub fn is_plain_lines(path: &Path) -> bool {
-    let mut head = [0u8; 4];
-    let Ok(mut file) = File::open(path) else {
+    let Ok(file) = File::open(path) else {
         return false;
     };
-    let n = file.read(&mut head).unwrap_or(0);
-    let head = &head[..n];
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let Ok(head) = reader.fill_buf() else {
+        return false;
+    };
     !(head.starts_with(&[0x1f, 0x8b])
         || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
-        || head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
+        || head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+        || is_pretty_object(head))
 }
 
 fn trim_line(buf: &[u8]) -> &[u8] {
@@ -592,7 +698,7 @@ mod tests {
             text,
             "t.jsonl",
             &mut Canon,
-            |c, _| calls.push(c),
+            |c, _, _| calls.push(c),
             |e| errors.push(e),
             |_| {},
         );
@@ -638,7 +744,7 @@ mod tests {
             reader,
             "t.jsonl.gz",
             &mut Canon,
-            |_, _| n += 1,
+            |_, _, _| n += 1,
             |e| errors.push(e),
             |_| {},
         );
@@ -662,6 +768,45 @@ mod tests {
             }
             assert_eq!(joined, text.as_bytes(), "parts {parts}");
         }
+    }
+
+    #[test]
+    fn pretty_printed_objects_read_one_per_line() {
+        assert!(is_pretty_object(b"{\n  \"a\": 1\n}\n"));
+        assert!(is_pretty_object(b"  {\"a\":\n 1}"));
+        assert!(!is_pretty_object(b"{\"a\": 1}\n{\"a\": 2}\n"));
+        assert!(!is_pretty_object(b"[1]\n"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one.json");
+        std::fs::write(
+            &path,
+            "{\n  \"a\": 1,\n  \"b\": {\"c\": 2}\n}\n{\"a\": 3}\n{\n \"cut",
+        )
+        .unwrap();
+        assert!(!is_plain_lines(&path));
+        let source = Source::File(path);
+        let mut reader = open(&source).unwrap();
+        assert!(starts_with_pretty_object(&mut reader, &source).unwrap());
+        let mut text = String::new();
+        json_values_as_lines(reader, &source)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "{\"a\":1,\"b\":{\"c\":2}}\n{\"a\":3}\n{  \"cut\n");
+    }
+
+    #[test]
+    fn json_messages_name_no_rust_types() {
+        assert_eq!(
+            plain_json_message(
+                "invalid type: string \"x\", expected struct RawRecord at line 1 column 3"
+            ),
+            "invalid type: string \"x\", expected a JSON object"
+        );
+        assert_eq!(
+            plain_json_message("unknown variant `z`, expected enum Mode"),
+            "unknown variant `z`, expected one of the known values"
+        );
     }
 
     #[test]

@@ -13,17 +13,26 @@
 //!   "response":{…}}`) read the same way.
 //!
 //! OpenAI's `prompt_tokens` / `input_tokens` include the cached tokens
-//! (`…_details.cached_tokens`), so the canonical `input` is the difference;
+//! (`…_details.cached_tokens`) and the tokens written to the cache
+//! (`…_details.cache_write_tokens`, GPT-5.6 and later, billed at the model's
+//! write rate), so the canonical `input` is what is left;
 //! `completion_tokens` / `output_tokens` include reasoning, as canonical
-//! `output` does.
+//! `output` does. An OpenRouter response's `usage.cost` is what was billed.
+//!
+//! A `response.compaction` object carries usage but no model: it is priced
+//! at the model of the nearest earlier response in the same file (the
+//! conversation it compacts), so a file is read in order by one parser;
+//! without one it is listed as unpriced under [`COMPACTION_WITHOUT_MODEL`].
 //!
 //! This file also holds [`fields`], the JSON helpers the other log formats
 //! (Anthropic, OpenTelemetry, LiteLLM, Langfuse) share.
 
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use self::fields::{count, missing, parse_object, path, problem, text, Envelope, Object};
-use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
+use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -31,19 +40,55 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "openai",
     title: "OpenAI Chat Completions / Responses objects and Batch API output files",
     example: r#"{"id":"chatcmpl-B9","object":"chat.completion","created":1772442000,"model":"gpt-4o","usage":{"prompt_tokens":1200,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1024}}}"#,
-    mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens, cache_read = cached_tokens, output = completion_tokens (output_tokens, reasoning included); service_tier \"flex\" is priced as batch; id = the response id (duplicates folded); provider openai",
+    mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens − cache_write_tokens, cache_read = cached_tokens, cache writes = cache_write_tokens, output = completion_tokens (output_tokens, reasoning included); usage.cost (OpenRouter) = billed; a response.compaction object is priced at the model of the file's previous response; service_tier \"flex\" is priced as batch; id = the response id (duplicates folded); provider openai",
     detect,
-    parser: |ctx: &Context| OneCallPerLine::boxed("openai", parse_line, ctx),
+    parser: |ctx: &Context| {
+        Box::new(OpenAi {
+            conversation_model: None,
+            dedup: ctx.dedup.clone(),
+        })
+    },
 };
+
+/// The model name a `response.compaction` object is listed under when no
+/// earlier response in its file names the conversation's model.
+pub const COMPACTION_WITHOUT_MODEL: &str = "(compaction: no model in the file)";
+
+/// Reads a file in order, remembering the model of the latest response for
+/// the compaction objects that follow it.
+struct OpenAi {
+    conversation_model: Option<String>,
+    dedup: Arc<Dedup>,
+}
+
+impl LineParser for OpenAi {
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        match parse_line(line) {
+            Ok(Some(mut call)) => {
+                if call.model == COMPACTION_WITHOUT_MODEL {
+                    if let Some(model) = &self.conversation_model {
+                        call.model = model.clone();
+                    }
+                } else {
+                    self.conversation_model = Some(call.model.clone());
+                }
+                self.dedup.call("openai", call)
+            }
+            Ok(None) => Parsed::NotACall,
+            Err(p) => Parsed::Problem(p),
+        }
+    }
+}
 
 fn detect(sniff: &Sniff) -> bool {
     sniff.json_objects().iter().any(|m| looks_like(m, 0))
 }
 
-const API_OBJECTS: [&str; 4] = [
+const API_OBJECTS: [&str; 5] = [
     "chat.completion",
     "chat.completion.chunk",
     "response",
+    "response.compaction",
     "text_completion",
 ];
 
@@ -188,25 +233,45 @@ fn api_object(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProb
                     &format!("{p}usage.prompt_cache_hit_tokens"),
                 )?,
             };
-            let reasoning = count(
+            let mut reasoning = count(
                 path(u, &["completion_tokens_details", "reasoning_tokens"]),
                 &format!("{p}usage.completion_tokens_details.reasoning_tokens"),
             )?;
+            let mut completion = completion;
+            let total = count(u.get("total_tokens"), &format!("{p}usage.total_tokens"))?;
+            let counted = prompt.unwrap_or(0).saturating_add(completion.unwrap_or(0));
+            if let (Some(total), None) = (total, reasoning) {
+                // Gemini's OpenAI-compatible API counts thinking tokens in
+                // the total only; they are billed as output.
+                if total > counted {
+                    reasoning = Some(total - counted);
+                    completion = Some(completion.unwrap_or(0) + (total - counted));
+                }
+            }
+            let written_field = format!("{p}usage.prompt_tokens_details.cache_write_tokens");
+            let written = count(
+                path(u, &["prompt_tokens_details", "cache_write_tokens"]),
+                &written_field,
+            )?;
             let usage = split_usage(
-                prompt.unwrap_or(0),
-                cached.unwrap_or(0),
-                completion.unwrap_or(0),
-                reasoning.unwrap_or(0),
+                [
+                    prompt.unwrap_or(0),
+                    cached.unwrap_or(0),
+                    written.unwrap_or(0),
+                    completion.unwrap_or(0),
+                    reasoning.unwrap_or(0),
+                ],
                 [
                     &format!("{p}usage.prompt_tokens"),
                     &cached_field,
+                    &written_field,
                     &format!("{p}usage.completion_tokens"),
                     &format!("{p}usage.completion_tokens_details.reasoning_tokens"),
                 ],
             )?;
             (usage, "created")
         }
-        "response" => {
+        "response" | "response.compaction" => {
             let status = obj.get("status").and_then(Value::as_str).unwrap_or("");
             let Some(u) = usage else {
                 return if matches!(status, "failed" | "cancelled" | "queued" | "in_progress") {
@@ -230,14 +295,23 @@ fn api_object(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProb
                 path(u, &["output_tokens_details", "reasoning_tokens"]),
                 &reasoning_field,
             )?;
+            let written_field = format!("{p}usage.input_tokens_details.cache_write_tokens");
+            let written = count(
+                path(u, &["input_tokens_details", "cache_write_tokens"]),
+                &written_field,
+            )?;
             let usage = split_usage(
-                input.unwrap_or(0),
-                cached.unwrap_or(0),
-                output.unwrap_or(0),
-                reasoning.unwrap_or(0),
+                [
+                    input.unwrap_or(0),
+                    cached.unwrap_or(0),
+                    written.unwrap_or(0),
+                    output.unwrap_or(0),
+                    reasoning.unwrap_or(0),
+                ],
                 [
                     &format!("{p}usage.input_tokens"),
                     &cached_field,
+                    &written_field,
                     &format!("{p}usage.output_tokens"),
                     &reasoning_field,
                 ],
@@ -275,7 +349,12 @@ fn api_object(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProb
         // Other objects (files, batches, models) carry no usage.
         _ => return Ok(None),
     };
-    let model = fields::model(obj.get("model"), &format!("{p}model"))?;
+    let model = match (kind, obj.get("model")) {
+        // Compaction objects name no model: the parser fills in the
+        // conversation's.
+        ("response.compaction", None | Some(Value::Null)) => COMPACTION_WITHOUT_MODEL.to_string(),
+        (_, model) => fields::model(model, &format!("{p}model"))?,
+    };
     let ts = match env.ts {
         Some(ts) => ts,
         None => match obj.get(time_field) {
@@ -295,19 +374,20 @@ fn api_object(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProb
         }
     }
     let id = text(obj.get("id"));
-    Ok(Some(env.call(ts, "openai", model, usage, id)))
+    let mut call = env.call(ts, "openai", model, usage, id);
+    if let Some(Value::Object(u)) = obj.get("usage") {
+        // OpenRouter reports what it charged.
+        call.billed = fields::money(u.get("cost"), &format!("{p}usage.cost"))?;
+    }
+    Ok(Some(call))
 }
 
-/// Canonical usage from OpenAI counts, where the prompt includes the cached
-/// tokens and the output includes reasoning. `names` are the four fields,
-/// for messages.
-fn split_usage(
-    prompt: u64,
-    cached: u64,
-    output: u64,
-    reasoning: u64,
-    names: [&str; 4],
-) -> Result<Usage, LineProblem> {
+/// Canonical usage from OpenAI counts `[prompt, cached, written, output,
+/// reasoning]`, where the prompt includes the cached and the written tokens
+/// and the output includes reasoning. `names` are the five fields, for
+/// messages.
+fn split_usage(counts: [u64; 5], names: [&str; 5]) -> Result<Usage, LineProblem> {
+    let [prompt, cached, written, output, reasoning] = counts;
     if cached > prompt {
         return Err(LineProblem::new(
             SkipReason::Inconsistent,
@@ -317,18 +397,28 @@ fn split_usage(
             ),
         ));
     }
+    if written > prompt - cached {
+        return Err(LineProblem::new(
+            SkipReason::Inconsistent,
+            format!(
+                "field \"{}\": {written} written and {cached} cached tokens exceed {} {prompt} (which must include both)",
+                names[2], names[0]
+            ),
+        ));
+    }
     if reasoning > output {
         return Err(LineProblem::new(
             SkipReason::Inconsistent,
             format!(
                 "field \"{}\": {reasoning} exceeds {} {output} (which must include reasoning)",
-                names[3], names[2]
+                names[4], names[3]
             ),
         ));
     }
     Ok(Usage {
-        input: prompt - cached,
+        input: prompt - cached - written,
         cache_read: cached,
+        cache_write_5m: written,
         output,
         reasoning,
         ..Usage::default()
@@ -838,6 +928,58 @@ mod tests {
         assert_eq!(c.id.as_deref(), Some("chatcmpl-1"));
         assert_eq!(c.ts.to_rfc3339(), "2026-03-02T09:00:00+00:00");
         assert!(!c.batch);
+    }
+
+    #[test]
+    fn cache_writes_are_split_off_the_prompt() {
+        let c = call(
+            r#"{"id":"chatcmpl-w","object":"chat.completion","created":1784286312,"model":"gpt-5.6-sol","usage":{"completion_tokens":4,"prompt_tokens":4020,"prompt_tokens_details":{"cache_write_tokens":4012,"cached_tokens":0}}}"#,
+        );
+        assert_eq!(
+            (c.usage.input, c.usage.cache_write_5m, c.usage.cache_read),
+            (8, 4012, 0)
+        );
+        let c = call(
+            r#"{"id":"resp_w","object":"response","created_at":1784286312,"status":"completed","model":"openai/gpt-5.6-sol","usage":{"cost":0.025265,"input_tokens":4020,"input_tokens_details":{"cache_write_tokens":4012,"cached_tokens":0},"output_tokens":5}}"#,
+        );
+        assert_eq!((c.usage.input, c.usage.cache_write_5m), (8, 4012));
+        // OpenRouter's own charge is the billed amount.
+        assert_eq!(c.billed, Some(crate::money::Money(25_265_000_000_000)));
+        let e = err(
+            r#"{"id":"x","object":"chat.completion","created":1,"model":"m","usage":{"completion_tokens":1,"prompt_tokens":10,"prompt_tokens_details":{"cache_write_tokens":8,"cached_tokens":5}}}"#,
+        );
+        assert_eq!(e.reason, SkipReason::Inconsistent);
+    }
+
+    #[test]
+    fn thinking_tokens_counted_only_in_the_total_are_output() {
+        let c = call(
+            r#"{"id":"g","object":"chat.completion","created":1772442000,"model":"gemini-2.5-pro","usage":{"completion_tokens":12,"prompt_tokens":35,"total_tokens":109}}"#,
+        );
+        assert_eq!(
+            (c.usage.input, c.usage.output, c.usage.reasoning),
+            (35, 74, 62)
+        );
+    }
+
+    #[test]
+    fn compactions_take_the_conversation_model() {
+        let lines = [
+            r#"{"id":"resp_1","object":"response","created_at":1775105407,"status":"completed","model":"gpt-4o-mini-2024-07-18","usage":{"input_tokens":51,"output_tokens":9}}"#,
+            r#"{"id":"resp_2","object":"response.compaction","created_at":1775105412,"usage":{"input_tokens":156,"input_tokens_details":{"cached_tokens":0},"output_tokens":190}}"#,
+        ];
+        let parsed = FORMAT.test_parse(&lines);
+        let Parsed::Call(c) = &parsed[1] else {
+            panic!("{:?}", parsed[1])
+        };
+        assert_eq!(c.model, "gpt-4o-mini-2024-07-18");
+        assert_eq!((c.usage.input, c.usage.output), (156, 190));
+        // Without an earlier response it is listed as unpriced, not dropped.
+        let alone = FORMAT.test_parse(&lines[1..]);
+        let Parsed::Call(c) = &alone[0] else {
+            panic!("{:?}", alone[0])
+        };
+        assert_eq!(c.model, COMPACTION_WITHOUT_MODEL);
     }
 
     #[test]

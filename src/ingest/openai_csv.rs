@@ -21,7 +21,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "openai-usage-csv",
     title: "OpenAI usage/cost export (CSV)",
     example: "start_time,end_time,project_id,num_model_requests,user_id,api_key_id,model,batch,input_tokens,output_tokens,input_cached_tokens\n1772409600,1772496000,proj_abc,120,,key_xyz,gpt-5-mini-2025-08-07,false,600000,90000,400000",
-    mapping: "one row per time bucket × model × project × API key: ts = start_time (epoch seconds or ISO), account = project_id, tags api_key (api_key_id), project (project_name), user (user_id), service_tier; input = input_tokens − input_cached_tokens, cache_read = input_cached_tokens, output = output_tokens (empty cells are 0); batch = true (or service_tier \"flex\") is priced as batch; a cost column (amount, cost, cost_usd) is the billed cost (USD only). A row sums num_model_requests requests, so it becomes calls of the row's mean request size (at most 100k prompt tokens each when requests are smaller), so long-context tiers apply as they would per request",
+    mapping: "one row per time bucket × model × project × API key (a bucket row without model or tokens is not a call): ts = start_time (epoch seconds or ISO), account = project_id, tags api_key (api_key_id), project (project_name), user (user_id), service_tier; input = input_tokens − input_cached_tokens, cache_read = input_cached_tokens, output = output_tokens (empty cells are 0); batch = true (or service_tier \"flex\") is priced as batch; a cost column (amount, cost, cost_usd) is the billed cost (USD only). A row sums num_model_requests requests, so it becomes calls of the row's mean request size (at most 100k prompt tokens each when requests are smaller), so long-context tiers apply as they would per request; it counts num_model_requests calls",
     detect,
     parser: |_: &Context| Box::new(CsvReader::new(&WANTS, read_row)),
 };
@@ -118,6 +118,14 @@ fn detect(sniff: &Sniff) -> bool {
 
 fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
     let ts = row.time(START)?;
+    if row.text(MODEL).is_none()
+        && [INPUT, CACHED, OUTPUT, REQUESTS]
+            .iter()
+            .all(|&want| matches!(row.count(want), Ok(None | Some(0))))
+    {
+        // A time bucket without usage (the export lists every bucket).
+        return Ok(Parsed::NotACall);
+    }
     let model = row.required_text(MODEL)?.to_string();
     row.check_usd(CURRENCY)?;
     let input = row.count(INPUT)?.unwrap_or(0);
@@ -225,6 +233,25 @@ mod tests {
         };
         assert_eq!(small.len(), 12);
         assert!(small.iter().all(|c| c.usage.prompt_tokens() == 100_000));
+    }
+
+    #[test]
+    fn rows_count_their_requests_and_empty_buckets_are_not_calls() {
+        let parsed = parse_all(&[
+            HEADER,
+            "2026-03-02,,p,10.0,,k,gpt-5,FALSE,59200.0,10646.0,5760.0,,",
+            "2026-03-03,,,,,,,,,,,,",
+            "2026-03-02,,p,1000,,k,gpt-5.4,,1200000,3000,0,,",
+        ]);
+        let Parsed::Call(one) = &parsed[1] else {
+            panic!("{:?}", parsed[1])
+        };
+        assert_eq!(one.requests, 10);
+        assert!(matches!(parsed[2], Parsed::NotACall));
+        let Parsed::Calls(pieces) = &parsed[3] else {
+            panic!("{:?}", parsed[3])
+        };
+        assert_eq!(pieces.iter().map(|c| c.requests).sum::<u64>(), 1000);
     }
 
     #[test]

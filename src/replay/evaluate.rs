@@ -42,6 +42,10 @@ pub struct Pending {
     pub shape: PromptShape,
     /// What the provider billed, where the log says.
     pub billed: Option<crate::money::Money>,
+    /// API requests the call stands for (an aggregated usage row: many).
+    pub requests: u64,
+    /// The record carried no time; `ts` is assumed.
+    pub undated: bool,
 }
 
 /// A call's names for seeded draws and per-session state, made once per

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::cache::PromptShape;
 use std::sync::Arc;
 
-use crate::ingest::format::{Dedup, InputFormat};
+use crate::ingest::format::{Copies, CopyOf, Dedup, InputFormat};
 use crate::ingest::{self, LineError, SkipReason, Source};
 use crate::pricing::{Catalog, PricingDate};
 use crate::record::Call;
@@ -59,6 +59,9 @@ pub struct ReplaySpec {
     pub format: Option<&'static InputFormat>,
     /// Responses already counted, across files.
     pub dedup: Arc<Dedup>,
+    /// The time of records that carry none (`--assume-time`); without it,
+    /// their file's modification time.
+    pub assume_time: Option<DateTime<Utc>>,
     /// Also report the N most expensive sessions.
     pub top: Option<usize>,
     /// Also keep totals per hour, scenario and model (for the HTML charts).
@@ -118,6 +121,11 @@ struct Partial {
     sink: Sink,
     /// Calls kept for the time-ordered scenario evaluation.
     spool: Spool,
+    /// Which copy of each response that logs may write several times wins
+    /// so far, and the copies that may still win, prepared: they are
+    /// counted once every input is read.
+    copies: Copies,
+    held: Spool,
     lines: u64,
     calls: u64,
     filtered_out: u64,
@@ -130,6 +138,8 @@ struct Partial {
     unpriced: HashMap<String, u64>,
     before_first_period: u64,
     batch_unavailable: u64,
+    /// Calls whose records carry no time, dated by assumption.
+    undated: u64,
     /// Files read per format name.
     formats: BTreeMap<&'static str, u64>,
     not_calls: u64,
@@ -144,6 +154,8 @@ impl Partial {
                 .with_sessions(spec.top.is_some())
                 .with_timeline(spec.timeline && !spec.collects()),
             spool: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
+            copies: Copies::default(),
+            held: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
             lines: 0,
             calls: 0,
             filtered_out: 0,
@@ -156,6 +168,7 @@ impl Partial {
             unpriced: HashMap::new(),
             before_first_period: 0,
             batch_unavailable: 0,
+            undated: 0,
             formats: BTreeMap::new(),
             not_calls: 0,
             duplicates: 0,
@@ -172,6 +185,8 @@ impl Partial {
     fn merge(&mut self, other: Partial) -> Result<(), ReplayError> {
         self.sink.merge(other.sink)?;
         self.spool.merge(other.spool)?;
+        self.copies.merge(other.copies);
+        self.held.merge(other.held)?;
         self.lines += other.lines;
         self.calls += other.calls;
         self.filtered_out += other.filtered_out;
@@ -189,6 +204,7 @@ impl Partial {
         }
         self.before_first_period += other.before_first_period;
         self.batch_unavailable += other.batch_unavailable;
+        self.undated += other.undated;
         for (name, n) in other.formats {
             *self.formats.entry(name).or_default() += n;
         }
@@ -226,7 +242,7 @@ const SPLIT_BYTES: u64 = 32 << 20;
 fn splittable(format: &InputFormat) -> bool {
     matches!(
         format.name,
-        "canonical" | "claude-code" | "openai" | "anthropic" | "otel" | "litellm" | "langfuse"
+        "canonical" | "claude-code" | "anthropic" | "otel" | "litellm" | "langfuse"
     )
 }
 
@@ -249,39 +265,21 @@ impl Reading<'_> {
         call: Call,
         order: (usize, u64),
     ) -> Result<(), ReplayError> {
-        let Reading {
-            spec,
-            scenarios,
-            catalog,
-            ..
-        } = self;
-        if spec.since.is_some_and(|s| call.ts < s) || spec.until.is_some_and(|u| call.ts >= u) {
-            partial.filtered_out += 1;
-            return Ok(());
-        }
-        partial.calls += 1;
-        partial.first = min_opt(partial.first, Some(call.ts));
-        partial.last = max_opt(partial.last, Some(call.ts));
+        self.commit(partial, self.prepare(call, order))
+    }
+
+    /// A call resolved against the catalog, with its group keys; nothing is
+    /// counted yet (a copy of a response may still lose to another copy).
+    fn prepare(self, call: Call, order: (usize, u64)) -> Pending {
+        let Reading { spec, catalog, .. } = self;
         let model = catalog.resolve_index(&call.model);
-        let priced = model.map(|i| {
-            catalog.models[i].price(
-                &call.usage,
-                call.batch,
-                spec.pricing_date,
-                call.ts.date_naive(),
-            )
-        });
         let (model_key, provider_key) = match model {
             Some(i) => {
                 let m = &catalog.models[i];
-                let p = priced.expect("priced with the model");
-                partial.before_first_period += u64::from(p.before_first_period);
-                partial.batch_unavailable += u64::from(p.batch_unavailable);
                 let provider = call.provider.clone().unwrap_or_else(|| m.provider.clone());
                 (m.id.clone(), provider)
             }
             None => {
-                *partial.unpriced.entry(call.model.clone()).or_default() += 1;
                 let provider = call
                     .provider
                     .clone()
@@ -301,7 +299,7 @@ impl Reading<'_> {
         } else {
             PromptShape::default()
         };
-        let pending = Pending {
+        Pending {
             order,
             ts: call.ts,
             keys,
@@ -317,8 +315,50 @@ impl Reading<'_> {
             usage: call.usage,
             batch: call.batch,
             billed: call.billed,
-        };
-        if collects {
+            requests: call.requests,
+            undated: call.undated,
+        }
+    }
+
+    /// Counts and prices a prepared call: without scenarios it goes straight
+    /// to the breakdown, with them it is kept for the time-ordered evaluation.
+    fn commit(self, partial: &mut Partial, pending: Pending) -> Result<(), ReplayError> {
+        let Reading {
+            spec,
+            scenarios,
+            catalog,
+            ..
+        } = self;
+        if spec.since.is_some_and(|s| pending.ts < s) || spec.until.is_some_and(|u| pending.ts >= u)
+        {
+            partial.filtered_out += 1;
+            return Ok(());
+        }
+        partial.calls += pending.requests;
+        partial.undated += u64::from(pending.undated);
+        partial.first = min_opt(partial.first, Some(pending.ts));
+        partial.last = max_opt(partial.last, Some(pending.ts));
+        let priced = pending.model.map(|i| {
+            catalog.models[i].price(
+                &pending.usage,
+                pending.batch,
+                spec.pricing_date,
+                pending.ts.date_naive(),
+            )
+        });
+        match priced {
+            Some(p) => {
+                partial.before_first_period += u64::from(p.before_first_period);
+                partial.batch_unavailable += u64::from(p.batch_unavailable);
+            }
+            None => {
+                *partial
+                    .unpriced
+                    .entry(pending.model_key.clone())
+                    .or_default() += pending.requests
+            }
+        }
+        if spec.collects() {
             partial.spool.push(pending)?;
             return Ok(());
         }
@@ -334,17 +374,39 @@ impl Reading<'_> {
         )?)
     }
 
+    /// Takes one parsed call: a copy of a response is held (prepared) until
+    /// every input is read and the copy to keep is known; other calls are
+    /// accounted at once.
+    fn take(
+        self,
+        partial: &mut Partial,
+        call: Call,
+        order: (usize, u64),
+        copy: Option<CopyOf>,
+    ) -> Result<(), ReplayError> {
+        match copy {
+            None => self.account(partial, call, order),
+            Some(of) => {
+                if partial.copies.offer(of, order) {
+                    partial.held.push(self.prepare(call, order))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     fn read_source(self, index: usize, source: &Source) -> Result<Partial, ReplayError> {
         let spec = self.spec;
         let mut partial = Partial::new(spec);
         let name = source.display_name();
-        let opened = match ingest::open_with_format(source, spec.format, &spec.dedup) {
-            Ok(o) => o,
-            Err(e) => {
-                partial.unreadable.push(e.to_string());
-                return Ok(partial);
-            }
-        };
+        let opened =
+            match ingest::open_with_format(source, spec.format, &spec.dedup, spec.assume_time) {
+                Ok(o) => o,
+                Err(e) => {
+                    partial.unreadable.push(e.to_string());
+                    return Ok(partial);
+                }
+            };
         *partial.formats.entry(opened.format.name).or_default() += 1;
         if let Source::File(path) = source {
             let big = source.size_on_disk().unwrap_or(0) >= SPLIT_BYTES;
@@ -382,10 +444,9 @@ impl Reading<'_> {
             reader,
             name,
             parser.as_mut(),
-            |call, line| {
+            |call, line, copy| {
                 if failure.is_none() {
-                    let order = (index, line);
-                    if let Err(e) = self.account(partial, call, order) {
+                    if let Err(e) = self.take(partial, call, (index, line), copy) {
                         failure = Some(e);
                     }
                 }
@@ -427,11 +488,7 @@ impl Reading<'_> {
         let Source::File(path) = source else {
             return Ok(partial);
         };
-        let context = ingest::format::Context {
-            file: name.clone(),
-            path: Some(path.clone()),
-            dedup: spec.dedup.clone(),
-        };
+        let context = ingest::format::Context::of(source, &spec.dedup, spec.assume_time);
         let pieces: Vec<(Partial, u64)> = ranges
             .par_iter()
             .map(|&(start, len)| {
@@ -449,6 +506,7 @@ impl Reading<'_> {
                 if spec.collects() {
                     piece.spool.spill()?;
                 }
+                piece.held.spill()?;
                 Ok((piece, stats.raw_lines))
             })
             .collect::<Result<_, ReplayError>>()?;
@@ -458,6 +516,8 @@ impl Reading<'_> {
                 e.line += offset;
             }
             piece.spool.shift_lines(offset);
+            piece.copies.shift_lines(offset);
+            piece.held.shift_lines(offset);
             offset += raw_lines;
             partial.merge(piece)?;
         }
@@ -506,6 +566,20 @@ pub fn replay_with_items(
                 .collect::<Result<_, _>>()?;
             for p in partials {
                 all.merge(p)?;
+            }
+        }
+        // The kept copy of each response, priced like any other call.
+        let copies = std::mem::take(&mut all.copies);
+        all.duplicates += copies.folded();
+        let winners = copies.winners();
+        let held = std::mem::replace(
+            &mut all.held,
+            Spool::new(spec.spool_dir.clone(), spec.spool_calls),
+        );
+        for pending in held.into_sorted()? {
+            let pending = pending?;
+            if winners.contains(&pending.order) {
+                reading.commit(&mut all, pending)?;
             }
         }
         let mut stats = vec![ScenarioStats::default(); scenarios.len()];
@@ -619,6 +693,19 @@ fn finish(
             "{} calls are marked batch but their model has no batch price; priced at standard rates",
             all.batch_unavailable
         ));
+    }
+    if all.undated > 0 {
+        notes.push(match spec.assume_time {
+            Some(t) => format!(
+                "{} calls carry no time of their own (API responses saved without one) and are dated {} (--assume-time)",
+                all.undated,
+                t.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None => format!(
+                "{} calls carry no time of their own (API responses saved without one) and are dated by their file's modification time; set one with --assume-time",
+                all.undated
+            ),
+        });
     }
     for (name, n) in &ttl_fallback {
         notes.push(format!(
@@ -780,6 +867,7 @@ mod tests {
             shared_prefix: 0,
             format: None,
             dedup: Default::default(),
+            assume_time: None,
             top: None,
             timeline: false,
             line_items: false,
@@ -793,8 +881,65 @@ mod tests {
         report
     }
 
+    /// One Claude Code line: a copy of response `id` with `output` tokens.
+    fn claude_line(id: usize, output: u64, with_request: bool) -> String {
+        let request = if with_request {
+            format!(r#""requestId":"req_{id}","#)
+        } else {
+            String::new()
+        };
+        format!(
+            r#"{{"type":"assistant","sessionId":"s{}","timestamp":"2026-03-02T09:{:02}:00Z",{request}"message":{{"id":"msg_{id}","model":"claude-sonnet-4-5","usage":{{"input_tokens":10,"cache_read_input_tokens":1000,"output_tokens":{output}}}}}}}"#,
+            id % 3,
+            id % 60
+        )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(12))]
+        /// Streaming copies of Claude Code responses, spread over files in
+        /// any order (resumed sessions repeat them), count once each at
+        /// their largest output, whatever the thread count.
+        #[test]
+        fn claude_code_copies_keep_the_final_count(
+            responses in proptest::collection::vec((1u64..500, 1usize..4, any::<bool>()), 1..40),
+            parts in 1usize..4,
+            threads in 1usize..4,
+            seed in any::<u64>(),
+        ) {
+            let mut lines = Vec::new();
+            let mut expected_output = 0;
+            for (id, &(final_output, copies, with_request)) in responses.iter().enumerate() {
+                expected_output += final_output;
+                for c in 0..copies {
+                    let output = if c + 1 == copies { final_output } else { final_output / 2 };
+                    lines.push(claude_line(id, output, with_request));
+                }
+            }
+            // Scatter the copies over files, repeating some in a second file.
+            let mut files = vec![Vec::new(); parts];
+            let mut state = seed | 1;
+            for l in &lines {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                files[(state % parts as u64) as usize].push(l.clone());
+                if state % 5 == 0 {
+                    files[((state / 5) % parts as u64) as usize].push(l.clone());
+                }
+            }
+            let report = run(&files, threads);
+            prop_assert_eq!(report.total.calls, responses.len() as u64);
+            prop_assert_eq!(report.total.usage.output, expected_output);
+            prop_assert_eq!(
+                report.header.duplicates,
+                files.iter().map(Vec::len).sum::<usize>() as u64 - responses.len() as u64
+            );
+            files.reverse();
+            let reversed = run(&files, 1);
+            prop_assert_eq!(&reversed.rows, &report.rows);
+        }
+
         /// Totals, rows and their order do not depend on the order of the
         /// lines, how they are split into files, or the thread count.
         #[test]

@@ -124,7 +124,11 @@ impl Sink {
         let premium = priced.map_or(Money::ZERO, |p| p.write_premium);
         // What the provider billed is known for the recorded call only.
         let billed = if index == 0 { call.billed } else { None };
-        let totals = GroupTotals::of_call(usage, cost, premium, billed);
+        let mut totals = GroupTotals::of_call(usage, cost, premium, billed);
+        // An aggregated usage row counts the requests it stands for.
+        totals.calls = call.requests;
+        totals.unpriced_calls *= call.requests;
+        totals.billed_calls *= call.requests;
         if index == 0 {
             self.main.push_totals(call.keys.clone(), &totals)?;
             if let (Some(sessions), Some(session)) = (self.sessions.as_mut(), &call.session) {
