@@ -725,7 +725,15 @@ fn openai_usage_export_passes_strict() {
     );
     // [247,260 + 815,842.75 + 982,742] = $2.04584475
     assert_eq!(femto(&report["total"]), 2_045_844_750_000_000);
+
+    // The same cells tab-separated, as pasted from the spreadsheet (the
+    // empty bucket's trailing tabs trimmed away): the same report.
+    let tsv = replay_json(&[&real(OPENAI_USAGE_TSV), "--strict"]);
+    assert_eq!(tsv["total"], report["total"]);
+    assert_eq!(tsv["rows"], report["rows"]);
 }
+
+const OPENAI_USAGE_TSV: &str = "openai-usage-csv/guardian-openai-usage-completions-2025-10.tsv";
 
 /// A real OpenRouter activity export (29 generations, its own column order).
 #[test]

@@ -28,7 +28,6 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::format::{Context, CopyOf, InputFormat, LineParser, Parsed, Sniff};
 use super::{canonical, LineProblem, SkipReason};
@@ -90,7 +89,7 @@ impl LineParser for ClaudeCode {
 }
 
 #[derive(Deserialize)]
-struct RawLine<'a> {
+struct RawLine {
     #[serde(rename = "sessionId")]
     session_id: Option<String>,
     #[serde(rename = "requestId")]
@@ -100,8 +99,57 @@ struct RawLine<'a> {
     #[serde(rename = "isSidechain")]
     is_sidechain: Option<bool>,
     /// Read only when it is an object (what it holds depends on the line).
-    #[serde(borrow)]
-    message: Option<&'a RawValue>,
+    message: Option<MessageField>,
+}
+
+/// The `message` of a line: an API message object, read in the same pass
+/// as the line (the content, the bulk of the line, is skipped once), or
+/// something else (a string on some system lines), ignored.
+enum MessageField {
+    Object(RawMessage),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for MessageField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MessageField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a message")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<MessageField, A::Error> {
+                RawMessage::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(MessageField::Object)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<MessageField, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(MessageField::Other)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<MessageField, E> {
+                Ok(MessageField::Other)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<MessageField, E> {
+                Ok(MessageField::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<MessageField, E> {
+                Ok(MessageField::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<MessageField, E> {
+                Ok(MessageField::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<MessageField, E> {
+                Ok(MessageField::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<MessageField, E> {
+                Ok(MessageField::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -256,10 +304,9 @@ pub(crate) fn last_component(dir: &str) -> Option<String> {
 
 fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem> {
     let raw: RawLine = read_json(line, "")?;
-    let Some(message) = raw.message.filter(|m| m.get().starts_with('{')) else {
+    let Some(MessageField::Object(message)) = raw.message else {
         return Ok(Parsed::NotACall);
     };
-    let message: RawMessage = read_json(message.get().as_bytes(), "message")?;
     if message.model.as_deref() == Some(SYNTHETIC_MODEL) {
         return Ok(Parsed::NotACall);
     }

@@ -50,7 +50,8 @@ pub fn normalise(name: &str) -> String {
 /// header (not JSON, at least three columns).
 pub fn sniff_columns(sniff: &Sniff) -> Option<Vec<String>> {
     sniff.csv_header()?;
-    let record = read_record(sniff.lines.first()?).ok()?;
+    let first = sniff.lines.first()?;
+    let record = read_record(first, delimiter_of(first)).ok()?;
     Some(record.iter().map(normalise).collect())
 }
 
@@ -96,12 +97,15 @@ pub struct Header {
     found: Vec<Option<usize>>,
     /// Required columns the header lacks.
     missing: Vec<&'static str>,
+    /// `,`, or a tab for tab-separated exports (pasted from a spreadsheet).
+    delimiter: u8,
 }
 
 impl Header {
     /// Reads a header line and finds `wants` in it.
     pub fn read(line: &[u8], wants: &[Want]) -> Header {
-        let names: Vec<String> = match read_record(line) {
+        let delimiter = delimiter_of(line);
+        let names: Vec<String> = match read_record(line, delimiter) {
             Ok(r) => r
                 .iter()
                 .map(|n| n.trim().trim_start_matches('\u{feff}').to_string())
@@ -126,6 +130,7 @@ impl Header {
             names,
             found,
             missing,
+            delimiter,
         }
     }
 
@@ -168,8 +173,10 @@ impl Header {
                 format!("field \"{first}\": no such column in the CSV header (required){also}"),
             ));
         }
-        let record = read_record(line)?;
-        if record.len() < self.len() {
+        let record = read_record(line, self.delimiter)?;
+        // Trailing empty cells of a tab-separated row are lost with the
+        // line's trailing whitespace: they read as empty.
+        if record.len() < self.len() && self.delimiter != b'\t' {
             return Err(LineProblem::new(
                 SkipReason::Truncated,
                 format!(
@@ -237,9 +244,20 @@ where
     }
 }
 
-/// Splits one CSV line into cells. An odd number of `"` means the line ends
-/// inside a quoted field: cut short, or a field that spans lines.
-pub fn read_record(line: &[u8]) -> Result<csv::StringRecord, LineProblem> {
+/// The delimiter of a header line: a tab when it has tabs and no commas
+/// (a tab-separated export), else a comma.
+pub fn delimiter_of(header: &[u8]) -> u8 {
+    if header.contains(&b'\t') && !header.contains(&b',') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Splits one CSV line into cells at `delimiter`. An odd number of `"`
+/// means the line ends inside a quoted field: cut short, or a field that
+/// spans lines.
+pub fn read_record(line: &[u8], delimiter: u8) -> Result<csv::StringRecord, LineProblem> {
     if line.iter().filter(|b| **b == b'"').count() % 2 == 1 {
         return Err(LineProblem::new(
             SkipReason::Truncated,
@@ -250,6 +268,7 @@ pub fn read_record(line: &[u8]) -> Result<csv::StringRecord, LineProblem> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(line);
     match reader.records().next() {
         Some(Ok(record)) => Ok(record),

@@ -278,6 +278,7 @@ impl Sniff<'_> {
         }
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
+            .delimiter(super::csv_columns::delimiter_of(first))
             .from_reader(&first[..]);
         let record = reader.records().next()?.ok()?;
         (record.len() >= 3).then(|| {

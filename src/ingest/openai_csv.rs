@@ -255,6 +255,25 @@ mod tests {
     }
 
     #[test]
+    fn tab_separated_exports_read_alike() {
+        let tsv = |s: &str| s.replace(',', "\t");
+        let c = one("1772409600,1772496000,proj_abc,120,,key_xyz,gpt-5-mini-2025-08-07,False,60000,9000,40000,,");
+        let t = FORMAT.test_row(
+            &tsv(HEADER),
+            &tsv("1772409600,1772496000,proj_abc,120,,key_xyz,gpt-5-mini-2025-08-07,False,60000,9000,40000,,"),
+        );
+        assert_eq!(t, c);
+        // A bucket without usage: its trailing empty cells trimmed away.
+        let parsed = FORMAT.test_parse(&[&tsv(HEADER), "2026-03-03\t2026-03-04"]);
+        assert!(matches!(parsed[1], Parsed::NotACall), "{:?}", parsed[1]);
+        let sniff = Sniff {
+            lines: vec![tsv(HEADER).into_bytes().leak()],
+            path: None,
+        };
+        assert!(detect(&sniff));
+    }
+
+    #[test]
     fn cached_above_input_is_inconsistent() {
         let parsed = parse_all(&[HEADER, "2026-03-02,,p,1,,k,gpt-5,,10,10,11,,"]);
         assert!(matches!(&parsed[1], Parsed::Problem(p) if p.reason == SkipReason::Inconsistent));

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::cache::PromptShape;
 use std::sync::Arc;
 
-use crate::ingest::format::{Copies, CopyOf, Dedup, InputFormat};
+use crate::ingest::format::{Copies, Dedup, InputFormat};
 use crate::ingest::{self, LineError, SkipReason, Source};
 use crate::pricing::{Catalog, PricingDate};
 use crate::record::Call;
@@ -374,27 +374,6 @@ impl Reading<'_> {
         )?)
     }
 
-    /// Takes one parsed call: a copy of a response is held (prepared) until
-    /// every input is read and the copy to keep is known; other calls are
-    /// accounted at once.
-    fn take(
-        self,
-        partial: &mut Partial,
-        call: Call,
-        order: (usize, u64),
-        copy: Option<CopyOf>,
-    ) -> Result<(), ReplayError> {
-        match copy {
-            None => self.account(partial, call, order),
-            Some(of) => {
-                if partial.copies.offer(of, order) {
-                    partial.held.push(self.prepare(call, order))?;
-                }
-                Ok(())
-            }
-        }
-    }
-
     fn read_source(self, index: usize, source: &Source) -> Result<Partial, ReplayError> {
         let spec = self.spec;
         let mut partial = Partial::new(spec);
@@ -440,15 +419,28 @@ impl Reading<'_> {
         let mut failure = None;
         let mut errors = Vec::new();
         let mut unreported = 0u64;
+        // The best copy so far of each response in this stream: copies of a
+        // response sit close together in a file, so most are replaced here
+        // and only the stream's best reach the run-wide choice.
+        let mut best_here: HashMap<u128, ((usize, u64), Call)> = HashMap::new();
         let stats = ingest::read_lines(
             reader,
             name,
             parser.as_mut(),
             |call, line, copy| {
-                if failure.is_none() {
-                    if let Err(e) = self.take(partial, call, (index, line), copy) {
-                        failure = Some(e);
+                let order = (index, line);
+                match copy {
+                    Some(of) => {
+                        if partial.copies.offer(of, order) {
+                            best_here.insert(of.key, (order, call));
+                        }
                     }
+                    None if failure.is_none() => {
+                        if let Err(e) = self.account(partial, call, order) {
+                            failure = Some(e);
+                        }
+                    }
+                    None => {}
                 }
             },
             |error| errors.push(error),
@@ -463,6 +455,11 @@ impl Reading<'_> {
         progress(unreported);
         if let Some(e) = failure {
             return Err(e);
+        }
+        // Held, prepared, until every input is read and the copy to keep
+        // is known.
+        for (_, (order, call)) in best_here {
+            partial.held.push(self.prepare(call, order))?;
         }
         for e in errors {
             partial.skip(e);
