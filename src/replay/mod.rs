@@ -430,11 +430,11 @@ impl Reading<'_> {
             |call, line, copy| {
                 let order = (index, line);
                 match copy {
-                    Some(of) => {
-                        if partial.copies.offer(of, order) {
-                            best_here.insert(of.key, (order, call));
-                        }
+                    Some(of) if partial.copies.offer(of, order) => {
+                        best_here.insert(of.key, (order, call));
                     }
+                    // A copy that lost to an earlier one.
+                    Some(_) => {}
                     None if failure.is_none() => {
                         if let Err(e) = self.account(partial, call, order) {
                             failure = Some(e);
