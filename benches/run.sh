@@ -6,6 +6,7 @@
 #
 #   benches/run.sh                 # the default sizes below (1M and 10M calls, 1 GB and 5 GB trees)
 #   SIZES_MB="200" CALLS="1000000" benches/run.sh     # a quick run
+#   SIZES_MB="1000" CALLS=0 benches/run.sh            # Claude Code trees only
 #
 # Criterion benchmarks of the per-call hot paths: cargo bench --bench hot_paths
 #
@@ -24,14 +25,17 @@ measure() { # label, command...
     local label="$1"; shift
     local log; log="$(mktemp)"
     /usr/bin/time -v "$@" > /dev/null 2> "$log" || { cat "$log"; return 1; }
-    local wall rss
+    local wall rss cpu
     wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}')
     rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
-    printf "%-44s %10s  peak RSS %7d MB\n" "$label" "$wall" "$((rss / 1024))"
+    # CPU seconds (user + sys): steadier than wall time on a shared machine.
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$log")
+    printf "%-44s %10s  CPU %7s s  peak RSS %7d MB\n" "$label" "$wall" "$cpu" "$((rss / 1024))"
     rm -f "$log"
 }
 
 for calls in $CALLS; do
+[ "$calls" = 0 ] && continue
 echo "== canonical JSONL: $calls calls (costsim synth)"
 WORKLOAD="$DATA/bench-$calls.toml"
 cat > "$WORKLOAD" <<TOML

@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use crate::util::{costsim, femto, replay_json, usd};
+use crate::util::{check_read, costsim, femto, replay_json, usd, ReadCounts};
 
 /// What a fixture's report must say about its lines.
 struct Lines {
@@ -25,53 +25,25 @@ struct Lines {
     skipped: &'static [(&'static str, u64)],
 }
 
-/// Replays `file` (detected, not forced) and checks it was read as `format`
-/// with exactly these line counts.
 /// The time given to records that carry none (bare Anthropic responses).
 const ASSUMED: &str = "2026-03-05T14:00:00Z";
 
-fn replay_checked(file: &str, format: &str, want: Lines) -> Value {
+/// Replays `file` (detected, not forced) and checks it was read as `format`
+/// with exactly these line counts.
+fn replay_checked(file: &str, format: &'static str, want: Lines) -> Value {
     let report = replay_json(&[file, "--assume-time", ASSUMED]);
-    let formats = report["formats"].as_object().expect("formats");
-    assert_eq!(formats.len(), 1, "{file}: formats {formats:?}");
-    assert_eq!(
-        formats[format].as_u64(),
-        Some(1),
-        "{file}: formats {formats:?}"
-    );
-    assert_eq!(report["lines"].as_u64(), Some(want.lines), "{file}: lines");
-    assert_eq!(report["calls"].as_u64(), Some(want.calls), "{file}: calls");
-    assert_eq!(
-        report["lines_without_usage"].as_u64(),
-        Some(want.not_calls),
-        "{file}: lines without usage"
-    );
-    assert_eq!(
-        report["duplicates_folded"].as_u64(),
-        Some(want.duplicates),
-        "{file}: duplicates"
-    );
-    let by_reason = report["skipped"]["by_reason"]
-        .as_object()
-        .expect("by_reason");
-    let total: u64 = want.skipped.iter().map(|(_, n)| n).sum();
-    assert_eq!(
-        report["skipped"]["total"].as_u64(),
-        Some(total),
-        "{file}: skipped {by_reason:?}"
-    );
-    assert_eq!(by_reason.len(), want.skipped.len(), "{file}: {by_reason:?}");
-    for (reason, n) in want.skipped {
-        assert_eq!(
-            by_reason.get(*reason).and_then(Value::as_u64),
-            Some(*n),
-            "{file}: skipped {reason} in {by_reason:?}"
-        );
-    }
-    assert_eq!(
-        report["total"]["unpriced_calls"].as_u64(),
-        Some(0),
-        "{file}: unpriced calls"
+    check_read(
+        &report,
+        ReadCounts {
+            format,
+            files: 1,
+            lines: Some(want.lines),
+            calls: want.calls,
+            not_calls: want.not_calls,
+            duplicates: want.duplicates,
+            skipped: want.skipped,
+            unpriced_calls: 0,
+        },
     );
     report
 }

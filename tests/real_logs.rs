@@ -13,7 +13,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{calls, costsim, femto, replay_json, tokens};
+use crate::util::{
+    calls, check_read as check, costsim, femto, replay_json, tokens, ReadCounts as Lines,
+};
 
 /// The real logs, next to the crate.
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/real-logs");
@@ -32,68 +34,6 @@ fn real(rel: &str) -> String {
         "{path}: missing from the real-logs folder (see ../shared/real-logs/SOURCES.md)"
     );
     path
-}
-
-/// What a report must say about its input lines.
-struct Lines {
-    format: &'static str,
-    /// Files read in that format.
-    files: u64,
-    /// Non-blank lines read; `None` where the count depends on how a
-    /// pretty-printed file is split.
-    lines: Option<u64>,
-    calls: u64,
-    not_calls: u64,
-    duplicates: u64,
-    skipped: &'static [(&'static str, u64)],
-    unpriced_calls: u64,
-}
-
-fn check(report: &Value, want: Lines) {
-    let formats = report["formats"].as_object().expect("formats");
-    assert_eq!(formats.len(), 1, "formats {formats:?}");
-    assert_eq!(
-        formats.get(want.format).and_then(Value::as_u64),
-        Some(want.files),
-        "formats {formats:?}"
-    );
-    if let Some(lines) = want.lines {
-        assert_eq!(report["lines"].as_u64(), Some(lines), "lines");
-    }
-    assert_eq!(report["calls"].as_u64(), Some(want.calls), "calls");
-    assert_eq!(calls(&report["total"]), want.calls, "total calls");
-    assert_eq!(
-        report["lines_without_usage"].as_u64(),
-        Some(want.not_calls),
-        "lines without usage"
-    );
-    assert_eq!(
-        report["duplicates_folded"].as_u64(),
-        Some(want.duplicates),
-        "duplicates folded"
-    );
-    let by_reason = report["skipped"]["by_reason"]
-        .as_object()
-        .expect("by_reason");
-    let total: u64 = want.skipped.iter().map(|(_, n)| n).sum();
-    assert_eq!(
-        report["skipped"]["total"].as_u64(),
-        Some(total),
-        "skipped {by_reason:?}"
-    );
-    assert_eq!(by_reason.len(), want.skipped.len(), "skipped {by_reason:?}");
-    for (reason, n) in want.skipped {
-        assert_eq!(
-            by_reason.get(*reason).and_then(Value::as_u64),
-            Some(*n),
-            "skipped {reason} in {by_reason:?}"
-        );
-    }
-    assert_eq!(
-        report["total"]["unpriced_calls"].as_u64(),
-        Some(want.unpriced_calls),
-        "unpriced calls"
-    );
 }
 
 /// The row of catalog model `model`; fails listing the rows.

@@ -163,3 +163,66 @@ pub fn delta(value: &serde_json::Value) -> i128 {
         .parse()
         .expect("integer")
 }
+
+/// What a report must say about its input lines.
+pub struct ReadCounts {
+    pub format: &'static str,
+    /// Files read in that format.
+    pub files: u64,
+    /// Non-blank lines read; `None` where the count depends on how a
+    /// pretty-printed file is split.
+    pub lines: Option<u64>,
+    pub calls: u64,
+    pub not_calls: u64,
+    pub duplicates: u64,
+    pub skipped: &'static [(&'static str, u64)],
+    pub unpriced_calls: u64,
+}
+
+/// Checks what `report` says about the lines it read against `want`.
+pub fn check_read(report: &serde_json::Value, want: ReadCounts) {
+    let formats = report["formats"].as_object().expect("formats");
+    assert_eq!(formats.len(), 1, "formats {formats:?}");
+    assert_eq!(
+        formats.get(want.format).and_then(serde_json::Value::as_u64),
+        Some(want.files),
+        "formats {formats:?}"
+    );
+    if let Some(lines) = want.lines {
+        assert_eq!(report["lines"].as_u64(), Some(lines), "lines");
+    }
+    assert_eq!(report["calls"].as_u64(), Some(want.calls), "calls");
+    assert_eq!(calls(&report["total"]), want.calls, "total calls");
+    assert_eq!(
+        report["lines_without_usage"].as_u64(),
+        Some(want.not_calls),
+        "lines without usage"
+    );
+    assert_eq!(
+        report["duplicates_folded"].as_u64(),
+        Some(want.duplicates),
+        "duplicates folded"
+    );
+    let by_reason = report["skipped"]["by_reason"]
+        .as_object()
+        .expect("by_reason");
+    let total: u64 = want.skipped.iter().map(|(_, n)| n).sum();
+    assert_eq!(
+        report["skipped"]["total"].as_u64(),
+        Some(total),
+        "skipped {by_reason:?}"
+    );
+    assert_eq!(by_reason.len(), want.skipped.len(), "skipped {by_reason:?}");
+    for (reason, n) in want.skipped {
+        assert_eq!(
+            by_reason.get(*reason).and_then(serde_json::Value::as_u64),
+            Some(*n),
+            "skipped {reason} in {by_reason:?}"
+        );
+    }
+    assert_eq!(
+        report["total"]["unpriced_calls"].as_u64(),
+        Some(want.unpriced_calls),
+        "unpriced calls"
+    );
+}

@@ -1,5 +1,7 @@
 //! `costsim cache doctor`: read the inputs, diagnose, print the findings.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::{emit, Exit};
@@ -18,7 +20,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     // Calls, copies of responses that may still win, which copies those are.
     type Read = (
         Vec<Observed>,
-        Vec<Observed>,
+        HashMap<u128, Observed>,
         Copies,
         Vec<LineError>,
         Option<String>,
@@ -28,7 +30,8 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
         .enumerate()
         .map(|(index, source)| {
             let mut calls = Vec::new();
-            let mut held = Vec::new();
+            // The best copy so far of each response in this file.
+            let mut held = HashMap::new();
             let mut copies = Copies::default();
             let mut errors = Vec::new();
             match ingest::open_with_format(source, None, &dedup, None) {
@@ -48,7 +51,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
                                 None => calls.push(observed),
                                 Some(of) => {
                                     if copies.offer(of, (index, line)) {
-                                        held.push(observed);
+                                        held.insert(of.key, observed);
                                     }
                                 }
                             }
@@ -68,7 +71,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let mut problems = 0usize;
     for (calls, copies_held, copies, errors, unreadable) in results {
         observed.extend(calls);
-        held.extend(copies_held);
+        held.extend(copies_held.into_values());
         kept.merge(copies);
         if let Some(e) = unreadable {
             problems += 1;

@@ -34,7 +34,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "codex",
     title: "Codex CLI rollout logs (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl)",
     example: r#"{"timestamp":"2026-03-03T10:00:05.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":9000,"cached_input_tokens":6000,"output_tokens":700,"reasoning_output_tokens":300,"total_tokens":9700},"last_token_usage":{"input_tokens":9000,"cached_input_tokens":6000,"output_tokens":700,"reasoning_output_tokens":300,"total_tokens":9700}}}}"#,
-    mapping: "each token_count event with info is a call priced from last_token_usage: input = input_tokens - cached_input_tokens, cache_read = cached_input_tokens, output = output_tokens (includes reasoning_output_tokens); model from the latest turn_context; session = session_meta id (else file name); tag project = last folder of cwd; a repeated running total is a duplicate",
+    mapping: "each token_count event with info is a call priced from last_token_usage: input = input_tokens - cached_input_tokens, cache_read = cached_input_tokens, output = output_tokens (includes reasoning_output_tokens); model from the latest turn_context; session = session_meta id (else file name); tag project = last folder of cwd; a repeated running total is a duplicate, also when another file (a fork, archived_sessions) repeats the session's events",
     detect,
     parser: |ctx| Box::new(Codex::new(ctx)),
 };

@@ -374,13 +374,8 @@ pub fn open_with_format(
     })
 }
 
-/// A file holding one JSON array (exports from dashboards) re-read as one
-/// element per line, so every format reads arrays and JSONL alike. Element
-/// `n` becomes line `n`.
-fn json_array_as_lines(
-    mut reader: Box<dyn BufRead + Send>,
-    source: &Source,
-) -> Result<Box<dyn BufRead + Send>, IngestError> {
+/// The rest of a source, whole (a JSON document read as a unit).
+fn read_all(reader: &mut Box<dyn BufRead + Send>, source: &Source) -> Result<Vec<u8>, IngestError> {
     let mut bytes = Vec::new();
     reader
         .read_to_end(&mut bytes)
@@ -388,6 +383,17 @@ fn json_array_as_lines(
             path: source.display_name(),
             source: e,
         })?;
+    Ok(bytes)
+}
+
+/// A file holding one JSON array (exports from dashboards) re-read as one
+/// element per line, so every format reads arrays and JSONL alike. Element
+/// `n` becomes line `n`.
+fn json_array_as_lines(
+    mut reader: Box<dyn BufRead + Send>,
+    source: &Source,
+) -> Result<Box<dyn BufRead + Send>, IngestError> {
+    let bytes = read_all(&mut reader, source)?;
     let items: Vec<Box<serde_json::value::RawValue>> =
         serde_json::from_slice(&bytes).map_err(|e| IngestError::Unreadable {
             path: source.display_name(),
@@ -445,13 +451,7 @@ fn json_values_as_lines(
     mut reader: Box<dyn BufRead + Send>,
     source: &Source,
 ) -> Result<Box<dyn BufRead + Send>, IngestError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| IngestError::Unreadable {
-            path: source.display_name(),
-            source: e,
-        })?;
+    let bytes = read_all(&mut reader, source)?;
     let mut lines = Vec::with_capacity(bytes.len());
     let mut values = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
     loop {
