@@ -1,13 +1,14 @@
-//! Real third-party logs (../shared/real-logs, read in place; provenance in
-//! its SOURCES.md). Every expected figure was worked out by hand from the
+//! Real third-party logs, copied unchanged from the team's collection
+//! (../shared/real-logs) into fixtures/real/ with their SOURCES.md files
+//! (provenance: repository, path, commit). Every expected figure was worked
+//! out by hand from the
 //! catalog prices, independently of costsim's output: the arithmetic is in
 //! fixtures/real/README.md and fixtures/real/calc.py (Python as a
 //! calculator). Comparisons are exact, in femto-dollars (1e-15 USD): a price
 //! per million tokens times a token count is micro-dollars, [µ$] below, and
 //! 1 µ$ = 10⁹ femto-dollars.
 //!
-//! The folder lives outside the crate; when it is missing every test here
-//! fails saying so (they never pass without reading the files).
+//! A missing file fails its test saying so (never a silent pass).
 
 use std::path::Path;
 
@@ -17,21 +18,16 @@ use crate::util::{
     calls, check_read as check, costsim, femto, replay_json, tokens, ReadCounts as Lines,
 };
 
-/// The real logs, next to the crate.
-const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/real-logs");
+/// The copies of the real logs.
+const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real");
 
-/// The path of a real log (`rel` below the real-logs folder), after making
-/// sure it is there.
+/// The path of a real log (`rel` below fixtures/real), after making sure it
+/// is there.
 fn real(rel: &str) -> String {
-    assert!(
-        Path::new(REAL).is_dir(),
-        "{REAL}: the real-logs folder is missing; these tests read the shared \
-         real third-party logs in place (see fixtures/real/README.md)"
-    );
     let path = format!("{REAL}/{rel}");
     assert!(
         Path::new(&path).exists(),
-        "{path}: missing from the real-logs folder (see ../shared/real-logs/SOURCES.md)"
+        "{path}: missing (see fixtures/real/SOURCES.md)"
     );
     path
 }
@@ -279,19 +275,17 @@ fn codex_rollout_counts_each_running_total_once() {
     check_codex(&report);
 }
 
-/// The same file under two names (absolute, and relative to the crate):
-/// (session id, running total) is folded run-wide, so it counts once.
+/// The rollout and a copy of it elsewhere (as Codex's `archived_sessions`
+/// keeps one): (session id, running total) is folded run-wide, so the
+/// session counts once.
 #[test]
 fn codex_file_given_twice_counts_once() {
-    let absolute = real(CODEX);
-    let relative = format!("../shared/real-logs/{CODEX}");
-    assert!(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(&relative)
-            .exists(),
-        "{relative}"
-    );
-    let report = replay_json(&[&absolute, &relative]);
+    let original = real(CODEX);
+    let archive = tempfile::tempdir().expect("temp dir");
+    let copy = archive.path().join("archived_sessions/rollout-copy.jsonl");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(&original, &copy).unwrap();
+    let report = replay_json(&[&original, copy.to_str().unwrap()]);
     check(
         &report,
         Lines {
@@ -385,23 +379,30 @@ fn openai_chat_cassettes_price_cache_writes() {
 
 /// 142 lines: 8 queued/in-progress objects with `usage: null`, 6 reused ids
 /// (the cassettes' placeholder ids resp_0100… and resp_0200…), one Anthropic
-/// message (line 123), 7 `response.compaction` objects priced at the model
-/// of the line before them.
+/// message (line 123, read as one: the two API formats may share a file; it
+/// has no time, so --assume-time dates it), 7 `response.compaction` objects
+/// priced at the model of the line before them.
 #[test]
 fn openai_responses_compaction_is_priced_at_the_model_before_it() {
-    let report = replay_json(&[&real(OPENAI_RESPONSES)]);
+    let report = replay_json(&[&real(OPENAI_RESPONSES), "--assume-time", ASSUMED]);
     check(
         &report,
         Lines {
             format: "openai",
             files: 1,
             lines: Some(142),
-            calls: 127,
+            calls: 128,
             not_calls: 8,
             duplicates: 6,
-            skipped: &[("bad_field", 1)],
+            skipped: &[],
             unpriced_calls: 1,
         },
+    );
+    // Line 123, an Anthropic message: claude-sonnet-4-6 ($3, $15 on
+    // 2026-06-01): 42 × $3 + 291 × $15 = [126 + 4,365] = [4,491]
+    assert_eq!(
+        priced(&report, "claude-sonnet-4-6"),
+        (1, [42, 0, 0, 0, 291], 4_491_000_000_000)
     );
     // gpt-4o-mini ($0.15, $0.60): 7 responses (input 475, output 80) and the
     // compactions of lines 44, 48, 54, 64 (input 555, output 1,097):
@@ -434,9 +435,9 @@ fn openai_responses_compaction_is_priced_at_the_model_before_it() {
         unpriced(&report),
         owned(&[("computer-use-preview-2025-03-11", 1)])
     );
-    // $0.6485906 (the same file without compactions and with line 104's
-    // writes as plain input was $0.637081)
-    assert_eq!(femto(&report["total"]), 648_590_600_000_000);
+    // [648,590.6 + 4,491] = $0.6530816 (the same file without compactions,
+    // line 123, and with line 104's writes as plain input was $0.637081)
+    assert_eq!(femto(&report["total"]), 653_081_600_000_000);
     rows_add_up(&report);
 }
 
@@ -459,22 +460,37 @@ fn anthropic_messages_price_each_iteration_at_the_assumed_time() {
             files: 1,
             lines: Some(106),
             // 104 messages, 8 more calls from iterations (2 + 2 + 2 on lines
-            // 1, 2, 4; 1 + 1 on lines 15, 18)
-            calls: 112,
+            // 1, 2, 4; 1 + 1 on lines 15, 18), and lines 59 and 79: OpenAI
+            // Responses objects in the same file, read as such
+            calls: 114,
             not_calls: 0,
             duplicates: 0,
-            // lines 59 and 79: OpenAI Responses objects
-            skipped: &[("bad_field", 2)],
+            skipped: &[],
             unpriced_calls: 0,
         },
     );
-    for end in ["first", "last"] {
-        assert_eq!(
-            report["date_range"][end].as_str(),
-            Some("2026-06-01T00:00:00.000Z"),
-            "{end}"
-        );
-    }
+    // Line 59: gpt-5-2025-08-07, created 2025-09-10 ($1.25, $10):
+    // 23 × $1.25 + 2,211 × $10 = [28.75 + 22,110] = [22,138.75]
+    assert_eq!(
+        priced(&report, "gpt-5"),
+        (1, [23, 0, 0, 0, 2_211], 22_138_750_000_000)
+    );
+    // Line 79: gpt-4.1-2025-04-14, created 2025-11-19 ($2, $8):
+    // 329 × $2 + 12 × $8 = [658 + 96] = [754]
+    assert_eq!(
+        priced(&report, "gpt-4.1"),
+        (1, [329, 0, 0, 0, 12], 754_000_000_000)
+    );
+    // The OpenAI objects carry their own times; every Anthropic call is
+    // at the assumed time.
+    assert_eq!(
+        report["date_range"]["first"].as_str(),
+        Some("2025-09-10T22:37:27.000Z")
+    );
+    assert_eq!(
+        report["date_range"]["last"].as_str(),
+        Some("2026-06-01T00:00:00.000Z")
+    );
     // The advisor passes: claude-opus-4-8 on lines 1 and 2 (2,518 + 2,529 in,
     // 22 + 38 out), with lines 44–46 and 71: 8,289 × $5 + 213 × $25
     // = [41,445 + 5,325] = [46,770]
@@ -513,8 +529,8 @@ fn anthropic_messages_price_each_iteration_at_the_assumed_time() {
         priced(&report, "claude-sonnet-4-5"),
         (32, [938_136, 3_333, 418, 0, 5_518], 5_603_073_900_000_000)
     );
-    // $6.5364351 in all
-    assert_eq!(femto(&report["total"]), 6_536_435_100_000_000);
+    // [6,536,435.1 + 22,138.75 + 754] = $6.55932785 in all
+    assert_eq!(femto(&report["total"]), 6_559_327_850_000_000);
     rows_add_up(&report);
 }
 

@@ -357,6 +357,56 @@ pub fn all() -> Vec<&'static InputFormat> {
     ]
 }
 
+/// Formats whose lines may share one file: applications that log the raw
+/// responses of several providers' APIs into one JSONL file (and test
+/// recordings that do).
+const MIXED: [&str; 2] = ["openai", "anthropic"];
+
+/// A parser for one file of `format`. When the format was detected (not
+/// `forced` with `--format`) and is one of [`MIXED`], a line it cannot read
+/// as its own (a bad field: not its shape) is offered to the other formats
+/// there, and the first that reads it wins; a line none reads keeps the
+/// first parser's problem.
+pub fn parser_for(
+    format: &'static InputFormat,
+    forced: bool,
+    context: &Context,
+) -> Box<dyn LineParser> {
+    let main = (format.parser)(context);
+    if forced || !MIXED.contains(&format.name) {
+        return main;
+    }
+    let others = MIXED
+        .iter()
+        .filter(|name| **name != format.name)
+        .filter_map(|name| by_name(name))
+        .map(|f| (f.parser)(context))
+        .collect();
+    Box::new(Mixed { main, others })
+}
+
+struct Mixed {
+    main: Box<dyn LineParser>,
+    others: Vec<Box<dyn LineParser>>,
+}
+
+impl LineParser for Mixed {
+    fn parse(&mut self, line: &[u8]) -> Parsed {
+        match self.main.parse(line) {
+            Parsed::Problem(problem) if problem.reason == super::SkipReason::BadField => {
+                for other in &mut self.others {
+                    match other.parse(line) {
+                        Parsed::Problem(_) => continue,
+                        read => return read,
+                    }
+                }
+                Parsed::Problem(problem)
+            }
+            parsed => parsed,
+        }
+    }
+}
+
 /// The format named `name`.
 pub fn by_name(name: &str) -> Option<&'static InputFormat> {
     all().into_iter().find(|f| f.name == name)

@@ -366,7 +366,8 @@ pub fn open_with_format(
             }
         }
     };
-    let parser = (format.parser)(&format::Context::of(source, dedup, assume_time));
+    let context = format::Context::of(source, dedup, assume_time);
+    let parser = format::parser_for(format, forced.is_some(), &context);
     Ok(Opened {
         reader,
         format,

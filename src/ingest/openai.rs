@@ -963,6 +963,30 @@ mod tests {
     }
 
     #[test]
+    fn anthropic_messages_in_an_openai_file_are_read_unless_the_format_is_forced() {
+        use crate::ingest::format::{parser_for, Context};
+        let context = Context {
+            file: "mixed.jsonl".to_string(),
+            path: None,
+            dedup: Default::default(),
+            undated: Some(chrono::DateTime::UNIX_EPOCH),
+        };
+        let line = br#"{"id":"msg_1","type":"message","model":"claude-sonnet-4-6","usage":{"input_tokens":42,"output_tokens":291}}"#;
+        let mut detected = parser_for(&FORMAT, false, &context);
+        let Parsed::Call(c) = detected.parse(line) else {
+            panic!("not read")
+        };
+        assert_eq!(
+            (c.model.as_str(), c.usage.output),
+            ("claude-sonnet-4-6", 291)
+        );
+        let mut forced = parser_for(&FORMAT, true, &context);
+        assert!(
+            matches!(forced.parse(line), Parsed::Problem(p) if p.message.contains("not an OpenAI response"))
+        );
+    }
+
+    #[test]
     fn compactions_take_the_conversation_model() {
         let lines = [
             r#"{"id":"resp_1","object":"response","created_at":1775105407,"status":"completed","model":"gpt-4o-mini-2024-07-18","usage":{"input_tokens":51,"output_tokens":9}}"#,

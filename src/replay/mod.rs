@@ -497,8 +497,13 @@ impl Reading<'_> {
                         return Ok((piece, 0));
                     }
                 };
-                let stats =
-                    self.read_stream(index, &name, reader, (format.parser)(&context), &mut piece)?;
+                let stats = self.read_stream(
+                    index,
+                    &name,
+                    reader,
+                    ingest::format::parser_for(format, spec.format.is_some(), &context),
+                    &mut piece,
+                )?;
                 // Pieces are held until all are read: their calls wait on disk.
                 if spec.collects() {
                     piece.spool.spill()?;
