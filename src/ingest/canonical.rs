@@ -218,6 +218,12 @@ pub fn parse_line(line: &[u8]) -> Result<Call, LineProblem> {
 /// Re-parses a failed line to say which field is wrong: the fast path above
 /// does not track field paths.
 fn explain_json_error(line: &[u8]) -> LineProblem {
+    if line.starts_with(b"[") {
+        return LineProblem::new(
+            SkipReason::BadField,
+            "record: expected a JSON object, found an array".to_string(),
+        );
+    }
     let mut de = serde_json::Deserializer::from_slice(line);
     let result: Result<RawRecord, _> = serde_path_to_error::deserialize(&mut de);
     let err = match result {
@@ -391,6 +397,25 @@ mod tests {
         assert_eq!(call.tags["team"], "search");
         assert_eq!(call.segments.as_ref().unwrap().len(), 3);
         assert_eq!(call.ts.to_rfc3339(), "2026-03-01T12:00:00.123+00:00");
+    }
+
+    #[test]
+    fn messages_name_json_shapes_not_rust_types() {
+        for (line, want) in [
+            ("[1,2]", "record: expected a JSON object, found an array"),
+            (
+                "\"text\"",
+                "record: invalid type: string \"text\", expected a JSON object",
+            ),
+            (
+                r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":[1]}"#,
+                "field \"usage\": expected a JSON object, found an array",
+            ),
+        ] {
+            let e = err(line);
+            assert_eq!(e.message, want, "{line}");
+            assert!(!e.message.contains("struct"), "{line}");
+        }
     }
 
     #[test]

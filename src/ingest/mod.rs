@@ -161,6 +161,11 @@ pub(crate) fn plain_json_message(message: &str) -> String {
         Some(i) => &message[..i],
         None => message,
     };
+    // serde reads a struct from an array too; an array is simply not the
+    // object that was expected.
+    if message.starts_with("invalid length") && message.contains("expected struct") {
+        return "expected a JSON object, found an array".to_string();
+    }
     let mut out = Vec::new();
     let mut words = message.split(' ');
     while let Some(word) = words.next() {
@@ -807,6 +812,10 @@ mod tests {
         assert_eq!(
             plain_json_message("unknown variant `z`, expected enum Mode"),
             "unknown variant `z`, expected one of the known values"
+        );
+        assert_eq!(
+            plain_json_message("invalid length 1, expected struct RawUsage with 6 elements"),
+            "expected a JSON object, found an array"
         );
     }
 
