@@ -42,6 +42,7 @@ fn pricing(c: &mut Criterion) {
             model.price(
                 black_box(&call.usage),
                 false,
+                &call.options,
                 PricingDate::AtCall,
                 call.ts.date_naive(),
             )

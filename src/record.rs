@@ -30,6 +30,82 @@ impl Usage {
     }
 }
 
+/// A request option that changes what a call costs, as logs record it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OptionKey {
+    /// Anthropic fast mode (`usage.speed`: `fast`).
+    Speed,
+    /// OpenAI `service_tier` (`priority`, `flex`), and other providers' tiers.
+    ServiceTier,
+    /// Anthropic data residency (`usage.inference_geo`: `us`).
+    InferenceGeo,
+}
+
+impl OptionKey {
+    pub const ALL: [OptionKey; 3] = [
+        OptionKey::Speed,
+        OptionKey::ServiceTier,
+        OptionKey::InferenceGeo,
+    ];
+
+    /// The field name logs, traces and the catalog use.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptionKey::Speed => "speed",
+            OptionKey::ServiceTier => "service_tier",
+            OptionKey::InferenceGeo => "inference_geo",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<OptionKey> {
+        OptionKey::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// The price-changing request options of one call; unset means the
+/// provider's default (standard speed, the default tier, global inference).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CallOptions {
+    pub speed: Option<String>,
+    pub service_tier: Option<String>,
+    pub inference_geo: Option<String>,
+}
+
+/// Values that name a provider's default, not an option.
+const DEFAULT_VALUES: [&str; 5] = ["standard", "default", "auto", "global", ""];
+
+impl CallOptions {
+    /// Records `value` for `key`, unless it names the default.
+    pub fn set(&mut self, key: OptionKey, value: &str) {
+        let value = value.trim().to_ascii_lowercase();
+        let slot = self.slot(key);
+        *slot = (!DEFAULT_VALUES.contains(&value.as_str())).then_some(value);
+    }
+
+    pub fn get(&self, key: OptionKey) -> Option<&str> {
+        match key {
+            OptionKey::Speed => self.speed.as_deref(),
+            OptionKey::ServiceTier => self.service_tier.as_deref(),
+            OptionKey::InferenceGeo => self.inference_geo.as_deref(),
+        }
+    }
+
+    fn slot(&mut self, key: OptionKey) -> &mut Option<String> {
+        match key {
+            OptionKey::Speed => &mut self.speed,
+            OptionKey::ServiceTier => &mut self.service_tier,
+            OptionKey::InferenceGeo => &mut self.inference_geo,
+        }
+    }
+
+    /// The options that are set, in a fixed order.
+    pub fn iter(&self) -> impl Iterator<Item = (OptionKey, &str)> {
+        OptionKey::ALL
+            .into_iter()
+            .filter_map(|k| self.get(k).map(|v| (k, v)))
+    }
+}
+
 /// One piece of a prompt, in order, as traces may record it for exact cache
 /// simulation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +137,9 @@ pub struct Call {
     /// What the provider billed for the call, where the log says (billing
     /// exports, gateways): compared with costsim's price in the report.
     pub billed: Option<crate::money::Money>,
+    /// Request options that change the price (fast mode, service tier,
+    /// data residency).
+    pub options: CallOptions,
     /// API requests the record stands for: 1 for a logged call, the
     /// export's request count for an aggregated usage row (priced as that
     /// many requests of the row's mean size). Counted as calls.
@@ -90,6 +169,7 @@ impl Call {
             latency_ms: None,
             id: None,
             billed: None,
+            options: CallOptions::default(),
             requests: 1,
             undated: false,
         }

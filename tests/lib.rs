@@ -11,6 +11,7 @@ mod formats_billing;
 mod formats_logs;
 mod hand_checked;
 mod merge;
+mod options;
 mod price_lists;
 mod pricing;
 mod real_logs;

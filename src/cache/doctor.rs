@@ -99,7 +99,13 @@ struct Run<'a> {
 
 fn price(model: &Model, call: &Call, usage: &Usage) -> Money {
     model
-        .price(usage, call.batch, PricingDate::AtCall, call.ts.date_naive())
+        .price(
+            usage,
+            call.batch,
+            &call.options,
+            PricingDate::AtCall,
+            call.ts.date_naive(),
+        )
         .cost
 }
 
@@ -518,6 +524,7 @@ fn diagnose_run(
                     .price(
                         &o.call.usage,
                         o.call.batch,
+                        &o.call.options,
                         PricingDate::AtCall,
                         o.call.ts.date_naive(),
                     )

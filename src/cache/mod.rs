@@ -596,6 +596,7 @@ mod tests {
                 latency_ms: None,
                 id: None,
                 billed: None,
+                options: Default::default(),
                 requests: 1,
                 undated: false,
             };
@@ -684,9 +685,9 @@ mod tests {
                             cache_write_1h: if long { o.write } else { 0 },
                             ..Usage::default()
                         };
-                        cached += m.price(&usage, false, crate::pricing::PricingDate::AtCall, day).cost;
+                        cached += m.price(&usage, false, &Default::default(), crate::pricing::PricingDate::AtCall, day).cost;
                         let plain = Usage { input: prompt, ..Usage::default() };
-                        off += m.price(&plain, false, crate::pricing::PricingDate::AtCall, day).cost;
+                        off += m.price(&plain, false, &Default::default(), crate::pricing::PricingDate::AtCall, day).cost;
                     }
                 }
                 prop_assert!(cached <= off, "cached {:?} > off {:?}", cached, off);

@@ -10,7 +10,7 @@ use crate::cli::{
 };
 use crate::config::{format_of, load_catalog};
 use crate::money::{display_count, Rate};
-use crate::pricing::{CacheKind, Catalog, CatalogError, Model, Period, Rates};
+use crate::pricing::{CacheKind, Catalog, CatalogError, Model, Period, Rates, VariantPrice};
 use crate::report::grid::{self, Align, Grid};
 use crate::report::Format;
 
@@ -229,6 +229,22 @@ fn model_value(m: &Model) -> Value {
             "source": p.source,
             "retrieved": p.retrieved.to_string(),
         })).collect::<Vec<_>>(),
+        "variants": m.variants.iter().map(|v| json!({
+            "option": v.option.name(),
+            "value": v.value,
+            "from": v.from.map(|d| d.to_string()),
+            "until": v.until.map(|d| d.to_string()),
+            "multiplier": match v.price {
+                VariantPrice::Multiplier(m) => Some(m.to_string()),
+                VariantPrice::Rates(_) => None,
+            },
+            "usd_per_million_tokens": match &v.price {
+                VariantPrice::Multiplier(_) => None,
+                VariantPrice::Rates(r) => Some(rates_value(r)),
+            },
+            "source": v.source,
+            "retrieved": v.retrieved.to_string(),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -307,6 +323,35 @@ fn write_model(
     for p in &m.periods {
         writeln!(w)?;
         write_period(p, w)?;
+    }
+    if !m.variants.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Request options that change these prices:")?;
+    }
+    for v in &m.variants {
+        let price = match &v.price {
+            VariantPrice::Multiplier(m) => format!("{m}× every rate above, cache rates included"),
+            VariantPrice::Rates(r) => format!(
+                "input {}, output {}, cache read {} (USD per million tokens, any prompt size)",
+                rate_text(Some(r.input)),
+                rate_text(Some(r.output)),
+                rate_text(r.cache_read)
+            ),
+        };
+        let dates = match (v.from, v.until) {
+            (None, None) => String::new(),
+            (Some(f), None) => format!(" from {f}"),
+            (None, Some(u)) => format!(" until {u} (exclusive)"),
+            (Some(f), Some(u)) => format!(" from {f} until {u} (exclusive)"),
+        };
+        writeln!(
+            w,
+            "- {} = {}{dates}: {price}. Source: {} (retrieved {})",
+            v.option.name(),
+            v.value,
+            v.source,
+            v.retrieved
+        )?;
     }
     Ok(())
 }

@@ -31,13 +31,13 @@ use super::openai::fields::{
     count, envelope_time, missing, parse_object, path, problem, text, Envelope, Object,
 };
 use super::{LineProblem, SkipReason};
-use crate::record::{Call, Usage};
+use crate::record::{Call, CallOptions, OptionKey, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "anthropic",
     title: "Anthropic Messages API responses",
     example: r#"{"timestamp":"2026-03-05T08:00:00Z","response":{"id":"msg_01","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":50,"cache_creation_input_tokens":6000,"cache_read_input_tokens":0,"output_tokens":800}}}"#,
-    mapping: "a Messages response (type \"message\") or a Message Batches results line (batch call; errored/canceled/expired results carry no usage), wrapped as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} because responses carry no time; input = input_tokens (already excludes cache), cache_read = cache_read_input_tokens, cache writes = cache_creation.ephemeral_5m/1h_input_tokens (all of cache_creation_input_tokens as 5m when not split), output = output_tokens; usage.service_tier \"batch\" marks a batch call; with usage.iterations (compaction, advisor tool) one call per iteration at its own model instead of the top-level counts; bare responses without a time are dated by --assume-time, else the file's modification time; id = message id (duplicates folded); provider anthropic",
+    mapping: "a Messages response (type \"message\") or a Message Batches results line (batch call; errored/canceled/expired results carry no usage), wrapped as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} because responses carry no time; input = input_tokens (already excludes cache), cache_read = cache_read_input_tokens, cache writes = cache_creation.ephemeral_5m/1h_input_tokens (all of cache_creation_input_tokens as 5m when not split), output = output_tokens; usage.service_tier \"batch\" marks a batch call; usage.speed (fast mode), usage.inference_geo and other service tiers are request options priced by the catalog; with usage.iterations (compaction, advisor tool) one call per iteration at its own model instead of the top-level counts; bare responses without a time are dated by --assume-time, else the file's modification time; id = message id (duplicates folded); provider anthropic",
     detect,
     parser: |ctx: &Context| {
         Box::new(Anthropic {
@@ -193,6 +193,7 @@ fn message_calls(
         }
     };
     let usage = usage_of(u, &format!("{p}usage"))?;
+    let mut options = CallOptions::default();
     if let Some(tier) = u.get("service_tier").and_then(Value::as_str) {
         if tier == "batch" {
             env.batch = true;
@@ -200,6 +201,12 @@ fn message_calls(
             env.tags
                 .entry("service_tier".to_string())
                 .or_insert_with(|| tier.to_string());
+            options.set(OptionKey::ServiceTier, tier);
+        }
+    }
+    for key in [OptionKey::Speed, OptionKey::InferenceGeo] {
+        if let Some(value) = u.get(key.name()).and_then(Value::as_str) {
+            options.set(key, value);
         }
     }
     let model = super::openai::fields::model(msg.get("model"), &format!("{p}model"))?;
@@ -214,6 +221,7 @@ fn message_calls(
         None | Some(Value::Null) | Some(Value::Array(_)) => {
             let mut call = env.call(ts, "anthropic", model, usage, id);
             call.undated = assumed;
+            call.options = options;
             return Ok(vec![call]);
         }
         Some(_) => {
@@ -247,6 +255,7 @@ fn message_calls(
             }
         }
         call.undated = assumed;
+        call.options = options.clone();
         calls.push(call);
     }
     Ok(calls)

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::ingest::format::{InputFormat, LineParser, Parsed};
 use crate::ingest::{LineProblem, SkipReason};
-use crate::record::{Call, Segment, Usage, DEFAULT_ACCOUNT};
+use crate::record::{Call, CallOptions, OptionKey, Segment, Usage, DEFAULT_ACCOUNT};
 
 #[derive(Deserialize)]
 struct RawRecord {
@@ -29,6 +29,10 @@ struct RawRecord {
     success: Option<bool>,
     latency_ms: Option<TokenCount>,
     id: Option<Scalar>,
+    /// Request options that change the price (see `OptionKey`).
+    speed: Option<String>,
+    service_tier: Option<String>,
+    inference_geo: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -332,8 +336,24 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
         success: raw.success,
         latency_ms: raw.latency_ms.map(|l| l.0),
         id: raw.id.map(|i| i.0),
+        options: options_of([
+            (OptionKey::Speed, raw.speed.as_deref()),
+            (OptionKey::ServiceTier, raw.service_tier.as_deref()),
+            (OptionKey::InferenceGeo, raw.inference_geo.as_deref()),
+        ]),
         ..Call::new(ts, model, usage)
     })
+}
+
+/// Request options from the values a record gives (absent ones unset).
+pub(crate) fn options_of(values: [(OptionKey, Option<&str>); 3]) -> CallOptions {
+    let mut options = CallOptions::default();
+    for (key, value) in values {
+        if let Some(value) = value {
+            options.set(key, value);
+        }
+    }
+    options
 }
 
 fn into_segments(raw: Vec<RawSegment>, usage: &Usage) -> Result<Vec<Segment>, LineProblem> {

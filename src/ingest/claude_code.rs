@@ -31,13 +31,13 @@ use serde::Deserialize;
 
 use super::format::{Context, CopyOf, InputFormat, LineParser, Parsed, Sniff};
 use super::{canonical, LineProblem, SkipReason};
-use crate::record::{Call, Usage};
+use crate::record::{Call, OptionKey, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "claude-code",
     title: "Claude Code session logs (~/.claude/projects/<project>/<session>.jsonl)",
     example: r#"{"type":"assistant","sessionId":"9f1c","cwd":"/home/me/shop","isSidechain":false,"timestamp":"2026-03-02T09:15:02.120Z","requestId":"req_011A","message":{"id":"msg_01A","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":12,"cache_creation_input_tokens":4000,"cache_read_input_tokens":18000,"cache_creation":{"ephemeral_5m_input_tokens":4000,"ephemeral_1h_input_tokens":0},"output_tokens":310}}}"#,
-    mapping: "assistant lines with message.usage are calls; the copies of one response (same message.id and requestId, or message.id alone without a requestId), in any file, fold into the copy with the largest output_tokens (the final streaming copy; ties: earliest file and line); input_tokens -> input, cache_read_input_tokens -> cache_read, cache_creation (ephemeral_5m/1h) -> cache writes (all 5m when not split); sessionId -> session; tags project (folder below projects/, else cwd) and sidechain; <synthetic> and lines without usage are not calls",
+    mapping: "assistant lines with message.usage are calls; the copies of one response (same message.id and requestId, or message.id alone without a requestId), in any file, fold into the copy with the largest output_tokens (the final streaming copy; ties: earliest file and line); input_tokens -> input, cache_read_input_tokens -> cache_read, cache_creation (ephemeral_5m/1h) -> cache writes (all 5m when not split); sessionId -> session; tags project (folder below projects/, else cwd) and sidechain; usage.speed (fast mode), usage.inference_geo and usage.service_tier are request options priced by the catalog; <synthetic> and lines without usage are not calls",
     detect,
     parser: |ctx| Box::new(ClaudeCode::new(ctx)),
 };
@@ -106,7 +106,7 @@ struct RawLine {
 /// as the line (the content, the bulk of the line, is skipped once), or
 /// something else (a string on some system lines), ignored.
 enum MessageField {
-    Object(RawMessage),
+    Object(Box<RawMessage>),
     Other,
 }
 
@@ -120,7 +120,7 @@ impl<'de> Deserialize<'de> for MessageField {
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<MessageField, A::Error> {
                 RawMessage::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(MessageField::Object)
+                    .map(|m| MessageField::Object(Box::new(m)))
             }
             fn visit_seq<A: de::SeqAccess<'de>>(
                 self,
@@ -166,6 +166,9 @@ struct RawUsage {
     cache_creation_input_tokens: Option<Count>,
     cache_read_input_tokens: Option<Count>,
     cache_creation: Option<RawCacheCreation>,
+    speed: Option<String>,
+    service_tier: Option<String>,
+    inference_geo: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -307,6 +310,7 @@ fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem>
     let Some(MessageField::Object(message)) = raw.message else {
         return Ok(Parsed::NotACall);
     };
+    let message = *message;
     if message.model.as_deref() == Some(SYNTHETIC_MODEL) {
         return Ok(Parsed::NotACall);
     }
@@ -379,6 +383,11 @@ fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem>
         session: raw.session_id.filter(|s| !s.is_empty()),
         tags,
         id: message.id.or(raw.request_id),
+        options: canonical::options_of([
+            (OptionKey::Speed, raw_usage.speed.as_deref()),
+            (OptionKey::ServiceTier, raw_usage.service_tier.as_deref()),
+            (OptionKey::InferenceGeo, raw_usage.inference_geo.as_deref()),
+        ]),
         ..Call::new(ts, model, usage)
     };
     Ok(match key {

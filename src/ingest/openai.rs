@@ -34,13 +34,13 @@ use std::sync::Arc;
 use self::fields::{count, missing, parse_object, path, problem, text, Envelope, Object};
 use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
-use crate::record::{Call, Usage};
+use crate::record::{Call, OptionKey, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "openai",
     title: "OpenAI Chat Completions / Responses objects and Batch API output files",
     example: r#"{"id":"chatcmpl-B9","object":"chat.completion","created":1772442000,"model":"gpt-4o","usage":{"prompt_tokens":1200,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1024}}}"#,
-    mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens − cache_write_tokens, cache_read = cached_tokens, cache writes = cache_write_tokens, output = completion_tokens (output_tokens, reasoning included); usage.cost (OpenRouter) = billed; a response.compaction object is priced at the model of the file's previous response; service_tier \"flex\" is priced as batch; id = the response id (duplicates folded); provider openai",
+    mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens − cache_write_tokens, cache_read = cached_tokens, cache writes = cache_write_tokens, output = completion_tokens (output_tokens, reasoning included); usage.cost (OpenRouter) = billed; a response.compaction object is priced at the model of the file's previous response; service_tier (flex, priority) is a request option priced by the catalog; id = the response id (duplicates folded); provider openai",
     detect,
     parser: |ctx: &Context| {
         Box::new(OpenAi {
@@ -362,19 +362,18 @@ fn api_object(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProb
             Some(v) => fields::time(v, &format!("{p}{time_field}"))?,
         },
     };
-    if let Some(tier) = obj.get("service_tier").and_then(Value::as_str) {
-        if !matches!(tier, "default" | "auto") {
-            env.tags
-                .entry("service_tier".to_string())
-                .or_insert_with(|| tier.to_string());
-        }
-        // Flex processing is billed at Batch API rates.
-        if tier == "flex" {
-            env.batch = true;
-        }
+    let tier = obj.get("service_tier").and_then(Value::as_str);
+    if let Some(tier) = tier.filter(|t| !matches!(*t, "default" | "auto")) {
+        env.tags
+            .entry("service_tier".to_string())
+            .or_insert_with(|| tier.to_string());
     }
     let id = text(obj.get("id"));
     let mut call = env.call(ts, "openai", model, usage, id);
+    // Flex and priority processing are priced by the catalog.
+    if let Some(tier) = tier {
+        call.options.set(OptionKey::ServiceTier, tier);
+    }
     if let Some(Value::Object(u)) = obj.get("usage") {
         // OpenRouter reports what it charged.
         call.billed = fields::money(u.get("cost"), &format!("{p}usage.cost"))?;
@@ -1073,7 +1072,8 @@ mod tests {
         let c = call(
             r#"{"type":"response.completed","sequence_number":9,"response":{"id":"r","object":"response","created_at":1772442000,"status":"completed","model":"gpt-5","service_tier":"flex","usage":{"input_tokens":10,"output_tokens":5}}}"#,
         );
-        assert!(c.batch);
+        assert!(!c.batch);
+        assert_eq!(c.options.service_tier.as_deref(), Some("flex"));
         assert_eq!(c.tags["service_tier"], "flex");
     }
 

@@ -15,13 +15,13 @@ use std::collections::BTreeMap;
 use super::csv_columns::{self, may, need, CsvReader, Row, Want};
 use super::format::{Context, InputFormat, Parsed, Sniff};
 use super::LineProblem;
-use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
+use crate::record::{Call, OptionKey, Usage, DEFAULT_ACCOUNT};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "openai-usage-csv",
     title: "OpenAI usage/cost export (CSV)",
     example: "start_time,end_time,project_id,num_model_requests,user_id,api_key_id,model,batch,input_tokens,output_tokens,input_cached_tokens\n1772409600,1772496000,proj_abc,120,,key_xyz,gpt-5-mini-2025-08-07,false,600000,90000,400000",
-    mapping: "one row per time bucket × model × project × API key (a bucket row without model or tokens is not a call): ts = start_time (epoch seconds or ISO), account = project_id, tags api_key (api_key_id), project (project_name), user (user_id), service_tier; input = input_tokens − input_cached_tokens, cache_read = input_cached_tokens, output = output_tokens (empty cells are 0); batch = true (or service_tier \"flex\") is priced as batch; a cost column (amount, cost, cost_usd) is the billed cost (USD only). A row sums num_model_requests requests, so it becomes calls of the row's mean request size (at most 100k prompt tokens each when requests are smaller), so long-context tiers apply as they would per request; it counts num_model_requests calls",
+    mapping: "one row per time bucket × model × project × API key (a bucket row without model or tokens is not a call): ts = start_time (epoch seconds or ISO), account = project_id, tags api_key (api_key_id), project (project_name), user (user_id), service_tier; input = input_tokens − input_cached_tokens, cache_read = input_cached_tokens, output = output_tokens (empty cells are 0); batch = true is priced as batch; service_tier (flex, priority) is a request option priced by the catalog; a cost column (amount, cost, cost_usd) is the billed cost (USD only). A row sums num_model_requests requests, so it becomes calls of the row's mean request size (at most 100k prompt tokens each when requests are smaller), so long-context tiers apply as they would per request; it counts num_model_requests calls",
     detect,
     parser: |_: &Context| Box::new(CsvReader::new(&WANTS, read_row)),
 };
@@ -151,13 +151,15 @@ fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
             tags.insert(key.to_string(), v.to_string());
         }
     }
-    let flex = row
-        .text(TIER)
-        .is_some_and(|t| t.eq_ignore_ascii_case("flex"));
     let call = Call {
         account: row.text(PROJECT).unwrap_or(DEFAULT_ACCOUNT).to_string(),
         tags,
-        batch: row.flag(BATCH) == Some(true) || flex,
+        batch: row.flag(BATCH) == Some(true),
+        options: super::canonical::options_of([
+            (OptionKey::Speed, None),
+            (OptionKey::ServiceTier, row.text(TIER)),
+            (OptionKey::InferenceGeo, None),
+        ]),
         billed: row.usd(COST)?,
         ..Call::new(
             ts,

@@ -8,8 +8,11 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{CacheKind, CacheRules, Catalog, Model, Period, Rates, Tier, Ttl};
+use super::{
+    CacheKind, CacheRules, Catalog, Model, Period, Rates, Tier, Ttl, Variant, VariantPrice,
+};
 use crate::money::{Multiplier, Rate};
+use crate::record::OptionKey;
 
 /// The catalog shipped inside the binary.
 pub const EMBEDDED_FILES: &[(&str, &str)] = &[
@@ -84,8 +87,33 @@ struct RawFile {
     provider: Option<String>,
     name: Option<String>,
     cache: Option<RawCache>,
+    /// Request options priced alike for the file's models (or the ones
+    /// `models` lists): multipliers only.
+    #[serde(default)]
+    variants: Vec<RawVariant>,
     #[serde(default)]
     models: Vec<RawModel>,
+}
+
+/// `[[variants]]` / `[[models.variants]]`: the price of requests made with
+/// one option, `when = "speed=fast"`, as a `multiplier` of the model's rates
+/// or rates of its own.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    when: Option<String>,
+    /// File-level variants: the models they are for (default: all).
+    models: Option<Vec<String>>,
+    from: Option<toml::Value>,
+    until: Option<toml::Value>,
+    multiplier: Option<RawNumber>,
+    input: Option<RawNumber>,
+    output: Option<RawNumber>,
+    cache_read: Option<RawNumber>,
+    cache_write_5m: Option<RawNumber>,
+    cache_write_1h: Option<RawNumber>,
+    source: Option<String>,
+    retrieved: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Debug, Clone, Default)]
@@ -130,6 +158,8 @@ struct RawModel {
     cache: Option<RawCache>,
     #[serde(default)]
     periods: Vec<RawPeriod>,
+    #[serde(default)]
+    variants: Vec<RawVariant>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -405,6 +435,19 @@ impl Checker<'_> {
                 _ => {}
             }
         }
+        let mut variants = Vec::new();
+        for (i, v) in raw.variants.iter().enumerate() {
+            let ventry = format!("{entry} variant {}", i + 1);
+            if let Some(variant) = self.variant(&ventry, v, Some(&cache)) {
+                variants.push(variant);
+            }
+        }
+        if raw.variants.iter().any(|v| v.models.is_some()) {
+            self.report(
+                &entry,
+                "`models` belongs to a file-level `[[variants]]`, not a model's",
+            );
+        }
         Some(Model {
             name: raw.name.clone().unwrap_or_else(|| id.clone()),
             id,
@@ -414,7 +457,96 @@ impl Checker<'_> {
             max_output: raw.max_output,
             cache,
             periods,
+            variants,
             file: self.file.to_string(),
+        })
+    }
+
+    /// One variant; `cache` is the model's rules (`None` for a file-level
+    /// variant, which may only be a multiplier).
+    fn variant(
+        &mut self,
+        entry: &str,
+        raw: &RawVariant,
+        cache: Option<&CacheRules>,
+    ) -> Option<Variant> {
+        let when = raw.when.as_deref().unwrap_or("");
+        let parsed = when
+            .split_once('=')
+            .and_then(|(k, v)| Some((OptionKey::parse(k.trim())?, v.trim().to_ascii_lowercase())))
+            .filter(|(_, v)| !v.is_empty());
+        if parsed.is_none() {
+            let names: Vec<&str> = OptionKey::ALL.iter().map(|k| k.name()).collect();
+            self.report(
+                entry,
+                format!(
+                    "`when`: `{when}` is not OPTION=VALUE with OPTION one of {}",
+                    names.join(", ")
+                ),
+            );
+        }
+        let from = self.date(entry, "from", &raw.from);
+        let until = self.date(entry, "until", &raw.until);
+        if let (Some(f), Some(u)) = (from, until) {
+            if u <= f {
+                self.report(entry, format!("`until` {u} is not after `from` {f}"));
+            }
+        }
+        let retrieved = self.date(entry, "retrieved", &raw.retrieved);
+        if raw.retrieved.is_none() {
+            self.report(
+                entry,
+                "missing `retrieved` (the date the price was checked)",
+            );
+        }
+        let source = raw.source.clone().filter(|s| !s.trim().is_empty());
+        if source.is_none() {
+            self.report(entry, "missing `source` (where the price comes from)");
+        }
+        let has_rates = raw.input.is_some() || raw.output.is_some();
+        let price = match (&raw.multiplier, has_rates, cache) {
+            (Some(m), false, _) => match Multiplier::parse(&m.text()) {
+                Ok(m) if m.thousandths() > 0 => Some(VariantPrice::Multiplier(m)),
+                Ok(m) => {
+                    self.report(entry, format!("`multiplier`: {m} is not above 0"));
+                    None
+                }
+                Err(e) => {
+                    self.report(entry, format!("`multiplier`: {e}"));
+                    None
+                }
+            },
+            (None, true, Some(cache)) => self
+                .rates(entry, raw_rates!(raw), cache)
+                .map(VariantPrice::Rates),
+            (None, true, None) => {
+                self.report(
+                    entry,
+                    "a file-level variant is a `multiplier`; give rates of their own in the model's `[[models.variants]]`",
+                );
+                None
+            }
+            (Some(_), true, _) => {
+                self.report(entry, "give a `multiplier` or rates, not both");
+                None
+            }
+            (None, false, _) => {
+                self.report(
+                    entry,
+                    "missing `multiplier` (or `input` and `output` rates)",
+                );
+                None
+            }
+        };
+        let (option, value) = parsed?;
+        Some(Variant {
+            option,
+            value,
+            from,
+            until,
+            price: price?,
+            source: source?,
+            retrieved: retrieved?,
         })
     }
 
@@ -517,12 +649,39 @@ fn parse_file(file: &str, text: &str, problems: &mut Vec<CatalogProblem>) -> Vec
     };
     let _ = &raw.name;
     let file_cache = raw.cache.clone().unwrap_or_default();
-    let models = raw
+    let mut models: Vec<Model> = raw
         .models
         .iter()
         .enumerate()
         .filter_map(|(i, m)| checker.model(&provider, &file_cache, i, m))
         .collect();
+    // File-level variants go to the models they name (all by default),
+    // after each model's own: a model's own price for an option wins.
+    for (i, raw_variant) in raw.variants.iter().enumerate() {
+        let entry = format!("variant {}", i + 1);
+        let Some(variant) = checker.variant(&entry, raw_variant, None) else {
+            continue;
+        };
+        if let Some(names) = &raw_variant.models {
+            for name in names {
+                if !models.iter().any(|m| &m.id == name) {
+                    checker.report(
+                        &entry,
+                        format!("`models`: no model \"{name}\" in this file"),
+                    );
+                }
+            }
+        }
+        for m in &mut models {
+            let listed = raw_variant
+                .models
+                .as_ref()
+                .is_none_or(|n| n.contains(&m.id));
+            if listed {
+                m.variants.push(variant.clone());
+            }
+        }
+    }
     problems.extend(checker.problems);
     models
 }

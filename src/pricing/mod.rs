@@ -10,7 +10,7 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use crate::money::{Money, Multiplier, Rate};
-use crate::record::Usage;
+use crate::record::{CallOptions, OptionKey, Usage};
 
 pub use load::{load_dir, load_embedded, load_texts, CatalogError, CatalogProblem, EMBEDDED_FILES};
 
@@ -186,6 +186,41 @@ impl Period {
     }
 }
 
+/// What a request option does to a model's prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariantPrice {
+    /// Every rate of the call's period and tier, cache rates included, times
+    /// this (fast mode, data residency, flex).
+    Multiplier(Multiplier),
+    /// Rates of their own in place of the period's, tiers included (OpenAI
+    /// priority processing).
+    Rates(Rates),
+}
+
+/// Prices for requests made with one option (`speed = fast`,
+/// `service_tier = priority`, `inference_geo = us`), over a date range:
+/// options are added and withdrawn per model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub option: OptionKey,
+    pub value: String,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub price: VariantPrice,
+    pub source: String,
+    pub retrieved: NaiveDate,
+}
+
+impl Variant {
+    /// Whether it prices requests on `day`; `None` is the newest prices.
+    fn applies_on(&self, day: Option<NaiveDate>) -> bool {
+        match day {
+            Some(d) => self.from.is_none_or(|f| d >= f) && self.until.is_none_or(|u| d < u),
+            None => self.until.is_none(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {
     pub id: String,
@@ -197,6 +232,8 @@ pub struct Model {
     pub cache: CacheRules,
     /// In date order, not overlapping.
     pub periods: Vec<Period>,
+    /// Prices of request options (the model's own, then its file's).
+    pub variants: Vec<Variant>,
     /// Catalog file the model comes from.
     pub file: String,
 }
@@ -234,6 +271,9 @@ pub struct Priced {
     pub before_first_period: bool,
     /// The call was marked batch but the model has no batch price.
     pub batch_unavailable: bool,
+    /// The call names a request option the model has no price for on its
+    /// date (priced at standard rates).
+    pub option_unpriced: bool,
     /// What the cache writes cost beyond the same tokens at the input rate.
     pub write_premium: Money,
 }
@@ -251,22 +291,63 @@ impl Model {
         }
     }
 
-    /// Prices one call's usage.
+    /// The variant pricing `option = value` on `day` (`None`: the newest).
+    pub fn variant(
+        &self,
+        option: OptionKey,
+        value: &str,
+        day: Option<NaiveDate>,
+    ) -> Option<&Variant> {
+        self.variants
+            .iter()
+            .find(|v| v.option == option && v.value == value && v.applies_on(day))
+    }
+
+    /// Prices one call's usage, made with `options`.
     pub fn price(
         &self,
         usage: &Usage,
         batch: bool,
+        options: &CallOptions,
         date: PricingDate,
         call_day: NaiveDate,
     ) -> Priced {
-        let (period_index, before_first_period) = match date {
-            PricingDate::AtCall => self.period_index(call_day),
-            PricingDate::Fixed(d) => self.period_index(d),
-            PricingDate::Latest => (self.periods.len() - 1, false),
+        let (period_index, before_first_period, day) = match date {
+            PricingDate::AtCall => {
+                let (i, before) = self.period_index(call_day);
+                (i, before, Some(call_day))
+            }
+            PricingDate::Fixed(d) => {
+                let (i, before) = self.period_index(d);
+                (i, before, Some(d))
+            }
+            PricingDate::Latest => (self.periods.len() - 1, false, None),
         };
         let period = &self.periods[period_index];
-        let tier = period.tier_for(usage.prompt_tokens());
-        let rates = tier.map_or(period.rates, |t| period.tiers[t].rates);
+        let mut tier = period.tier_for(usage.prompt_tokens());
+        let mut rates = tier.map_or(period.rates, |t| period.tiers[t].rates);
+        // Options: rates of their own first, then multipliers on whatever
+        // rates apply, so they stack (fast mode in the US region).
+        let mut option_unpriced = false;
+        let found: Vec<&Variant> = options
+            .iter()
+            .filter_map(|(key, value)| {
+                let v = self.variant(key, value, day);
+                option_unpriced |= v.is_none();
+                v
+            })
+            .collect();
+        for v in &found {
+            if let VariantPrice::Rates(own) = v.price {
+                rates = own;
+                tier = None;
+            }
+        }
+        for v in &found {
+            if let VariantPrice::Multiplier(m) = v.price {
+                rates = rates.scaled(m);
+            }
+        }
         let (rates, batch_unavailable) = match (batch, period.batch_multiplier) {
             (true, Some(m)) => (rates.scaled(m), false),
             (true, None) => (rates, true),
@@ -286,6 +367,7 @@ impl Model {
             tier,
             before_first_period,
             batch_unavailable,
+            option_unpriced,
         }
     }
 }
@@ -320,7 +402,10 @@ impl Catalog {
     pub fn version(&self) -> String {
         self.models
             .iter()
-            .flat_map(|m| m.periods.iter().map(|p| p.retrieved))
+            .flat_map(|m| {
+                let periods = m.periods.iter().map(|p| p.retrieved);
+                periods.chain(m.variants.iter().map(|v| v.retrieved))
+            })
             .max()
             .map_or_else(|| "empty".to_string(), |d| d.to_string())
     }

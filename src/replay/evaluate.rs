@@ -46,6 +46,8 @@ pub struct Pending {
     pub requests: u64,
     /// The record carried no time; `ts` is assumed.
     pub undated: bool,
+    /// Request options that change the price (fast mode, service tier).
+    pub options: crate::record::CallOptions,
 }
 
 /// A call's names for seeded draws and per-session state, made once per
@@ -261,7 +263,13 @@ impl<'a> Evaluator<'a> {
             if over {
                 stats.dropped_calls += 1;
                 stats.dropped_cost += model
-                    .price(&call.usage, call.batch, date, call.ts.date_naive())
+                    .price(
+                        &call.usage,
+                        call.batch,
+                        &call.options,
+                        date,
+                        call.ts.date_naive(),
+                    )
                     .cost;
                 return Ok(());
             }
@@ -333,7 +341,8 @@ impl<'a> Evaluator<'a> {
         for (i, leg) in legs.into_iter().enumerate() {
             let usage = state.cache_usage(scenario.cache, call, &leg, self.shared_prefix);
             let leg_model = &catalog.models[leg.model];
-            let priced = leg_model.price(&usage, batch, date, call.ts.date_naive());
+            // Request options go with the call wherever it is sent.
+            let priced = leg_model.price(&usage, batch, &call.options, date, call.ts.date_naive());
             sink.record(
                 index,
                 &scenario.name,

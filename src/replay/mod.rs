@@ -140,6 +140,8 @@ struct Partial {
     batch_unavailable: u64,
     /// Calls whose records carry no time, dated by assumption.
     undated: u64,
+    /// Calls with a request option their model has no price for.
+    option_unpriced: u64,
     /// Files read per format name.
     formats: BTreeMap<&'static str, u64>,
     not_calls: u64,
@@ -169,6 +171,7 @@ impl Partial {
             before_first_period: 0,
             batch_unavailable: 0,
             undated: 0,
+            option_unpriced: 0,
             formats: BTreeMap::new(),
             not_calls: 0,
             duplicates: 0,
@@ -205,6 +208,7 @@ impl Partial {
         self.before_first_period += other.before_first_period;
         self.batch_unavailable += other.batch_unavailable;
         self.undated += other.undated;
+        self.option_unpriced += other.option_unpriced;
         for (name, n) in other.formats {
             *self.formats.entry(name).or_default() += n;
         }
@@ -317,6 +321,7 @@ impl Reading<'_> {
             billed: call.billed,
             requests: call.requests,
             undated: call.undated,
+            options: call.options,
         }
     }
 
@@ -342,6 +347,7 @@ impl Reading<'_> {
             catalog.models[i].price(
                 &pending.usage,
                 pending.batch,
+                &pending.options,
                 spec.pricing_date,
                 pending.ts.date_naive(),
             )
@@ -350,6 +356,7 @@ impl Reading<'_> {
             Some(p) => {
                 partial.before_first_period += u64::from(p.before_first_period);
                 partial.batch_unavailable += u64::from(p.batch_unavailable);
+                partial.option_unpriced += u64::from(p.option_unpriced);
             }
             None => {
                 *partial
@@ -696,6 +703,12 @@ fn finish(
             all.batch_unavailable
         ));
     }
+    if all.option_unpriced > 0 {
+        notes.push(format!(
+            "{} calls name a request option (fast mode, a service tier, a data-residency region) their model has no price for on their date; priced at standard rates",
+            all.option_unpriced
+        ));
+    }
     if all.undated > 0 {
         notes.push(match spec.assume_time {
             Some(t) => format!(
@@ -1022,7 +1035,7 @@ mod tests {
                 let call = crate::ingest::canonical::parse_line(line(m, d, i, r, w, o, b).as_bytes()).unwrap();
                 let model = catalog.resolve(&call.model).unwrap();
                 let plain = crate::record::Usage { input: call.usage.prompt_tokens(), output: call.usage.output, ..Default::default() };
-                expected += model.price(&plain, call.batch, PricingDate::AtCall, call.ts.date_naive()).cost;
+                expected += model.price(&plain, call.batch, &call.options, PricingDate::AtCall, call.ts.date_naive()).cost;
             }
             let off = &report.scenarios[1];
             prop_assert_eq!(off.name.as_str(), "cache-off");

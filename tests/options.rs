@@ -1,0 +1,126 @@
+//! Request options that change prices (fixtures/options/): Anthropic fast
+//! mode and US-only inference, OpenAI priority and flex processing, priced
+//! from the catalog's variants. The arithmetic is in
+//! fixtures/options/README.md; amounts in brackets are micro-dollars.
+
+use crate::util::{calls, costsim, femto, replay_json, scenario};
+
+const CLAUDE: &str = "fixtures/options/claude-code-options.jsonl";
+const OPENAI: &str = "fixtures/options/openai-service-tiers.jsonl";
+
+fn row<'a>(report: &'a serde_json::Value, model: &str) -> &'a serde_json::Value {
+    report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["keys"]["model"] == model)
+        .unwrap_or_else(|| panic!("no row for {model}"))
+}
+
+#[test]
+fn fast_mode_and_us_inference_stack_on_the_applicable_rates() {
+    let report = replay_json(&[CLAUDE]);
+    // [360,300 + 66,055 + 396,330]
+    let opus = row(&report, "claude-opus-4-6");
+    assert_eq!(calls(opus), 3);
+    assert_eq!(femto(opus), 822_685_000_000_000);
+    // Haiku has no fast price: standard rates, [600], and a note says so.
+    assert_eq!(femto(row(&report, "claude-haiku-4-5")), 600_000_000_000);
+    assert_eq!(femto(&report["total"]), 823_285_000_000_000);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("1 calls name a request option"), "{notes}");
+}
+
+#[test]
+fn cache_off_keeps_the_option_rates() {
+    let report = replay_json(&[CLAUDE, "--scenario", "cache-off"]);
+    // [870,300 + 159,555 + 957,330 + 600]
+    assert_eq!(femto(scenario(&report, "cache-off")), 1_987_785_000_000_000);
+}
+
+#[test]
+fn openai_priority_and_flex_processing() {
+    let report = replay_json(&[OPENAI, "--by", "tag:service_tier"]);
+    let tier = |name: &str| {
+        report["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["keys"]["tag:service_tier"] == name)
+            .map(femto)
+            .unwrap_or_else(|| panic!("no row for {name}: {}", report["rows"]))
+    };
+    assert_eq!(tier("priority"), 17_000_000_000_000);
+    assert_eq!(tier("flex"), 4_250_000_000_000);
+    // [17,000 + 4,250 + 8,500]
+    assert_eq!(femto(&report["total"]), 29_750_000_000_000);
+    assert_eq!(report["notes"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn canonical_traces_carry_options() {
+    let line = br#"{"ts":"2026-03-20T10:00:00Z","model":"claude-opus-4-6","speed":"fast","usage":{"input":1000,"output":100}}"#;
+    let run = costsim(&["replay", "-", "--output", "json"], Some(line));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // 1,000 × $30 + 100 × $150 = [45,000]
+    assert_eq!(femto(&report["total"]), 45_000_000_000_000);
+}
+
+#[test]
+fn show_and_validate_know_variants() {
+    let run = costsim(&["pricing", "show", "claude-opus-4-6"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("speed = fast from 2026-02-05: 6× every rate above")
+            && run
+                .stdout
+                .contains("inference_geo = us: 1.1× every rate above"),
+        "{}",
+        run.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acme.toml"),
+        r#"provider = "acme"
+
+[[variants]]
+when = "colour=red"
+multiplier = 2
+source = "s"
+retrieved = "2026-12-01"
+
+[[models]]
+id = "acme-1"
+context_window = 1000
+
+[models.cache]
+kind = "none"
+
+[[models.periods]]
+from = "2026-01-01"
+input = 1
+output = 2
+source = "s"
+retrieved = "2026-12-01"
+
+[[models.variants]]
+when = "speed=fast"
+multiplier = 2
+input = 3
+output = 4
+retrieved = "2026-12-01"
+"#,
+    )
+    .unwrap();
+    let run = costsim(&["pricing", "validate", dir.path().to_str().unwrap()], None);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    for want in [
+        "acme.toml: variant 1: `when`: `colour=red` is not OPTION=VALUE",
+        "acme.toml: model \"acme-1\" variant 1: missing `source`",
+        "acme.toml: model \"acme-1\" variant 1: give a `multiplier` or rates, not both",
+    ] {
+        assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
+    }
+}
