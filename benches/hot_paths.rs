@@ -44,7 +44,7 @@ fn pricing(c: &mut Criterion) {
                 false,
                 &call.options,
                 PricingDate::AtCall,
-                call.ts.date_naive(),
+                call.ts,
             )
         })
     });

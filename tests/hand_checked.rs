@@ -210,9 +210,11 @@ fn price_change_prices_each_call_in_its_own_period() {
     // 8 × 10,000 = 80,000 input; 8 × 50,000 = 400,000 read; 8 × 2,000 = 16,000 output
     assert_eq!(tokens(chat), [80_000, 400_000, 0, 0, 16_000]);
     // 2 × P1 + 2 × P2 + P3 + P4 + P5 + P6
-    // = [5,320 + 16,800 + 12,460 + 5,040 + 3,360 + 2,100] = $0.04508
-    assert_eq!(femto(chat), usd("0.04508"));
-    assert_eq!(femto(&report["total"]), usd("0.04508"));
+    // with the 2025-09-04T23:59:59Z call in the off-peak hours (UTC 16:30-00:30,
+    // 2025-02-26..2025-09-05) at half P2: [4,200]
+    // = [5,320 + 8,400 + 4,200 + 12,460 + 5,040 + 3,360 + 2,100] = $0.04088
+    assert_eq!(femto(chat), usd("0.04088"));
+    assert_eq!(femto(&report["total"]), usd("0.04088"));
 
     // By UTC day (the tests run with TZ=Pacific/Chatham, UTC+13:45, so a local
     // date would move the 12:00Z and 23:00Z calls to the next day).
@@ -223,8 +225,9 @@ fn price_change_prices_each_call_in_its_own_period() {
         ("2025-02-08", 2, "0.00532"),
         // 2025-02-09T00:00:00Z: first instant of P2 (`from` is inclusive): $0.0084
         ("2025-02-09", 1, "0.0084"),
-        // 2025-09-04T23:59:59Z: last second of P2 (`until` is exclusive): $0.0084
-        ("2025-09-04", 1, "0.0084"),
+        // 2025-09-04T23:59:59Z: last second of P2 (`until` is exclusive), in
+        // the off-peak hours: half of $0.0084
+        ("2025-09-04", 1, "0.0042"),
         // 2025-09-05T00:00:00Z: first instant of P3: $0.01246
         ("2025-09-05", 1, "0.01246"),
         // 2025-10-01: P4, $0.00504
@@ -240,13 +243,13 @@ fn price_change_prices_each_call_in_its_own_period() {
         assert_eq!(calls(r), n, "{day}");
         assert_eq!(femto(r), usd(cost), "{day}");
     }
-    assert_eq!(femto(&by_day["total"]), usd("0.04508"));
+    assert_eq!(femto(&by_day["total"]), usd("0.04088"));
 
     // By period tag, the same split:
     let by_period = replay_json(&[FILE, "--by", "tag:period"]);
     for (period, n, cost) in [
         ("p1-promo", 2, "0.00532"),
-        ("p2-v3", 2, "0.0168"), // 2 × $0.0084
+        ("p2-v3", 2, "0.0126"), // $0.0084 at 00:00 (before off-peak pricing began) + $0.0042
         ("p3-v3.1", 1, "0.01246"),
         ("p4-v3.2", 1, "0.00504"),
         ("p5-v4-flash", 1, "0.00336"),
@@ -278,9 +281,12 @@ fn price_change_prices_each_call_in_its_own_period() {
     // --pricing-date 2025-09-05 (first day of P3): 8 × $0.01246 = $0.09968
     let fixed = replay_json(&[FILE, "--pricing-date", "2025-09-05"]);
     assert_eq!(femto(&fixed["total"]), usd("0.09968"));
-    // --pricing-date 2025-09-04 (last day of P2): 8 × $0.0084 = $0.0672
+    // --pricing-date 2025-09-04 (last day of P2, inside the off-peak era): the
+    // prices of that day at each call's own clock time. The calls at 23:00,
+    // 00:00, 23:59:59 and 00:00 UTC fall in the off-peak hours (16:30-00:30):
+    // 4 × $0.0042 + 4 × $0.0084 = $0.0504
     let fixed = replay_json(&[FILE, "--pricing-date", "2025-09-04"]);
-    assert_eq!(femto(&fixed["total"]), usd("0.0672"));
+    assert_eq!(femto(&fixed["total"]), usd("0.0504"));
 }
 
 /// Case e: `batch: true` multiplies every rate of the period (cache reads,

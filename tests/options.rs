@@ -58,6 +58,37 @@ fn openai_priority_and_flex_processing() {
 }
 
 #[test]
+fn deepseek_off_peak_hours_are_priced_by_the_clock() {
+    let report = replay_json(&[
+        "fixtures/options/deepseek-hours.jsonl",
+        "--by",
+        "day",
+        "--by",
+        "model",
+    ]);
+    let cell = |day: &str, model: &str| {
+        report["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["keys"]["day"] == day && r["keys"]["model"] == model)
+            .map(femto)
+            .unwrap_or_else(|| panic!("no row {day} {model}"))
+    };
+    // [2,050 off-peak 18:00 + 4,100 peak 10:00]
+    assert_eq!(cell("2025-03-10", "deepseek-chat"), 6_150_000_000_000);
+    // a quarter of [8,240]
+    assert_eq!(cell("2025-03-10", "deepseek-reasoner"), 2_060_000_000_000);
+    // 00:15, inside the window that opened at 16:30 the day before
+    assert_eq!(cell("2025-03-11", "deepseek-chat"), 2_050_000_000_000);
+    // [5,336 peak + 2,668 off-peak]; Saturday [2,668]; V4.1 prices [4,224]
+    assert_eq!(cell("2026-08-20", "deepseek-v4-flash"), 8_004_000_000_000);
+    assert_eq!(cell("2026-08-22", "deepseek-v4-flash"), 2_668_000_000_000);
+    assert_eq!(cell("2026-09-15", "deepseek-v4-flash"), 4_224_000_000_000);
+    assert_eq!(femto(&report["total"]), 25_156_000_000_000);
+}
+
+#[test]
 fn canonical_traces_carry_options() {
     let line = br#"{"ts":"2026-03-20T10:00:00Z","model":"claude-opus-4-6","speed":"fast","usage":{"input":1000,"output":100}}"#;
     let run = costsim(&["replay", "-", "--output", "json"], Some(line));
@@ -91,6 +122,13 @@ multiplier = 2
 source = "s"
 retrieved = "2026-12-01"
 
+[[variants]]
+when = "utc=25:00-01:00"
+days = ["someday"]
+multiplier = 2
+source = "s"
+retrieved = "2026-12-01"
+
 [[models]]
 id = "acme-1"
 context_window = 1000
@@ -118,6 +156,7 @@ retrieved = "2026-12-01"
     assert_eq!(run.code, 2, "{}", run.stdout);
     for want in [
         "acme.toml: variant 1: `when`: `colour=red` is not OPTION=VALUE",
+        "acme.toml: variant 2: `when`: `utc=25:00-01:00` is not utc=HH:MM-HH:MM",
         "acme.toml: model \"acme-1\" variant 1: missing `source`",
         "acme.toml: model \"acme-1\" variant 1: give a `multiplier` or rates, not both",
     ] {

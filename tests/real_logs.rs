@@ -717,15 +717,16 @@ fn openrouter_activity_export() {
         (24, [786_714, 759_224, 0, 0, 5_073], 178_614_880_000_000)
     );
     assert_eq!(reasoning(&report, "gpt-5.6-luna"), 1_304);
-    // deepseek/deepseek-v4-flash-20260731 → deepseek-v4-flash (period from
-    // 2026-08-17: $0.30, $0.006, $1.20): 207,118 × $0.30 + 815,872 × $0.006
-    // + 2,663 × $1.20 = [62,135.4 + 4,895.232 + 3,195.6] = [70,226.232]
+    // deepseek/deepseek-v4-flash-20260731 → deepseek-v4-flash (period
+    // 2026-08-17..09-10, peak $0.44, $0.014, $1.32), every row at 19:2x UTC on
+    // a Thursday: off-peak, half: 207,118 × $0.22 + 815,872 × $0.007
+    // + 2,663 × $0.66 = [45,565.96 + 5,711.104 + 1,757.58] = [53,034.644]
     assert_eq!(
         priced(&report, "deepseek-v4-flash"),
-        (5, [207_118, 815_872, 0, 0, 2_663], 70_226_232_000_000)
+        (5, [207_118, 815_872, 0, 0, 2_663], 53_034_644_000_000)
     );
-    // $0.248841112 (billed: cost_total sums to $0.259579)
-    assert_eq!(femto(&report["total"]), 248_841_112_000_000);
+    // [178,614.88 + 53,034.644] = $0.231649524 (billed: cost_total sums to $0.259579)
+    assert_eq!(femto(&report["total"]), 231_649_524_000_000);
 }
 
 /// A 2025 Anthropic Console usage export (no context_window column): each

@@ -104,7 +104,7 @@ fn price(model: &Model, call: &Call, usage: &Usage) -> Money {
             call.batch,
             &call.options,
             PricingDate::AtCall,
-            call.ts.date_naive(),
+            call.ts,
         )
         .cost
 }
@@ -526,7 +526,7 @@ fn diagnose_run(
                         o.call.batch,
                         &o.call.options,
                         PricingDate::AtCall,
-                        o.call.ts.date_naive(),
+                        o.call.ts,
                     )
                     .write_premium
             })

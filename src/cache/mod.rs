@@ -668,7 +668,7 @@ mod tests {
                 let m = catalog.resolve(model).unwrap();
                 let mut cache = ScopeCache::new(&m.cache, ttl, Placement::End, 0);
                 let long = is_long_ttl(&m.cache, effective_ttl(&m.cache, ttl));
-                let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+                let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap().and_hms_opt(12, 0, 0).unwrap().and_utc();
                 let (mut cached, mut off) = (Money::ZERO, Money::ZERO);
                 let mut now = 0;
                 let mut prompt = start;

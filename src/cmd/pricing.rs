@@ -230,8 +230,7 @@ fn model_value(m: &Model) -> Value {
             "retrieved": p.retrieved.to_string(),
         })).collect::<Vec<_>>(),
         "variants": m.variants.iter().map(|v| json!({
-            "option": v.option.name(),
-            "value": v.value,
+            "when": v.when.to_string(),
             "from": v.from.map(|d| d.to_string()),
             "until": v.until.map(|d| d.to_string()),
             "multiplier": match v.price {
@@ -326,7 +325,10 @@ fn write_model(
     }
     if !m.variants.is_empty() {
         writeln!(w)?;
-        writeln!(w, "Request options that change these prices:")?;
+        writeln!(
+            w,
+            "Variants that change these prices (request options, hours of the day):"
+        )?;
     }
     for v in &m.variants {
         let price = match &v.price {
@@ -346,11 +348,8 @@ fn write_model(
         };
         writeln!(
             w,
-            "- {} = {}{dates}: {price}. Source: {} (retrieved {})",
-            v.option.name(),
-            v.value,
-            v.source,
-            v.retrieved
+            "- {}{dates}: {price}. Source: {} (retrieved {})",
+            v.when, v.source, v.retrieved
         )?;
     }
     Ok(())

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{
-    CacheKind, CacheRules, Catalog, Model, Period, Rates, Tier, Ttl, Variant, VariantPrice,
+    CacheKind, CacheRules, Catalog, ClockWindow, Condition, Model, Period, Rates, Tier, Ttl,
+    Variant, VariantPrice, DAY_NAMES,
 };
 use crate::money::{Multiplier, Rate};
 use crate::record::OptionKey;
@@ -102,6 +103,8 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawVariant {
     when: Option<String>,
+    /// With `when = "utc=HH:MM-HH:MM"`: the days of the week (default all).
+    days: Option<Vec<String>>,
     /// File-level variants: the models they are for (default: all).
     models: Option<Vec<String>>,
     from: Option<toml::Value>,
@@ -462,6 +465,60 @@ impl Checker<'_> {
         })
     }
 
+    /// A variant's `when`: `OPTION=VALUE`, or `utc=HH:MM-HH:MM` with `days`.
+    fn condition(&mut self, entry: &str, when: &str, days: Option<&[String]>) -> Option<Condition> {
+        let (key, value) = when.split_once('=').map(|(k, v)| (k.trim(), v.trim()))?;
+        if key == "utc" {
+            let minutes = |t: &str| {
+                let (h, m) = t.trim().split_once(':')?;
+                let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+                (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+            };
+            let window = value
+                .split_once('-')
+                .and_then(|(a, b)| Some((minutes(a)?, minutes(b)?)))
+                .filter(|(a, b)| a != b);
+            let Some((start, end)) = window else {
+                self.report(
+                    entry,
+                    format!("`when`: `{when}` is not utc=HH:MM-HH:MM (a UTC clock window)"),
+                );
+                return None;
+            };
+            let mut on = [days.is_none(); 7];
+            for day in days.unwrap_or(&[]) {
+                match DAY_NAMES
+                    .iter()
+                    .position(|d| d.eq_ignore_ascii_case(day.trim()))
+                {
+                    Some(i) => on[i] = true,
+                    None => self.report(
+                        entry,
+                        format!("`days`: `{day}` is not one of {}", DAY_NAMES.join(", ")),
+                    ),
+                }
+            }
+            return Some(Condition::Clock(ClockWindow {
+                start,
+                end: end % (24 * 60),
+                days: on,
+            }));
+        }
+        if days.is_some() {
+            self.report(
+                entry,
+                "`days` goes with a clock window (`when = \"utc=HH:MM-HH:MM\"`)",
+            );
+        }
+        match OptionKey::parse(key) {
+            Some(key) if !value.is_empty() => Some(Condition::Option {
+                key,
+                value: value.to_ascii_lowercase(),
+            }),
+            _ => None,
+        }
+    }
+
     /// One variant; `cache` is the model's rules (`None` for a file-level
     /// variant, which may only be a multiplier).
     fn variant(
@@ -471,16 +528,13 @@ impl Checker<'_> {
         cache: Option<&CacheRules>,
     ) -> Option<Variant> {
         let when = raw.when.as_deref().unwrap_or("");
-        let parsed = when
-            .split_once('=')
-            .and_then(|(k, v)| Some((OptionKey::parse(k.trim())?, v.trim().to_ascii_lowercase())))
-            .filter(|(_, v)| !v.is_empty());
-        if parsed.is_none() {
+        let parsed = self.condition(entry, when, raw.days.as_deref());
+        if parsed.is_none() && !when.trim_start().starts_with("utc=") {
             let names: Vec<&str> = OptionKey::ALL.iter().map(|k| k.name()).collect();
             self.report(
                 entry,
                 format!(
-                    "`when`: `{when}` is not OPTION=VALUE with OPTION one of {}",
+                    "`when`: `{when}` is not OPTION=VALUE with OPTION one of {}, nor utc=HH:MM-HH:MM",
                     names.join(", ")
                 ),
             );
@@ -538,10 +592,8 @@ impl Checker<'_> {
                 None
             }
         };
-        let (option, value) = parsed?;
         Some(Variant {
-            option,
-            value,
+            when: parsed?,
             from,
             until,
             price: price?,

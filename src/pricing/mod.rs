@@ -7,7 +7,7 @@ mod load;
 use std::collections::HashMap;
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 use crate::money::{Money, Multiplier, Rate};
 use crate::record::{CallOptions, OptionKey, Usage};
@@ -197,13 +197,79 @@ pub enum VariantPrice {
     Rates(Rates),
 }
 
+/// A UTC clock window on some days of the week: DeepSeek's off-peak hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockWindow {
+    /// Minutes after midnight UTC; the window is `start <= t < end`, and
+    /// wraps past midnight when `end <= start` (16:30-00:30).
+    pub start: u32,
+    pub end: u32,
+    /// Days it applies on, Monday first (a wrapping window belongs to the
+    /// day it starts on).
+    pub days: [bool; 7],
+}
+
+impl ClockWindow {
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        let minute = at.hour() * 60 + at.minute();
+        let today = at.weekday().num_days_from_monday() as usize;
+        if self.start < self.end {
+            self.days[today] && (self.start..self.end).contains(&minute)
+        } else {
+            // After midnight, the window opened the day before.
+            let yesterday = (today + 6) % 7;
+            (self.days[today] && minute >= self.start)
+                || (self.days[yesterday] && minute < self.end)
+        }
+    }
+}
+
+impl fmt::Display for ClockWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+        // A window to midnight reads "-24:00".
+        let end = if self.end == 0 { 24 * 60 } else { self.end };
+        write!(f, "UTC {}-{}", hm(self.start), hm(end))?;
+        if self.days.iter().all(|d| *d) {
+            return Ok(());
+        }
+        let days: Vec<&str> = DAY_NAMES
+            .iter()
+            .zip(self.days)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect();
+        write!(f, " on {}", days.join(", "))
+    }
+}
+
+/// Days of the week as the catalog names them, Monday first.
+pub const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// What makes a variant's prices apply to a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// The call was made with a request option (`speed = fast`).
+    Option { key: OptionKey, value: String },
+    /// The call was made inside a clock window (off-peak hours).
+    Clock(ClockWindow),
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Option { key, value } => write!(f, "{} = {value}", key.name()),
+            Condition::Clock(w) => write!(f, "{w}"),
+        }
+    }
+}
+
 /// Prices for requests made with one option (`speed = fast`,
-/// `service_tier = priority`, `inference_geo = us`), over a date range:
-/// options are added and withdrawn per model.
+/// `service_tier = priority`, `inference_geo = us`) or at some hours
+/// (off-peak), over a date range: options are added and withdrawn per model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variant {
-    pub option: OptionKey,
-    pub value: String,
+    pub when: Condition,
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
     pub price: VariantPrice,
@@ -298,20 +364,30 @@ impl Model {
         value: &str,
         day: Option<NaiveDate>,
     ) -> Option<&Variant> {
-        self.variants
-            .iter()
-            .find(|v| v.option == option && v.value == value && v.applies_on(day))
+        self.variants.iter().find(|v| {
+            matches!(&v.when, Condition::Option { key, value: wanted } if *key == option && wanted == value)
+                && v.applies_on(day)
+        })
     }
 
-    /// Prices one call's usage, made with `options`.
+    /// The clock-window variant pricing a call made `at` (`day` as in
+    /// [`Model::variant`]).
+    fn clock_variant(&self, at: DateTime<Utc>, day: Option<NaiveDate>) -> Option<&Variant> {
+        self.variants
+            .iter()
+            .find(|v| matches!(&v.when, Condition::Clock(w) if w.contains(at)) && v.applies_on(day))
+    }
+
+    /// Prices one call's usage, made `at` with `options`.
     pub fn price(
         &self,
         usage: &Usage,
         batch: bool,
         options: &CallOptions,
         date: PricingDate,
-        call_day: NaiveDate,
+        at: DateTime<Utc>,
     ) -> Priced {
+        let call_day = at.date_naive();
         let (period_index, before_first_period, day) = match date {
             PricingDate::AtCall => {
                 let (i, before) = self.period_index(call_day);
@@ -336,6 +412,7 @@ impl Model {
                 option_unpriced |= v.is_none();
                 v
             })
+            .chain(self.clock_variant(at, day))
             .collect();
         for v in &found {
             if let VariantPrice::Rates(own) = v.price {

@@ -349,7 +349,7 @@ impl Reading<'_> {
                 pending.batch,
                 &pending.options,
                 spec.pricing_date,
-                pending.ts.date_naive(),
+                pending.ts,
             )
         });
         match priced {
@@ -1035,7 +1035,7 @@ mod tests {
                 let call = crate::ingest::canonical::parse_line(line(m, d, i, r, w, o, b).as_bytes()).unwrap();
                 let model = catalog.resolve(&call.model).unwrap();
                 let plain = crate::record::Usage { input: call.usage.prompt_tokens(), output: call.usage.output, ..Default::default() };
-                expected += model.price(&plain, call.batch, &call.options, PricingDate::AtCall, call.ts.date_naive()).cost;
+                expected += model.price(&plain, call.batch, &call.options, PricingDate::AtCall, call.ts).cost;
             }
             let off = &report.scenarios[1];
             prop_assert_eq!(off.name.as_str(), "cache-off");
