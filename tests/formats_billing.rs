@@ -188,11 +188,14 @@ fn openai_usage_export_prices_every_bucket() {
     assert_eq!(femto(gpt5), usd("0.1"));
     assert_eq!(tokens(gpt5), [40_000, 0, 0, 0, 5_000]);
 
-    assert_eq!(
-        unpriced(&report),
-        [("ft:gpt-4.1-mini:acme::abc123".to_string(), 3)]
-    );
-    assert_eq!(femto(&report["total"]), usd("1.2225"));
+    // A fine-tuned model at its base's fine-tuned price (ft:gpt-4.1-mini:
+    // $0.80 in, $3.20 out): 1,000 × $0.80 + 500 × $3.20 = [800 + 1,600].
+    let fine_tuned = model_row(&report, "ft:gpt-4.1-mini");
+    assert_eq!(femto(fine_tuned), usd("0.0024"));
+    assert_eq!(calls(fine_tuned), 3);
+    assert!(unpriced(&report).is_empty());
+    // $1.2225 + $0.0024
+    assert_eq!(femto(&report["total"]), usd("1.2249"));
     // 250 + 40 + 10 + 3 requests.
     assert_eq!(calls(&report["total"]), 303);
 }

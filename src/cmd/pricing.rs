@@ -252,7 +252,7 @@ fn show(args: PricingShowArgs) -> anyhow::Result<Exit> {
     let Some(model) = catalog.resolve(&args.model) else {
         let suggestions = catalog.suggest(&args.model);
         let hint = if suggestions.is_empty() {
-            "see `costsim pricing list`".to_string()
+            "see `costsim pricing list`, or add it from a public price list with `costsim pricing import`".to_string()
         } else {
             format!("did you mean {}?", suggestions.join(", "))
         };

@@ -124,7 +124,7 @@ fn print_diagnostics(outcome: &ReplayOutcome, shown: usize) {
     }
     for u in &header.unpriced {
         let hint = if u.suggestions.is_empty() {
-            "see `costsim pricing list`".to_string()
+            "see `costsim pricing list`, or add it from a public price list with `costsim pricing import`".to_string()
         } else {
             format!("did you mean {}?", u.suggestions.join(", "))
         };

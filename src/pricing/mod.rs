@@ -504,7 +504,22 @@ impl Catalog {
             return Some(i);
         }
         let undated = strip_date_suffix(unprefixed);
-        self.index.get(undated).copied()
+        if let Some(&i) = self.index.get(undated) {
+            return Some(i);
+        }
+        // A fine-tuned model, `ft:BASE:org:name:id`, costs the catalog's
+        // `ft:BASE` (fine-tuned inference prices of its base model).
+        let mut parts = unprefixed.splitn(3, ':');
+        match (parts.next(), parts.next()) {
+            (Some("ft"), Some(base)) if !base.is_empty() => {
+                let ft = format!("ft:{base}");
+                self.index
+                    .get(&ft)
+                    .or_else(|| self.index.get(&format!("ft:{}", strip_date_suffix(base))))
+                    .copied()
+            }
+            _ => None,
+        }
     }
 
     /// Up to three catalog ids that look like `name`, best first.
@@ -516,6 +531,7 @@ impl Catalog {
             .map(|m| {
                 let best = std::iter::once(&m.id)
                     .chain(m.aliases.iter())
+                    .filter(|candidate| same_version(&key, &candidate.to_lowercase()))
                     .map(|candidate| strsim::jaro_winkler(&key, &candidate.to_lowercase()))
                     .fold(0.0, f64::max);
                 (best, m.id.as_str())
@@ -535,6 +551,22 @@ impl Catalog {
         providers.sort();
         providers.dedup();
         providers
+    }
+}
+
+/// Whether two model names could be the same model misspelt: their first
+/// `-`-separated parts with a digit (the version: `3.5`, `4o`, `2.5`) are the
+/// same when both have one, so gpt-3.5-turbo never suggests gpt-5-pro.
+fn same_version(a: &str, b: &str) -> bool {
+    let version = |name: &str| {
+        let name = name.rsplit('/').next().unwrap_or(name);
+        name.split('-')
+            .find(|part| part.bytes().any(|c| c.is_ascii_digit()))
+            .map(str::to_string)
+    };
+    match (version(a), version(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
     }
 }
 
@@ -580,6 +612,33 @@ mod tests {
             "claude-3-5-sonnet"
         );
         assert_eq!(strip_date_suffix("gpt-5"), "gpt-5");
+    }
+
+    #[test]
+    fn fine_tuned_ids_resolve_to_their_base_fine_tune_price() {
+        let catalog = load_embedded().unwrap();
+        let id = |name: &str| catalog.resolve(name).map(|m| m.id.as_str());
+        assert_eq!(id("ft:gpt-4.1-mini:acme::abc123"), Some("ft:gpt-4.1-mini"));
+        assert_eq!(
+            id("ft:gpt-4o-mini-2024-07-18:acme:support:9xQ"),
+            Some("ft:gpt-4o-mini")
+        );
+        assert_eq!(id("ft:gpt-4.1-2025-04-14:org::x"), Some("ft:gpt-4.1"));
+        assert_eq!(id("ft:unknown-base:org::x"), None);
+    }
+
+    #[test]
+    fn suggestions_stay_in_the_same_version() {
+        assert!(!same_version("gpt-3.5-turbo-9999", "gpt-5-pro"));
+        assert!(same_version("claude-sonet-4-5", "claude-sonnet-4-5"));
+        assert!(same_version("gpt-4o-mni", "gpt-4o-mini"));
+        let catalog = load_embedded().unwrap();
+        let suggested = catalog.suggest("gpt-3.5-turbo-9999");
+        assert!(
+            suggested.iter().all(|s| s.starts_with("gpt-3.5")),
+            "{suggested:?}"
+        );
+        assert!(!suggested.is_empty());
     }
 
     fn rates(input: &str, output: &str) -> Rates {
