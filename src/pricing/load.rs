@@ -546,17 +546,7 @@ impl Checker<'_> {
                 self.report(entry, format!("`until` {u} is not after `from` {f}"));
             }
         }
-        let retrieved = self.date(entry, "retrieved", &raw.retrieved);
-        if raw.retrieved.is_none() {
-            self.report(
-                entry,
-                "missing `retrieved` (the date the price was checked)",
-            );
-        }
-        let source = raw.source.clone().filter(|s| !s.trim().is_empty());
-        if source.is_none() {
-            self.report(entry, "missing `source` (where the price comes from)");
-        }
+        let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
         let has_rates = raw.input.is_some() || raw.output.is_some();
         let price = match (&raw.multiplier, has_rates, cache) {
             (Some(m), false, _) => match Multiplier::parse(&m.text()) {
@@ -602,23 +592,34 @@ impl Checker<'_> {
         })
     }
 
+    /// Where a price comes from and when it was checked: both required.
+    fn provenance(
+        &mut self,
+        entry: &str,
+        source: &Option<String>,
+        retrieved: &Option<toml::Value>,
+    ) -> (Option<String>, Option<NaiveDate>) {
+        let date = self.date(entry, "retrieved", retrieved);
+        if retrieved.is_none() {
+            self.report(
+                entry,
+                "missing `retrieved` (the date the price was checked)",
+            );
+        }
+        let source = source.clone().filter(|s| !s.trim().is_empty());
+        if source.is_none() {
+            self.report(entry, "missing `source` (where the price comes from)");
+        }
+        (source, date)
+    }
+
     fn period(&mut self, entry: &str, raw: &RawPeriod, cache: &CacheRules) -> Option<Period> {
         let from = self.date(entry, "from", &raw.from);
         if raw.from.is_none() {
             self.report(entry, "missing `from`");
         }
         let until = self.date(entry, "until", &raw.until);
-        let retrieved = self.date(entry, "retrieved", &raw.retrieved);
-        if raw.retrieved.is_none() {
-            self.report(
-                entry,
-                "missing `retrieved` (the date the price was checked)",
-            );
-        }
-        let source = raw.source.clone().filter(|s| !s.trim().is_empty());
-        if source.is_none() {
-            self.report(entry, "missing `source` (where the price comes from)");
-        }
+        let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
         let rates = self.rates(entry, raw_rates!(raw), cache);
         let batch_multiplier = match &raw.batch_multiplier {
             None => None,
