@@ -499,6 +499,12 @@ impl Catalog {
         if let Some(&i) = self.index.get(&key) {
             return Some(i);
         }
+        // OpenRouter's routing suffixes pick a provider, not a price:
+        // `model:nitro` costs what `model` costs. (`:free` is another price
+        // and is not stripped.)
+        if let Some(base) = ROUTING_SUFFIXES.iter().find_map(|s| key.strip_suffix(s)) {
+            return self.resolve_index(base);
+        }
         let unprefixed = key.rsplit('/').next().unwrap_or(&key);
         if let Some(&i) = self.index.get(unprefixed) {
             return Some(i);
@@ -553,6 +559,11 @@ impl Catalog {
         providers
     }
 }
+
+/// OpenRouter model-name suffixes that choose how a request is routed
+/// (fastest or cheapest provider, a tool-calling-tuned provider), billed at
+/// the model's own price.
+const ROUTING_SUFFIXES: [&str; 3] = [":nitro", ":floor", ":exacto"];
 
 /// Whether two model names could be the same model misspelt: their first
 /// `-`-separated parts with a digit (the version: `3.5`, `4o`, `2.5`) are the
@@ -625,6 +636,19 @@ mod tests {
         );
         assert_eq!(id("ft:gpt-4.1-2025-04-14:org::x"), Some("ft:gpt-4.1"));
         assert_eq!(id("ft:unknown-base:org::x"), None);
+    }
+
+    #[test]
+    fn openrouter_routing_suffixes_cost_the_model() {
+        let catalog = load_embedded().unwrap();
+        let id = |name: &str| catalog.resolve(name).map(|m| m.id.as_str());
+        assert_eq!(
+            id("anthropic/claude-sonnet-4.5:nitro"),
+            Some("claude-sonnet-4-5")
+        );
+        assert_eq!(id("openai/gpt-5-mini:floor"), Some("gpt-5-mini"));
+        // A free variant is another price: not the paid model's.
+        assert_eq!(id("deepseek/deepseek-chat:free"), None);
     }
 
     #[test]
