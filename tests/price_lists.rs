@@ -31,6 +31,52 @@ fn check_against_reports_each_differing_price_and_exits_1() {
     );
 }
 
+/// Tiers and the batch share are compared too: a list whose Sonnet 4.5
+/// prices the over-200K input at $7 (the catalog: $6), prices gpt-4o-mini
+/// above 128K (the catalog has no tier there) and sells Sonnet's batch at
+/// 40% (the catalog: 50%).
+#[test]
+fn check_against_compares_tiers_and_batch_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.json");
+    std::fs::write(
+        &list,
+        r#"{"claude-sonnet-4-5": {"litellm_provider": "anthropic", "mode": "chat",
+            "input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05,
+            "cache_read_input_token_cost": 3e-07, "cache_creation_input_token_cost": 3.75e-06,
+            "cache_creation_input_token_cost_above_1hr": 6e-06,
+            "input_cost_per_token_above_200k_tokens": 7e-06,
+            "output_cost_per_token_above_200k_tokens": 2.25e-05,
+            "input_cost_per_token_batches": 1.2e-06, "output_cost_per_token_batches": 6e-06},
+          "gpt-4o-mini": {"litellm_provider": "openai", "mode": "chat",
+            "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07,
+            "cache_read_input_token_cost": 7.5e-08,
+            "input_cost_per_token_above_128k_tokens": 3e-07,
+            "output_cost_per_token_above_128k_tokens": 1.2e-06}}"#,
+    )
+    .unwrap();
+    let run = costsim(
+        &[
+            "pricing",
+            "check-against",
+            list.to_str().unwrap(),
+            "--date",
+            "2025-12-01",
+            "--output",
+            "csv",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Model,List entry,Price,Catalog,List\n\
+         claude-sonnet-4-5,claude-sonnet-4-5,above 200000: input,$6.00,$7.00\n\
+         claude-sonnet-4-5,claude-sonnet-4-5,batch_multiplier,0.5,0.4\n\
+         gpt-4o-mini,gpt-4o-mini,tier above 128000,none,input $0.30\n"
+    );
+}
+
 #[test]
 fn check_against_a_date_compares_that_days_prices() {
     let run = ok(&[

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{emit, read_json, Exit};
 use crate::cli::{PriceListArg, PricingCheckAgainstArgs, PricingImportArgs};
 use crate::config::{format_of, load_catalog};
-use crate::money::{display_count, Rate};
+use crate::money::{display_count, Multiplier, Rate};
 use crate::pricing::lists::{self, ImportMeta, ListKind, ListedModel, ListedRates};
 use crate::pricing::{load_texts, CacheKind, Rates, EMBEDDED_FILES};
 use crate::report::grid::{self, Grid};
@@ -179,9 +179,13 @@ fn count(n: u64, one: &str, many: &str) -> String {
 struct Disagreement {
     model: String,
     entry: String,
-    field: &'static str,
-    catalog: Rate,
-    list: Rate,
+    /// `input`, `above 200000: output`, `batch_multiplier`, …
+    field: String,
+    /// Prices (USD per million tokens) or, for the batch share, multipliers.
+    catalog: String,
+    list: String,
+    /// Whether the two values are prices (for the JSON's `_usd_per_mtok`).
+    is_rate: bool,
 }
 
 pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
@@ -218,17 +222,70 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
             None => &model.periods[model.periods.len() - 1],
         };
         compared += 1;
-        for (field, list, ours) in differing(&listed.rates, &period.rates, model.cache.kind) {
+        let mut differ = |field: String, catalog: String, list: String, is_rate: bool| {
             found.push(Disagreement {
                 model: model.id.clone(),
                 entry: m.id.clone(),
                 field,
-                catalog: ours,
+                catalog,
                 list,
-            });
+                is_rate,
+            })
+        };
+        for (field, list, ours) in differing(&listed.rates, &period.rates, model.cache.kind) {
+            differ(field.to_string(), ours.to_string(), list.to_string(), true);
+        }
+        // Long-context tiers: each threshold the list prices, at the same
+        // threshold in the catalog. Lists fill a tier's missing cache prices
+        // from the base ones, so only its input and output are compared.
+        for (threshold, list_tier) in &listed.tiers {
+            let list_tier = ListedRates {
+                input: list_tier.input.clone(),
+                output: list_tier.output.clone(),
+                cache_read: None,
+                cache_write_5m: None,
+                cache_write_1h: None,
+            };
+            match period
+                .tiers
+                .iter()
+                .find(|t| t.above_prompt_tokens == *threshold)
+            {
+                Some(ours) => {
+                    for (field, list, our) in differing(&list_tier, &ours.rates, model.cache.kind) {
+                        differ(
+                            format!("above {threshold}: {field}"),
+                            our.to_string(),
+                            list.to_string(),
+                            true,
+                        );
+                    }
+                }
+                None => differ(
+                    format!("tier above {threshold}"),
+                    "none".to_string(),
+                    ListedRates::rate(&list_tier.input)
+                        .map_or_else(|| "listed".to_string(), |r| format!("input {r}")),
+                    false,
+                ),
+            }
+        }
+        // The batch share of the standard price.
+        if let Some(list) = listed.batch_multiplier.as_deref() {
+            let list_share = Multiplier::parse(list).ok();
+            if list_share.is_some() && list_share != period.batch_multiplier {
+                differ(
+                    "batch_multiplier".to_string(),
+                    period
+                        .batch_multiplier
+                        .map_or_else(|| "none".to_string(), |m| m.to_string()),
+                    list.to_string(),
+                    false,
+                );
+            }
         }
     }
-    found.sort_by(|a, b| (&a.model, &a.entry, a.field).cmp(&(&b.model, &b.entry, b.field)));
+    found.sort_by(|a, b| (&a.model, &a.entry, &a.field).cmp(&(&b.model, &b.entry, &b.field)));
     let differing_entries = found
         .iter()
         .map(|d| (&d.model, &d.entry))
@@ -249,9 +306,9 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
         table.push(vec![
             d.model.clone(),
             d.entry.clone(),
-            d.field.to_string(),
-            d.catalog.to_string(),
-            d.list.to_string(),
+            d.field.clone(),
+            d.catalog.clone(),
+            d.list.clone(),
         ]);
     }
     let format = format_of(args.output.format);
@@ -280,8 +337,10 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
                         "model": d.model,
                         "list_entry": d.entry,
                         "price": d.field,
-                        "catalog_usd_per_mtok": d.catalog.to_string().trim_start_matches('$'),
-                        "list_usd_per_mtok": d.list.to_string().trim_start_matches('$'),
+                        "catalog": d.catalog,
+                        "list": d.list,
+                        "catalog_usd_per_mtok": d.is_rate.then(|| d.catalog.trim_start_matches('$').to_string()),
+                        "list_usd_per_mtok": d.is_rate.then(|| d.list.trim_start_matches('$').to_string()),
                     })
                 })
                 .collect();
