@@ -64,15 +64,20 @@ impl OptionKey {
 
 /// The price-changing request options of one call; unset means the
 /// provider's default (standard speed, the default tier, global inference).
+/// Server-side tool uses billed per use (web searches) ride along: they too
+/// change what the request costs beyond its tokens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallOptions {
     pub speed: Option<String>,
     pub service_tier: Option<String>,
     pub inference_geo: Option<String>,
+    /// Uses per server tool (`web_search`, `web_fetch`), as logs count them.
+    pub tool_uses: BTreeMap<String, u64>,
 }
 
-/// Values that name a provider's default, not an option.
-const DEFAULT_VALUES: [&str; 5] = ["standard", "default", "auto", "global", ""];
+/// Values that name a provider's default, not an option (`not_available`:
+/// Anthropic's `inference_geo` on models without data residency).
+const DEFAULT_VALUES: [&str; 6] = ["standard", "default", "auto", "global", "not_available", ""];
 
 impl CallOptions {
     /// Records `value` for `key`, unless it names the default.
@@ -95,6 +100,13 @@ impl CallOptions {
             OptionKey::Speed => &mut self.speed,
             OptionKey::ServiceTier => &mut self.service_tier,
             OptionKey::InferenceGeo => &mut self.inference_geo,
+        }
+    }
+
+    /// Counts `n` more uses of `tool` (none: nothing recorded).
+    pub fn add_tool_uses(&mut self, tool: &str, n: u64) {
+        if n > 0 {
+            *self.tool_uses.entry(tool.to_string()).or_default() += n;
         }
     }
 

@@ -89,6 +89,35 @@ fn deepseek_off_peak_hours_are_priced_by_the_clock() {
 }
 
 #[test]
+fn web_searches_are_a_fee_in_the_tools_column() {
+    const FILE: &str = "fixtures/options/claude-code-web-search.jsonl";
+    let report = replay_json(&[FILE, "--scenario", "cache-off"]);
+    // tokens [3,300] + 3 searches × [10,000]
+    assert_eq!(femto(&report["total"]), 33_300_000_000_000);
+    assert_eq!(report["total"]["tools_femto_usd"], "30000000000000");
+    assert_eq!(femto(scenario(&report, "cache-off")), 33_300_000_000_000);
+    let table = costsim(&["replay", FILE], None);
+    assert!(
+        table.stdout.contains("Tools") && table.stdout.contains("$0.0300"),
+        "{}",
+        table.stdout
+    );
+    let csv = costsim(&["replay", FILE, "-o", "csv"], None);
+    assert!(
+        csv.stdout.lines().next().unwrap().ends_with(",tools_usd"),
+        "{}",
+        csv.stdout
+    );
+    let show = costsim(&["pricing", "show", "claude-sonnet-4-5"], None);
+    assert!(
+        show.stdout
+            .contains("Fee: $10.00 per 1,000 uses of web_search"),
+        "{}",
+        show.stdout
+    );
+}
+
+#[test]
 fn canonical_traces_carry_options() {
     let line = br#"{"ts":"2026-03-20T10:00:00Z","model":"claude-opus-4-6","speed":"fast","usage":{"input":1000,"output":100}}"#;
     let run = costsim(&["replay", "-", "--output", "json"], Some(line));

@@ -524,13 +524,24 @@ fn anthropic_messages_price_each_iteration_at_the_assumed_time() {
     // over 200k: ($6, $22.50) 401,468 × $6 + 792 × $22.50 = [2,426,628] and
     // 494,549 × $6 + 1,245 × $22.50 = [2,995,306.5]; the 30 others at $3,
     // $0.30, $3.75, $15: 42,119 × $3 + 3,333 × $0.30 + 418 × $3.75
-    // + 3,481 × $15 = [126,357 + 999.9 + 1,567.5 + 52,215] = [181,139.4]
+    // + 3,481 × $15 = [126,357 + 999.9 + 1,567.5 + 52,215] = [181,139.4];
+    // and 16 web searches (lines 86, 103, 104: 1 + 10 + 5) at $10 per
+    // 1,000: [160,000]
     assert_eq!(
         priced(&report, "claude-sonnet-4-5"),
-        (32, [938_136, 3_333, 418, 0, 5_518], 5_603_073_900_000_000)
+        (32, [938_136, 3_333, 418, 0, 5_518], 5_763_073_900_000_000)
     );
-    // [6,536,435.1 + 22,138.75 + 754] = $6.55932785 in all
-    assert_eq!(femto(&report["total"]), 6_559_327_850_000_000);
+    let tools = |model: &str| -> i128 {
+        model_row(&report, model)["tools_femto_usd"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .expect("tools_femto_usd")
+    };
+    assert_eq!(tools("claude-sonnet-4-5"), 160_000_000_000_000);
+    // claude-sonnet-4: 2 searches (lines 93, 94): [20,000]
+    assert_eq!(tools("claude-sonnet-4"), 20_000_000_000_000);
+    // [6,536,435.1 + 22,138.75 + 754 + 180,000] = $6.73932785 in all
+    assert_eq!(femto(&report["total"]), 6_739_327_850_000_000);
     rows_add_up(&report);
 }
 

@@ -136,7 +136,7 @@ fn line_items_csv_has_one_row_per_call_per_scenario_summing_to_the_report() {
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let headers = reader.headers().unwrap().clone();
     assert_eq!(&headers[0], "scenario");
-    assert_eq!(headers.len(), 22);
+    assert_eq!(headers.len(), 23);
     let cost = headers.iter().position(|h| h == "cost_femto_usd").unwrap();
     let rows: Vec<(String, i128)> = reader
         .records()
@@ -162,7 +162,7 @@ fn line_items_parquet_reads_back_with_the_same_money() {
         .finish()
         .unwrap();
     assert_eq!(df.height(), 263);
-    assert_eq!(df.width(), 22);
+    assert_eq!(df.width(), 23);
     let cost: i128 = df
         .column("cost_femto_usd")
         .unwrap()

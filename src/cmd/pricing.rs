@@ -9,7 +9,7 @@ use crate::cli::{
     PricingCommand, PricingDiffArgs, PricingListArgs, PricingShowArgs, PricingValidateArgs,
 };
 use crate::config::{format_of, load_catalog};
-use crate::money::{display_count, Rate};
+use crate::money::{display_count, Money, Rate};
 use crate::pricing::{CacheKind, Catalog, CatalogError, Model, Period, Rates, VariantPrice};
 use crate::report::grid::{self, Align, Grid};
 use crate::report::Format;
@@ -244,6 +244,14 @@ fn model_value(m: &Model) -> Value {
             "source": v.source,
             "retrieved": v.retrieved.to_string(),
         })).collect::<Vec<_>>(),
+        "fees": m.fees.iter().map(|f| json!({
+            "tool": f.tool,
+            "usd_per_1000": Money(f.per_use.0 * 1000).to_decimal_string(6),
+            "from": f.from.map(|d| d.to_string()),
+            "until": f.until.map(|d| d.to_string()),
+            "source": f.source,
+            "retrieved": f.retrieved.to_string(),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -328,6 +336,24 @@ fn write_model(
         writeln!(
             w,
             "Variants that change these prices (request options, hours of the day):"
+        )?;
+    }
+    for f in &m.fees {
+        writeln!(
+            w,
+            "Fee: {} per 1,000 uses of {}{}. Source: {} (retrieved {})",
+            Money(f.per_use.0 * 1000).display_usd(),
+            f.tool,
+            match (f.from, f.until) {
+                (None, None) => String::new(),
+                (from, until) => format!(
+                    " ({}{})",
+                    from.map_or_else(String::new, |d| format!("from {d}")),
+                    until.map_or_else(String::new, |d| format!(" until {d}"))
+                ),
+            },
+            f.source,
+            f.retrieved
         )?;
     }
     for v in &m.variants {

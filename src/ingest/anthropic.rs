@@ -209,6 +209,16 @@ fn message_calls(
             options.set(key, value);
         }
     }
+    for (field, tool) in [
+        ("web_search_requests", "web_search"),
+        ("web_fetch_requests", "web_fetch"),
+    ] {
+        let uses = count(
+            path(u, &["server_tool_use", field]),
+            &format!("{p}usage.server_tool_use.{field}"),
+        )?;
+        options.add_tool_uses(tool, uses.unwrap_or(0));
+    }
     let model = super::openai::fields::model(msg.get("model"), &format!("{p}model"))?;
     let (ts, assumed) = match (env.ts, undated) {
         (Some(ts), _) => (ts, false),
@@ -256,6 +266,10 @@ fn message_calls(
         }
         call.undated = assumed;
         call.options = options.clone();
+        if i > 0 {
+            // The response's tool uses are billed once, with its first pass.
+            call.options.tool_uses.clear();
+        }
         calls.push(call);
     }
     Ok(calls)

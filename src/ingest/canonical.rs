@@ -33,6 +33,8 @@ struct RawRecord {
     speed: Option<String>,
     service_tier: Option<String>,
     inference_geo: Option<String>,
+    /// Uses per server tool (`{"web_search": 3}`), billed per use.
+    tools: Option<BTreeMap<String, TokenCount>>,
 }
 
 #[derive(Deserialize)]
@@ -336,11 +338,17 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
         success: raw.success,
         latency_ms: raw.latency_ms.map(|l| l.0),
         id: raw.id.map(|i| i.0),
-        options: options_of([
-            (OptionKey::Speed, raw.speed.as_deref()),
-            (OptionKey::ServiceTier, raw.service_tier.as_deref()),
-            (OptionKey::InferenceGeo, raw.inference_geo.as_deref()),
-        ]),
+        options: {
+            let mut options = options_of([
+                (OptionKey::Speed, raw.speed.as_deref()),
+                (OptionKey::ServiceTier, raw.service_tier.as_deref()),
+                (OptionKey::InferenceGeo, raw.inference_geo.as_deref()),
+            ]);
+            for (tool, uses) in raw.tools.iter().flatten() {
+                options.add_tool_uses(tool, uses.0);
+            }
+            options
+        },
         ..Call::new(ts, model, usage)
     })
 }

@@ -169,6 +169,14 @@ struct RawUsage {
     speed: Option<String>,
     service_tier: Option<String>,
     inference_geo: Option<String>,
+    server_tool_use: Option<RawServerToolUse>,
+}
+
+/// Server-side tools the response used, billed per use (web search).
+#[derive(Deserialize)]
+struct RawServerToolUse {
+    web_search_requests: Option<Count>,
+    web_fetch_requests: Option<Count>,
 }
 
 #[derive(Deserialize)]
@@ -378,16 +386,21 @@ fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem>
         Some(request) => format!("claude-code\u{0}{id}\u{0}{request}"),
         None => format!("claude-code\u{0}{id}"),
     });
+    let mut options = canonical::options_of([
+        (OptionKey::Speed, raw_usage.speed.as_deref()),
+        (OptionKey::ServiceTier, raw_usage.service_tier.as_deref()),
+        (OptionKey::InferenceGeo, raw_usage.inference_geo.as_deref()),
+    ]);
+    if let Some(tools) = &raw_usage.server_tool_use {
+        options.add_tool_uses("web_search", count(&tools.web_search_requests));
+        options.add_tool_uses("web_fetch", count(&tools.web_fetch_requests));
+    }
     let call = Call {
         provider: Some("anthropic".to_string()),
         session: raw.session_id.filter(|s| !s.is_empty()),
         tags,
         id: message.id.or(raw.request_id),
-        options: canonical::options_of([
-            (OptionKey::Speed, raw_usage.speed.as_deref()),
-            (OptionKey::ServiceTier, raw_usage.service_tier.as_deref()),
-            (OptionKey::InferenceGeo, raw_usage.inference_geo.as_deref()),
-        ]),
+        options,
         ..Call::new(ts, model, usage)
     };
     Ok(match key {

@@ -9,10 +9,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{
-    CacheKind, CacheRules, Catalog, ClockWindow, Condition, Model, Period, Rates, Tier, Ttl,
+    CacheKind, CacheRules, Catalog, ClockWindow, Condition, Fee, Model, Period, Rates, Tier, Ttl,
     Variant, VariantPrice, DAY_NAMES,
 };
-use crate::money::{Multiplier, Rate};
+use crate::money::{Money, Multiplier, Rate};
 use crate::record::OptionKey;
 
 /// The catalog shipped inside the binary.
@@ -92,8 +92,25 @@ struct RawFile {
     /// `models` lists): multipliers only.
     #[serde(default)]
     variants: Vec<RawVariant>,
+    /// Fees per server tool use for the file's models (or `models`).
+    #[serde(default)]
+    fees: Vec<RawFee>,
     #[serde(default)]
     models: Vec<RawModel>,
+}
+
+/// `[[fees]]` / `[[models.fees]]`: a price per use of a server-side tool.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawFee {
+    tool: Option<String>,
+    /// USD per 1,000 uses.
+    usd_per_1000: Option<RawNumber>,
+    models: Option<Vec<String>>,
+    from: Option<toml::Value>,
+    until: Option<toml::Value>,
+    source: Option<String>,
+    retrieved: Option<toml::Value>,
 }
 
 /// `[[variants]]` / `[[models.variants]]`: the price of requests made with
@@ -163,6 +180,8 @@ struct RawModel {
     periods: Vec<RawPeriod>,
     #[serde(default)]
     variants: Vec<RawVariant>,
+    #[serde(default)]
+    fees: Vec<RawFee>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -445,10 +464,18 @@ impl Checker<'_> {
                 variants.push(variant);
             }
         }
-        if raw.variants.iter().any(|v| v.models.is_some()) {
+        let mut fees = Vec::new();
+        for (i, f) in raw.fees.iter().enumerate() {
+            if let Some(fee) = self.fee(&format!("{entry} fee {}", i + 1), f) {
+                fees.push(fee);
+            }
+        }
+        if raw.variants.iter().any(|v| v.models.is_some())
+            || raw.fees.iter().any(|f| f.models.is_some())
+        {
             self.report(
                 &entry,
-                "`models` belongs to a file-level `[[variants]]`, not a model's",
+                "`models` belongs to a file-level `[[variants]]` or `[[fees]]`, not a model's",
             );
         }
         Some(Model {
@@ -461,6 +488,7 @@ impl Checker<'_> {
             cache,
             periods,
             variants,
+            fees,
             file: self.file.to_string(),
         })
     }
@@ -592,6 +620,44 @@ impl Checker<'_> {
         })
     }
 
+    /// One fee: a tool name and a price per 1,000 uses.
+    fn fee(&mut self, entry: &str, raw: &RawFee) -> Option<Fee> {
+        let tool = raw.tool.clone().filter(|t| !t.trim().is_empty());
+        if tool.is_none() {
+            self.report(
+                entry,
+                "missing `tool` (the tool as logs count it, e.g. web_search)",
+            );
+        }
+        let per_use = match &raw.usd_per_1000 {
+            None => {
+                self.report(entry, "missing `usd_per_1000`");
+                None
+            }
+            // Per 1,000 uses at USD per million has the same decimals: a
+            // rate in nano-dollars per million is femto-dollars per use
+            // after × 1,000.
+            Some(v) => match Rate::parse_usd_per_mtok(&v.text()) {
+                Ok(rate) => Some(Money(i128::from(rate.nano_per_mtok()) * 1000)),
+                Err(e) => {
+                    self.report(entry, format!("`usd_per_1000`: {e}"));
+                    None
+                }
+            },
+        };
+        let from = self.date(entry, "from", &raw.from);
+        let until = self.date(entry, "until", &raw.until);
+        let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
+        Some(Fee {
+            tool: tool?,
+            per_use: per_use?,
+            from,
+            until,
+            source: source?,
+            retrieved: retrieved?,
+        })
+    }
+
     /// Where a price comes from and when it was checked: both required.
     fn provenance(
         &mut self,
@@ -708,6 +774,25 @@ fn parse_file(file: &str, text: &str, problems: &mut Vec<CatalogProblem>) -> Vec
         .enumerate()
         .filter_map(|(i, m)| checker.model(&provider, &file_cache, i, m))
         .collect();
+    for (i, raw_fee) in raw.fees.iter().enumerate() {
+        let entry = format!("fee {}", i + 1);
+        let Some(fee) = checker.fee(&entry, raw_fee) else {
+            continue;
+        };
+        for m in &mut models {
+            if raw_fee.models.as_ref().is_none_or(|n| n.contains(&m.id)) {
+                m.fees.push(fee.clone());
+            }
+        }
+        for name in raw_fee.models.iter().flatten() {
+            if !models.iter().any(|m| &m.id == name) {
+                checker.report(
+                    &entry,
+                    format!("`models`: no model \"{name}\" in this file"),
+                );
+            }
+        }
+    }
     // File-level variants go to the models they name (all by default),
     // after each model's own: a model's own price for an option wins.
     for (i, raw_variant) in raw.variants.iter().enumerate() {

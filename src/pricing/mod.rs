@@ -121,6 +121,7 @@ impl Rates {
             cache_read: read.cost(usage.cache_read),
             cache_write: write_5m.cost(usage.cache_write_5m) + write_1h.cost(usage.cache_write_1h),
             output: self.output.cost(usage.output),
+            tools: Money::ZERO,
         }
     }
 
@@ -142,11 +143,36 @@ pub struct ClassCosts {
     pub cache_read: Money,
     pub cache_write: Money,
     pub output: Money,
+    /// Fees per server tool use (web searches): money outside tokens.
+    pub tools: Money,
 }
 
 impl ClassCosts {
     pub fn total(&self) -> Money {
-        self.input + self.cache_read + self.cache_write + self.output
+        self.input + self.cache_read + self.cache_write + self.output + self.tools
+    }
+}
+
+/// A price per use of a server-side tool (Anthropic web search: $10 per
+/// 1,000 searches), over a date range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fee {
+    /// The tool as logs count it (`web_search`).
+    pub tool: String,
+    /// Per use, in femto-dollars.
+    pub per_use: Money,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub source: String,
+    pub retrieved: NaiveDate,
+}
+
+impl Fee {
+    fn applies_on(&self, day: Option<NaiveDate>) -> bool {
+        match day {
+            Some(d) => self.from.is_none_or(|f| d >= f) && self.until.is_none_or(|u| d < u),
+            None => self.until.is_none(),
+        }
     }
 }
 
@@ -300,6 +326,8 @@ pub struct Model {
     pub periods: Vec<Period>,
     /// Prices of request options (the model's own, then its file's).
     pub variants: Vec<Variant>,
+    /// Fees per server tool use (the model's own, then its file's).
+    pub fees: Vec<Fee>,
     /// Catalog file the model comes from.
     pub file: String,
 }
@@ -435,7 +463,16 @@ impl Model {
             cache_write_1h: usage.cache_write_1h,
             ..Usage::default()
         };
-        let by_class = rates.class_costs(usage);
+        let mut by_class = rates.class_costs(usage);
+        for (tool, uses) in &options.tool_uses {
+            if let Some(fee) = self
+                .fees
+                .iter()
+                .find(|f| &f.tool == tool && f.applies_on(day))
+            {
+                by_class.tools += Money(fee.per_use.0 * i128::from(*uses));
+            }
+        }
         Priced {
             cost: by_class.total(),
             by_class,
@@ -481,7 +518,9 @@ impl Catalog {
             .iter()
             .flat_map(|m| {
                 let periods = m.periods.iter().map(|p| p.retrieved);
-                periods.chain(m.variants.iter().map(|v| v.retrieved))
+                periods
+                    .chain(m.variants.iter().map(|v| v.retrieved))
+                    .chain(m.fees.iter().map(|f| f.retrieved))
             })
             .max()
             .map_or_else(|| "empty".to_string(), |d| d.to_string())

@@ -129,6 +129,7 @@ impl Sink {
         totals.calls = call.requests;
         totals.unpriced_calls *= call.requests;
         totals.billed_calls *= call.requests;
+        totals.tools = priced.map_or(Money::ZERO, |p| p.by_class.tools);
         if index == 0 {
             self.main.push_totals(call.keys.clone(), &totals)?;
             if let (Some(sessions), Some(session)) = (self.sessions.as_mut(), &call.session) {

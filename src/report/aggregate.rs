@@ -59,6 +59,8 @@ pub struct GroupTotals {
     pub cost: Money,
     /// Cache-write cost beyond the input rate for the same tokens.
     pub write_premium: Money,
+    /// The part of `cost` paid as fees per server tool use (web searches).
+    pub tools: Money,
     /// Calls whose log says what the provider billed, that amount, and
     /// costsim's price for the same calls (invoice reconciliation).
     pub billed_calls: u64,
@@ -85,6 +87,7 @@ impl GroupTotals {
         self.usage.reasoning += other.usage.reasoning;
         self.cost += other.cost;
         self.write_premium += other.write_premium;
+        self.tools += other.tools;
         self.billed_calls += other.billed_calls;
         self.billed += other.billed;
         self.billed_priced += other.billed_priced;
@@ -104,6 +107,7 @@ impl GroupTotals {
             usage: *usage,
             cost: cost.unwrap_or(Money::ZERO),
             write_premium: premium,
+            tools: Money::ZERO,
             billed_calls: u64::from(billed.is_some()),
             billed: billed.unwrap_or(Money::ZERO),
             billed_priced: if billed.is_some() {
@@ -128,6 +132,7 @@ struct Columns {
     reasoning: Vec<u64>,
     cost: Vec<i128>,
     premium: Vec<i128>,
+    tools: Vec<i128>,
     billed_calls: Vec<u64>,
     billed: Vec<i128>,
     billed_priced: Vec<i128>,
@@ -221,6 +226,7 @@ impl Aggregator {
         b.reasoning.push(t.usage.reasoning);
         b.cost.push(t.cost.femto());
         b.premium.push(t.write_premium.femto());
+        b.tools.push(t.tools.femto());
         b.billed_calls.push(t.billed_calls);
         b.billed.push(t.billed.femto());
         b.billed_priced.push(t.billed_priced.femto());
@@ -255,6 +261,7 @@ impl Aggregator {
         columns.push(Column::new("reasoning".into(), b.reasoning));
         columns.push(Column::new("cost".into(), b.cost));
         columns.push(Column::new("write_premium".into(), b.premium));
+        columns.push(Column::new("tools".into(), b.tools));
         columns.push(Column::new("billed_calls".into(), b.billed_calls));
         columns.push(Column::new("billed".into(), b.billed));
         columns.push(Column::new("billed_priced".into(), b.billed_priced));
@@ -297,6 +304,7 @@ impl Aggregator {
         m.reasoning.extend(b.reasoning);
         m.cost.extend(b.cost);
         m.premium.extend(b.premium);
+        m.tools.extend(b.tools);
         m.billed_calls.extend(b.billed_calls);
         m.billed.extend(b.billed);
         m.billed_priced.extend(b.billed_priced);
@@ -329,6 +337,7 @@ fn group(frame: DataFrame, dims: usize) -> Result<DataFrame, PolarsError> {
             [
                 "cost",
                 "write_premium",
+                "tools",
                 "billed_calls",
                 "billed",
                 "billed_priced",
@@ -355,6 +364,7 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
     let reasoning = count("reasoning")?;
     let cost = frame.column("cost")?.i128()?;
     let premium = frame.column("write_premium")?.i128()?;
+    let tools = frame.column("tools")?.i128()?;
     let billed_calls = count("billed_calls")?;
     let billed = frame.column("billed")?.i128()?;
     let billed_priced = frame.column("billed_priced")?.i128()?;
@@ -377,6 +387,7 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
             },
             cost: Money(cost.get(i).unwrap_or(0)),
             write_premium: Money(premium.get(i).unwrap_or(0)),
+            tools: Money(tools.get(i).unwrap_or(0)),
             billed_calls: billed_calls.get(i).unwrap_or(0),
             billed: Money(billed.get(i).unwrap_or(0)),
             billed_priced: Money(billed_priced.get(i).unwrap_or(0)),

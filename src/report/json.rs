@@ -48,6 +48,9 @@ fn totals(t: &GroupTotals, unpriced: bool) -> Map<String, Value> {
         "write_premium_femto_usd".into(),
         json!(t.write_premium.femto().to_string()),
     );
+    // Fees per server tool use, a part of the cost.
+    m.insert("tools_usd".into(), json!(t.tools.to_usd_f64()));
+    m.insert("tools_femto_usd".into(), json!(t.tools.femto().to_string()));
     if unpriced {
         m.insert("cost_usd".into(), Value::Null);
         m.insert("cost_femto_usd".into(), Value::Null);

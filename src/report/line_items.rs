@@ -50,7 +50,7 @@ pub enum LineItemsError {
 }
 
 /// Column names, shared by both formats.
-const COLUMNS: [&str; 22] = [
+const COLUMNS: [&str; 23] = [
     "scenario",
     "ts",
     "ts_unix_ms",
@@ -71,6 +71,7 @@ const COLUMNS: [&str; 22] = [
     "cache_write_usd",
     "cache_read_usd",
     "output_usd",
+    "tools_usd",
     "cost_usd",
     "cost_femto_usd",
 ];
@@ -225,6 +226,7 @@ fn csv_row(
         &money(c.map(|c| c.cache_write)),
         &money(c.map(|c| c.cache_read)),
         &money(c.map(|c| c.output)),
+        &money(c.map(|c| c.tools)),
         &money(c.map(|c| c.total())),
         &c.map_or_else(String::new, |c| c.total().femto().to_string()),
     ])
@@ -290,9 +292,10 @@ fn frame(scenarios: &[String], rows: &[LineItem]) -> Result<DataFrame, PolarsErr
         Series::new(COLUMNS[17].into(), usd(&|c| c.cache_write)).into_column(),
         Series::new(COLUMNS[18].into(), usd(&|c| c.cache_read)).into_column(),
         Series::new(COLUMNS[19].into(), usd(&|c| c.output)).into_column(),
-        Series::new(COLUMNS[20].into(), usd(&|c| c.total())).into_column(),
+        Series::new(COLUMNS[20].into(), usd(&|c| c.tools)).into_column(),
+        Series::new(COLUMNS[21].into(), usd(&|c| c.total())).into_column(),
         Series::new(
-            COLUMNS[21].into(),
+            COLUMNS[22].into(),
             rows.iter()
                 .map(|r| {
                     r.costs
@@ -352,7 +355,7 @@ mod tests {
             lines[1],
             "cache-off,2026-01-05T10:00:00.000Z,1767607200000,default,s1,,gpt-5,gpt-5-mini,false,\
              \"{\"\"team\"\":\"\"search\"\"}\",1000,0,0,0,10,0,0.000250000,0.000000000,0.000000000,\
-             0.000020000,0.000270000,270000000000"
+             0.000020000,0.000000000,0.000270000,270000000000"
         );
     }
 

@@ -132,6 +132,12 @@ fn totals(v: &Value, keys: Vec<String>) -> Option<GroupTotals> {
         },
         cost: femto(&v["cost_femto_usd"])?,
         write_premium: femto(&v["write_premium_femto_usd"])?,
+        // Reports written before tool fees have none.
+        tools: if v.get("tools_femto_usd").is_some() {
+            femto(&v["tools_femto_usd"])?
+        } else {
+            Money::ZERO
+        },
         billed_calls: count(&v["billed_calls"])?,
         billed: femto(&v["billed_femto_usd"])?,
         billed_priced: femto(&v["billed_priced_femto_usd"])?,

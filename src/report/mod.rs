@@ -414,6 +414,18 @@ impl Report {
         );
         let mut align = vec![Align::Left; self.dims.len()];
         align.extend([Align::Right; 7]);
+        // Fees per tool use (web searches), part of Cost, when any was paid.
+        let tools = self.has_tools();
+        if tools {
+            headers.insert(headers.len() - 2, "Tools".to_string());
+            align.push(Align::Right);
+        }
+        let with_tools = |mut cells: Vec<String>, t: &GroupTotals| {
+            if tools {
+                cells.insert(cells.len() - 1, t.tools.display_usd());
+            }
+            cells
+        };
         let billed = self.has_billed();
         if billed {
             headers.extend(["Billed".to_string(), "Billed − costsim".to_string()]);
@@ -422,7 +434,10 @@ impl Report {
         let mut grid = Grid::new(headers, align);
         for row in &self.rows {
             let mut cells = row.totals.keys.clone();
-            cells.extend(human_numbers(&row.totals, row.is_unpriced()));
+            cells.extend(with_tools(
+                human_numbers(&row.totals, row.is_unpriced()),
+                &row.totals,
+            ));
             cells.push(match (row.is_unpriced(), row.share_bp) {
                 (true, _) | (_, None) => "—".to_string(),
                 (false, Some(bp)) => format_share(bp),
@@ -436,7 +451,7 @@ impl Report {
         if let Some(first) = total.first_mut() {
             *first = "Total".to_string();
         }
-        total.extend(human_numbers(&self.total, false));
+        total.extend(with_tools(human_numbers(&self.total, false), &self.total));
         total.push(if self.total.cost == Money::ZERO {
             "—".to_string()
         } else {
@@ -447,6 +462,11 @@ impl Report {
         }
         grid.set_footer(total);
         grid
+    }
+
+    /// Whether some calls paid fees per tool use.
+    pub fn has_tools(&self) -> bool {
+        self.total.tools != Money::ZERO
     }
 
     /// Whether some calls carry what the provider billed.
@@ -463,6 +483,9 @@ impl Report {
                 .chain(["cost_usd", "share"].iter())
                 .map(|s| s.to_string()),
         );
+        if self.has_tools() {
+            headers.push("tools_usd".to_string());
+        }
         if self.has_billed() {
             headers.extend(["billed_calls", "billed_usd", "billed_priced_usd"].map(String::from));
         }
@@ -485,6 +508,9 @@ impl Report {
                 _ => String::new(),
             },
         ]);
+        if self.has_tools() {
+            cells.push(t.tools.to_decimal_string(6));
+        }
         if self.has_billed() {
             cells.extend([
                 t.billed_calls.to_string(),
