@@ -577,17 +577,9 @@ impl Checker<'_> {
         let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
         let has_rates = raw.input.is_some() || raw.output.is_some();
         let price = match (&raw.multiplier, has_rates, cache) {
-            (Some(m), false, _) => match Multiplier::parse(&m.text()) {
-                Ok(m) if m.thousandths() > 0 => Some(VariantPrice::Multiplier(m)),
-                Ok(m) => {
-                    self.report(entry, format!("`multiplier`: {m} is not above 0"));
-                    None
-                }
-                Err(e) => {
-                    self.report(entry, format!("`multiplier`: {e}"));
-                    None
-                }
-            },
+            (Some(m), false, _) => self
+                .multiplier(entry, "multiplier", m, None)
+                .map(VariantPrice::Multiplier),
             (None, true, Some(cache)) => self
                 .rates(entry, raw_rates!(raw), cache)
                 .map(VariantPrice::Rates),
@@ -658,6 +650,29 @@ impl Checker<'_> {
         })
     }
 
+    /// A multiplier above 0 (and at most `max`, if given).
+    fn multiplier(
+        &mut self,
+        entry: &str,
+        field: &str,
+        value: &RawNumber,
+        max: Option<Multiplier>,
+    ) -> Option<Multiplier> {
+        match Multiplier::parse(&value.text()) {
+            Ok(m) if m.thousandths() > 0 && max.is_none_or(|max| m <= max) => Some(m),
+            Ok(m) => {
+                let range =
+                    max.map_or_else(|| "above 0".to_string(), |max| format!("in (0, {max}]"));
+                self.report(entry, format!("`{field}`: {m} is not {range}"));
+                None
+            }
+            Err(e) => {
+                self.report(entry, format!("`{field}`: {e}"));
+                None
+            }
+        }
+    }
+
     /// Where a price comes from and when it was checked: both required.
     fn provenance(
         &mut self,
@@ -687,20 +702,10 @@ impl Checker<'_> {
         let until = self.date(entry, "until", &raw.until);
         let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
         let rates = self.rates(entry, raw_rates!(raw), cache);
-        let batch_multiplier = match &raw.batch_multiplier {
-            None => None,
-            Some(v) => match Multiplier::parse(&v.text()) {
-                Ok(m) if m.thousandths() > 0 && m <= Multiplier::ONE => Some(m),
-                Ok(m) => {
-                    self.report(entry, format!("`batch_multiplier`: {m} is not in (0, 1]"));
-                    None
-                }
-                Err(e) => {
-                    self.report(entry, format!("`batch_multiplier`: {e}"));
-                    None
-                }
-            },
-        };
+        let batch_multiplier = raw
+            .batch_multiplier
+            .as_ref()
+            .and_then(|v| self.multiplier(entry, "batch_multiplier", v, Some(Multiplier::ONE)));
         let mut tiers = Vec::new();
         for (i, t) in raw.tiers.iter().enumerate() {
             let tentry = format!("{entry} tier {}", i + 1);

@@ -169,10 +169,16 @@ pub struct Fee {
 
 impl Fee {
     fn applies_on(&self, day: Option<NaiveDate>) -> bool {
-        match day {
-            Some(d) => self.from.is_none_or(|f| d >= f) && self.until.is_none_or(|u| d < u),
-            None => self.until.is_none(),
-        }
+        in_dates(self.from, self.until, day)
+    }
+}
+
+/// Whether something dated `from..until` (either open) applies on `day`;
+/// `None` asks for the newest prices: what has no end.
+fn in_dates(from: Option<NaiveDate>, until: Option<NaiveDate>, day: Option<NaiveDate>) -> bool {
+    match day {
+        Some(d) => from.is_none_or(|f| d >= f) && until.is_none_or(|u| d < u),
+        None => until.is_none(),
     }
 }
 
@@ -306,10 +312,7 @@ pub struct Variant {
 impl Variant {
     /// Whether it prices requests on `day`; `None` is the newest prices.
     fn applies_on(&self, day: Option<NaiveDate>) -> bool {
-        match day {
-            Some(d) => self.from.is_none_or(|f| d >= f) && self.until.is_none_or(|u| d < u),
-            None => self.until.is_none(),
-        }
+        in_dates(self.from, self.until, day)
     }
 }
 
