@@ -14,7 +14,7 @@
 use super::csv_columns::{self, may, need, CsvReader, Row, Want};
 use super::format::{Context, InputFormat, Parsed, Sniff};
 use super::LineProblem;
-use crate::record::{Call, Usage, DEFAULT_ACCOUNT};
+use crate::record::{Call, OptionKey, Usage, DEFAULT_ACCOUNT};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "anthropic-usage-csv",
@@ -38,8 +38,11 @@ const USAGE_TYPE: usize = 9;
 const CONTEXT_WINDOW: usize = 10;
 const COST: usize = 11;
 const CURRENCY: usize = 12;
+const WEB_SEARCHES: usize = 13;
+const INFERENCE_GEO: usize = 14;
+const SPEED: usize = 15;
 
-static WANTS: [Want; 13] = [
+static WANTS: [Want; 16] = [
     need(
         "usage_date_utc",
         &[
@@ -128,6 +131,9 @@ static WANTS: [Want; 13] = [
         ],
     ),
     may("currency", &["currency", "cost_currency"]),
+    may("web_search_count", &["web_search_count", "web_searches"]),
+    may("inference_geo", &["inference_geo"]),
+    may("speed", &["speed"]),
 ];
 
 /// Header names only this export uses.
@@ -180,11 +186,18 @@ fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
         .text(USAGE_TYPE)
         .is_some_and(|t| t.to_ascii_lowercase().contains("batch"));
     let long = row.text(CONTEXT_WINDOW).is_some_and(long_context);
+    let mut options = super::canonical::options_of([
+        (OptionKey::Speed, row.text(SPEED)),
+        (OptionKey::ServiceTier, None),
+        (OptionKey::InferenceGeo, row.text(INFERENCE_GEO)),
+    ]);
+    options.add_tool_uses("web_search", row.count(WEB_SEARCHES)?.unwrap_or(0));
     let call = Call {
         account: row.text(WORKSPACE).unwrap_or(DEFAULT_ACCOUNT).to_string(),
         tags,
         batch,
         billed: row.usd(COST)?,
+        options,
         ..Call::new(ts, model, usage)
     };
     Ok(csv_columns::aggregate(call, None, long))

@@ -639,17 +639,26 @@ pub fn spread(call: Call, n: u64) -> Vec<Call> {
         }
     };
     // The requests the row counts, shared out as evenly (at least one a
-    // piece: there are never more pieces than requests).
-    let (base, extra) = (call.requests / n, call.requests % n);
+    // piece: there are never more pieces than requests); so are its tool
+    // uses, which are billed per use.
+    let share = |total: u64, i: usize| total / n + u64::from((i as u64) < total % n);
     usages
         .into_iter()
         .zip(billed)
         .enumerate()
-        .map(|(i, (usage, billed))| Call {
-            usage,
-            billed,
-            requests: (base + u64::from((i as u64) < extra)).max(1),
-            ..call.clone()
+        .map(|(i, (usage, billed))| {
+            let mut options = call.options.clone();
+            for uses in options.tool_uses.values_mut() {
+                *uses = share(*uses, i);
+            }
+            options.tool_uses.retain(|_, uses| *uses > 0);
+            Call {
+                usage,
+                billed,
+                requests: share(call.requests, i).max(1),
+                options,
+                ..call.clone()
+            }
         })
         .collect()
 }
@@ -831,8 +840,17 @@ mod tests {
             reasoning: 13,
         };
         let billed = Money(1_000_000_000_000_007);
-        let parts = spread(call(usage, Some(billed)), 11);
+        let mut row = call(usage, Some(billed));
+        row.options.add_tool_uses("web_search", 13);
+        let parts = spread(row, 11);
         assert_eq!(parts.len(), 11);
+        // Tool uses are billed per use: shared out, not copied.
+        let searches: Vec<u64> = parts
+            .iter()
+            .map(|c| c.options.tool_uses.get("web_search").copied().unwrap_or(0))
+            .collect();
+        assert_eq!(searches.iter().sum::<u64>(), 13);
+        assert_eq!(searches[0], 2);
         let sum = |f: fn(&Usage) -> u64| parts.iter().map(|c| f(&c.usage)).sum::<u64>();
         assert_eq!(sum(|u| u.input), usage.input);
         assert_eq!(sum(|u| u.cache_read), usage.cache_read);
