@@ -9,7 +9,7 @@ use crate::cli::{
     PricingCommand, PricingDiffArgs, PricingListArgs, PricingShowArgs, PricingValidateArgs,
 };
 use crate::config::{format_of, load_catalog};
-use crate::money::{display_count, Money, Rate};
+use crate::money::{display_count, Rate};
 use crate::pricing::{CacheKind, Catalog, CatalogError, Model, Period, Rates, VariantPrice};
 use crate::report::grid::{self, Align, Grid};
 use crate::report::Format;
@@ -246,7 +246,7 @@ fn model_value(m: &Model) -> Value {
         })).collect::<Vec<_>>(),
         "fees": m.fees.iter().map(|f| json!({
             "tool": f.tool,
-            "usd_per_1000": Money(f.per_use.0 * 1000).to_decimal_string(6),
+            "usd_per_1000": f.per_thousand().to_decimal_string(6),
             "from": f.from.map(|d| d.to_string()),
             "until": f.until.map(|d| d.to_string()),
             "source": f.source,
@@ -342,7 +342,7 @@ fn write_model(
         writeln!(
             w,
             "Fee: {} per 1,000 uses of {}{}. Source: {} (retrieved {})",
-            Money(f.per_use.0 * 1000).display_usd(),
+            f.per_thousand().display_usd(),
             f.tool,
             match (f.from, f.until) {
                 (None, None) => String::new(),

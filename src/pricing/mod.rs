@@ -168,6 +168,11 @@ pub struct Fee {
 }
 
 impl Fee {
+    /// The price of 1,000 uses, as the catalog states it.
+    pub fn per_thousand(&self) -> Money {
+        Money(self.per_use.0 * 1000)
+    }
+
     fn applies_on(&self, day: Option<NaiveDate>) -> bool {
         in_dates(self.from, self.until, day)
     }
@@ -389,12 +394,7 @@ impl Model {
     }
 
     /// The variant pricing `option = value` on `day` (`None`: the newest).
-    pub fn variant(
-        &self,
-        option: OptionKey,
-        value: &str,
-        day: Option<NaiveDate>,
-    ) -> Option<&Variant> {
+    fn variant(&self, option: OptionKey, value: &str, day: Option<NaiveDate>) -> Option<&Variant> {
         self.variants.iter().find(|v| {
             matches!(&v.when, Condition::Option { key, value: wanted } if *key == option && wanted == value)
                 && v.applies_on(day)
