@@ -92,6 +92,7 @@ pub struct Multiplier(i64);
 
 impl Multiplier {
     pub const ONE: Multiplier = Multiplier(1000);
+    pub const ZERO: Multiplier = Multiplier(0);
 
     pub fn parse(text: &str) -> Result<Self, DecimalError> {
         parse_scaled_decimal(text, MULTIPLIER_DECIMALS).map(Multiplier)

@@ -39,13 +39,17 @@ pub enum OptionKey {
     ServiceTier,
     /// Anthropic data residency (`usage.inference_geo`: `us`).
     InferenceGeo,
+    /// An OpenRouter model variant named by a suffix of the model id
+    /// (`model:free`): `free` costs nothing.
+    Variant,
 }
 
 impl OptionKey {
-    pub const ALL: [OptionKey; 3] = [
+    pub const ALL: [OptionKey; 4] = [
         OptionKey::Speed,
         OptionKey::ServiceTier,
         OptionKey::InferenceGeo,
+        OptionKey::Variant,
     ];
 
     /// The field name logs, traces and the catalog use.
@@ -54,6 +58,7 @@ impl OptionKey {
             OptionKey::Speed => "speed",
             OptionKey::ServiceTier => "service_tier",
             OptionKey::InferenceGeo => "inference_geo",
+            OptionKey::Variant => "variant",
         }
     }
 
@@ -71,6 +76,9 @@ pub struct CallOptions {
     pub speed: Option<String>,
     pub service_tier: Option<String>,
     pub inference_geo: Option<String>,
+    /// OpenRouter's `:free` model variant.
+    #[serde(default)]
+    pub variant: Option<String>,
     /// Uses per server tool (`web_search`, `web_fetch`), as logs count them.
     pub tool_uses: BTreeMap<String, u64>,
 }
@@ -92,6 +100,7 @@ impl CallOptions {
             OptionKey::Speed => self.speed.as_deref(),
             OptionKey::ServiceTier => self.service_tier.as_deref(),
             OptionKey::InferenceGeo => self.inference_geo.as_deref(),
+            OptionKey::Variant => self.variant.as_deref(),
         }
     }
 
@@ -100,6 +109,7 @@ impl CallOptions {
             OptionKey::Speed => &mut self.speed,
             OptionKey::ServiceTier => &mut self.service_tier,
             OptionKey::InferenceGeo => &mut self.inference_geo,
+            OptionKey::Variant => &mut self.variant,
         }
     }
 
@@ -188,5 +198,55 @@ impl Call {
     }
 }
 
+/// Tool uses an OpenRouter `:online` request stands for: one run of its web
+/// plugin, priced per provider by the catalog's `openrouter_web` fees.
+pub const OPENROUTER_WEB: &str = "openrouter_web";
+
+impl Call {
+    /// Moves OpenRouter's price-changing model suffixes into options:
+    /// `model:free` is the free variant, `model:online` adds a web search
+    /// (`model:free:online` both). Suffixes that only choose a route
+    /// (`:nitro`, `:floor`) stay in the name; the catalog ignores them.
+    pub fn split_model_suffixes(&mut self) {
+        loop {
+            let lower = self.model.to_ascii_lowercase();
+            if let Some(base) = lower.strip_suffix(":free") {
+                self.model.truncate(base.len());
+                self.options.set(OptionKey::Variant, "free");
+            } else if let Some(base) = lower.strip_suffix(":online") {
+                self.model.truncate(base.len());
+                self.options.add_tool_uses(OPENROUTER_WEB, 1);
+            } else {
+                return;
+            }
+        }
+    }
+}
+
 /// Account used when a record names none.
 pub const DEFAULT_ACCOUNT: &str = "default";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openrouter_suffixes_become_options() {
+        let call = |model: &str| {
+            let mut c = Call::new(Utc::now(), model.to_string(), Usage::default());
+            c.split_model_suffixes();
+            c
+        };
+        let free = call("meta-llama/llama-3.3-70b-instruct:free");
+        assert_eq!(free.model, "meta-llama/llama-3.3-70b-instruct");
+        assert_eq!(free.options.get(OptionKey::Variant), Some("free"));
+        let both = call("openai/gpt-oss-20b:FREE:online");
+        assert_eq!(both.model, "openai/gpt-oss-20b");
+        assert_eq!(both.options.variant.as_deref(), Some("free"));
+        assert_eq!(both.options.tool_uses[OPENROUTER_WEB], 1);
+        // Routing suffixes and other colons stay in the name.
+        assert_eq!(call("openai/gpt-5:nitro").model, "openai/gpt-5:nitro");
+        assert_eq!(call("amazon.nova-pro-v1:0").model, "amazon.nova-pro-v1:0");
+        assert_eq!(call("gpt-5").options, CallOptions::default());
+    }
+}

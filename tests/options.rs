@@ -192,3 +192,76 @@ retrieved = "2026-12-01"
         assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
     }
 }
+
+#[test]
+fn openrouter_free_and_online_suffixes_change_the_price() {
+    const FILE: &str = "fixtures/options/openrouter-variants.jsonl";
+    let report = replay_json(&[FILE]);
+    // Lines 2 and 5: [45,000] each, and line 2's native search [10,000]
+    assert_eq!(
+        femto(row(&report, "claude-sonnet-4-5")),
+        100_000_000_000_000
+    );
+    // Line 3: [5,500] and the Exa plugin [20,000]
+    assert_eq!(femto(row(&report, "gemini-2.5-flash")), 25_500_000_000_000);
+    // Lines 1 and 4 are free; line 4's native search [10,000]
+    let gpt5 = row(&report, "gpt-5");
+    assert_eq!((calls(gpt5), femto(gpt5)), (2, 10_000_000_000_000));
+    assert_eq!(report["total"]["tools_femto_usd"], "40000000000000");
+    assert_eq!(femto(&report["total"]), 135_500_000_000_000);
+    assert_eq!(report["unpriced_models"].as_array().map(Vec::len), Some(0));
+}
+
+/// A price that changed mid-day: calls before the instant get the old
+/// period, calls after it the new one, and `pricing show` prints the time.
+#[test]
+fn a_period_may_start_at_an_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acme.toml"),
+        r#"
+provider = "acme"
+
+[[models]]
+id = "acme-1"
+context_window = 100000
+
+[models.cache]
+kind = "none"
+
+[[models.periods]]
+from = "2026-01-01"
+until = 2026-03-20T16:00:00Z
+input = 1
+output = 2
+source = "s"
+retrieved = "2026-12-01"
+
+[[models.periods]]
+from = "2026-03-20T16:00:00Z"
+input = 4
+output = 8
+source = "s"
+retrieved = "2026-12-01"
+"#,
+    )
+    .unwrap();
+    let trace = dir.path().join("calls.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"ts\":\"2026-03-20T15:59:59Z\",\"model\":\"acme-1\",\"usage\":{\"input\":1000000,\"output\":0}}\n\
+         {\"ts\":\"2026-03-20T16:00:00Z\",\"model\":\"acme-1\",\"usage\":{\"input\":1000000,\"output\":0}}\n",
+    )
+    .unwrap();
+    let pricing = dir.path().to_str().unwrap();
+    let report = replay_json(&[trace.to_str().unwrap(), "--pricing", pricing]);
+    // 1M × $1 before 16:00, 1M × $4 from 16:00: $5
+    assert_eq!(femto(&report["total"]), 5_000_000_000_000_000);
+    let show = costsim(&["pricing", "show", "acme-1", "--pricing", pricing], None);
+    assert!(
+        show.stdout
+            .contains("Prices from 2026-03-20T16:00:00Z to today"),
+        "{}",
+        show.stdout
+    );
+}

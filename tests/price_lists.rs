@@ -133,9 +133,9 @@ fn imported_models_price_calls_with_the_whole_catalog() {
         "{}",
         run.stderr
     );
-    let text = std::fs::read_to_string(out.join("imported-litellm-mistral.toml")).unwrap();
-    assert!(text
-        .contains("id = \"mistral-small-latest\"\naliases = [\"mistral/mistral-small-latest\"]"));
+    let text = std::fs::read_to_string(out.join("imported-litellm-cohere-chat.toml")).unwrap();
+    assert!(text.contains("provider = \"cohere_chat\""));
+    assert!(text.contains("id = \"command-r-08-2024\"\ncontext_window = 128000"));
     assert!(text.contains("from = \"2026-11-01\""));
     assert!(text.contains("retrieved = \"2026-11-26\""));
     assert!(text.contains("source = \"litellm price list"));
@@ -143,11 +143,11 @@ fn imported_models_price_calls_with_the_whole_catalog() {
     assert!(out.join("anthropic.toml").exists());
     ok(&["pricing", "validate", out_s]);
     let json = crate::util::replay_json(&[
-        "fixtures/pricing-lists/mistral-calls.jsonl",
+        "fixtures/pricing-lists/cohere-calls.jsonl",
         "--pricing",
         out_s,
     ]);
-    assert_eq!(femto(&json["total"]), usd("0.325"));
+    assert_eq!(femto(&json["total"]), usd("0.219"));
     assert_eq!(json["unpriced_models"].as_array().map_or(0, Vec::len), 0);
     assert!(!json
         .to_string()

@@ -395,7 +395,7 @@ fn openai_responses_compaction_is_priced_at_the_model_before_it() {
             not_calls: 8,
             duplicates: 6,
             skipped: &[],
-            unpriced_calls: 1,
+            unpriced_calls: 0,
         },
     );
     // Line 123, an Anthropic message: claude-sonnet-4-6 ($3, $15 on
@@ -418,26 +418,51 @@ fn openai_responses_compaction_is_priced_at_the_model_before_it() {
         priced(&report, "gpt-4.1"),
         (20, [3_621, 0, 0, 0, 2_848], 30_026_000_000_000)
     );
+    // Built-in tool calls (output items), $10 per 1,000 web searches and
+    // $2.50 per 1,000 file searches: gpt-5 15 web_search_call (line 83: 6,
+    // 101: 4, 98, 99, 100, 102, 103: 1 each) = [150,000]; gpt-5.2 2 (lines
+    // 31, 32) = [20,000]; gpt-5.6-sol 1 (line 104) = [10,000];
+    // gpt-4o-2024-08-06 3 file_search_call (lines 84–86) = [7,500].
+    for (model, tools) in [
+        ("gpt-5", 150_000_000_000_000i128),
+        ("gpt-5.2", 20_000_000_000_000),
+        ("gpt-5.6-sol", 10_000_000_000_000),
+        ("gpt-4o-2024-08-06", 7_500_000_000_000),
+        ("gpt-4.1", 0),
+    ] {
+        let row = model_row(&report, model);
+        let shown = row["tools_femto_usd"]
+            .as_str()
+            .map_or(0, |t| t.parse::<i128>().unwrap());
+        assert_eq!(shown, tools, "{model} tools");
+    }
     // gpt-5.6-sol: line 104 writes 4,418 of its 8,576 input tokens:
     // 4,158 × $5 + 4,418 × $6.25 + 52 × $30 = [20,790 + 27,612.5 + 1,560]
-    // = [49,962.5]; 7 more calls 1,653 × $5 + 67 × $30 = [8,265 + 2,010]
+    // = [49,962.5]; 7 more calls 1,653 × $5 + 67 × $30 = [8,265 + 2,010];
+    // one web search [10,000]
     assert_eq!(
         priced(&report, "gpt-5.6-sol"),
-        (8, [5_811, 0, 4_418, 0, 119], 60_237_500_000_000)
+        (8, [5_811, 0, 4_418, 0, 119], 70_237_500_000_000)
     );
     // gpt-5 ($1.25, $0.125 cached, $10): 71,438 × $1.25 + 145,408 × $0.125
-    // + 35,857 × $10 = [89,297.5 + 18,176 + 358,570] = [466,043.5]
+    // + 35,857 × $10 = [89,297.5 + 18,176 + 358,570] = [466,043.5], and 15
+    // web searches [150,000]
     assert_eq!(
         priced(&report, "gpt-5"),
-        (38, [71_438, 145_408, 0, 0, 35_857], 466_043_500_000_000)
+        (38, [71_438, 145_408, 0, 0, 35_857], 616_043_500_000_000)
     );
+    // computer-use-preview ($3, $12), line 116: 15 × $3 + 180 × $12 =
+    // [45 + 2,160] = [2,205]
     assert_eq!(
-        unpriced(&report),
-        owned(&[("computer-use-preview-2025-03-11", 1)])
+        priced(&report, "computer-use-preview"),
+        (1, [15, 0, 0, 0, 180], 2_205_000_000_000)
     );
-    // [648,590.6 + 4,491] = $0.6530816 (the same file without compactions,
-    // line 123, and with line 104's writes as plain input was $0.637081)
-    assert_eq!(femto(&report["total"]), 653_081_600_000_000);
+    assert_eq!(unpriced(&report), owned(&[]));
+    // Tokens [648,590.6 + 4,491 + 2,205] = [655,286.6] (the same file
+    // without compactions, line 123, computer-use-preview, and with line
+    // 104's writes as plain input was $0.637081), and tool calls [187,500]:
+    // $0.8427866
+    assert_eq!(femto(&report["total"]), 842_786_600_000_000);
     rows_add_up(&report);
 }
 

@@ -12,7 +12,7 @@ use crate::cli::{PriceListArg, PricingCheckAgainstArgs, PricingImportArgs};
 use crate::config::{format_of, load_catalog};
 use crate::money::{display_count, Multiplier, Rate};
 use crate::pricing::lists::{self, ImportMeta, ListKind, ListedModel, ListedRates};
-use crate::pricing::{load_texts, CacheKind, Rates, EMBEDDED_FILES};
+use crate::pricing::{load_texts, CacheKind, Moment, Rates, EMBEDDED_FILES};
 use crate::report::grid::{self, Grid};
 use crate::report::Format;
 
@@ -218,7 +218,7 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
             continue;
         };
         let period = match date {
-            Some(d) => &model.periods[model.period_index(d).0],
+            Some(d) => &model.periods[model.period_index(Moment::day(d)).0],
             None => &model.periods[model.periods.len() - 1],
         };
         compared += 1;
@@ -246,10 +246,12 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
                 cache_write_5m: None,
                 cache_write_1h: None,
             };
+            // xAI bills "≥ 200K" (above 199,999) where lists say "above
+            // 200k": a threshold one token apart is the same tier.
             match period
                 .tiers
                 .iter()
-                .find(|t| t.above_prompt_tokens == *threshold)
+                .find(|t| t.above_prompt_tokens.abs_diff(*threshold) <= 1)
             {
                 Some(ours) => {
                     for (field, list, our) in differing(&list_tier, &ours.rates, model.cache.kind) {

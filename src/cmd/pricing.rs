@@ -10,7 +10,9 @@ use crate::cli::{
 };
 use crate::config::{format_of, load_catalog};
 use crate::money::{display_count, Rate};
-use crate::pricing::{CacheKind, Catalog, CatalogError, Model, Period, Rates, VariantPrice};
+use crate::pricing::{
+    CacheKind, Catalog, CatalogError, Model, Moment, Period, Rates, VariantPrice,
+};
 use crate::report::grid::{self, Align, Grid};
 use crate::report::Format;
 
@@ -331,14 +333,15 @@ fn write_model(
         writeln!(w)?;
         write_period(p, w)?;
     }
-    if !m.variants.is_empty() {
+    if !m.fees.is_empty() {
         writeln!(w)?;
-        writeln!(
-            w,
-            "Variants that change these prices (request options, hours of the day):"
-        )?;
     }
+    // A model's own fee shadows its file's for the same tool and dates.
+    let mut shown = std::collections::HashSet::new();
     for f in &m.fees {
+        if !shown.insert((&f.tool, f.from, f.until)) {
+            continue;
+        }
         writeln!(
             w,
             "Fee: {} per 1,000 uses of {}{}. Source: {} (retrieved {})",
@@ -354,6 +357,13 @@ fn write_model(
             },
             f.source,
             f.retrieved
+        )?;
+    }
+    if !m.variants.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Variants that change these prices (request options, hours of the day):"
         )?;
     }
     for v in &m.variants {
@@ -470,7 +480,7 @@ fn validate(args: PricingValidateArgs) -> anyhow::Result<Exit> {
 
 /// The period of `m` in effect on `date`, if the model existed then.
 fn period_on(m: &Model, date: chrono::NaiveDate) -> Option<&Period> {
-    m.periods.iter().find(|p| p.contains(date))
+    m.periods.iter().find(|p| p.contains(Moment::day(date)))
 }
 
 fn rates_text(r: &Rates) -> String {

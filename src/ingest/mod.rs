@@ -534,6 +534,13 @@ pub fn sniff_format(
     }))
 }
 
+/// A parsed call with the options its model name carries (OpenRouter's
+/// `:free`, `:online`) moved into its options, whatever the format.
+fn named(mut call: Call) -> Call {
+    call.split_model_suffixes();
+    call
+}
+
 /// Reads every line of `reader`, handing parsed calls
 /// (with their line number, and what response they copy when a log may
 /// write the response again: see [`format::Copies`]) to `on_call` and
@@ -567,17 +574,17 @@ pub fn read_lines<R: BufRead>(
                 match parser.parse(line) {
                     format::Parsed::Call(call) => {
                         stats.calls += 1;
-                        on_call(*call, line_no, None);
+                        on_call(named(*call), line_no, None);
                     }
                     format::Parsed::Calls(calls) => {
                         for call in calls {
                             stats.calls += 1;
-                            on_call(call, line_no, None);
+                            on_call(named(call), line_no, None);
                         }
                     }
                     format::Parsed::Copy(call, of) => {
                         stats.calls += 1;
-                        on_call(*call, line_no, Some(of));
+                        on_call(named(*call), line_no, Some(of));
                     }
                     format::Parsed::NotACall => stats.not_calls += 1,
                     format::Parsed::Duplicate => stats.duplicates += 1,

@@ -40,7 +40,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "openai",
     title: "OpenAI Chat Completions / Responses objects and Batch API output files",
     example: r#"{"id":"chatcmpl-B9","object":"chat.completion","created":1772442000,"model":"gpt-4o","usage":{"prompt_tokens":1200,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1024}}}"#,
-    mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens − cache_write_tokens, cache_read = cached_tokens, cache writes = cache_write_tokens, output = completion_tokens (output_tokens, reasoning included); usage.cost (OpenRouter) = billed; a response.compaction object is priced at the model of the file's previous response; service_tier (flex, priority) is a request option priced by the catalog; id = the response id (duplicates folded); provider openai",
+    mapping: "one API object per line (chat.completion, the usage chunk of a stream, or a Responses API \"response\"), a Batch API output line (batch call; error lines carry no usage), or any of these as {\"timestamp\"|\"ts\"|\"time\":…,\"response\":{…},\"metadata\":{\"session\",\"account\",\"step\",\"tags\",…}} whose time wins over created/created_at; input = prompt_tokens (input_tokens) − cached_tokens − cache_write_tokens, cache_read = cached_tokens, cache writes = cache_write_tokens, output = completion_tokens (output_tokens, reasoning included); usage.cost (OpenRouter) = billed; a response.compaction object is priced at the model of the file's previous response; service_tier (flex, priority) is a request option priced by the catalog; a Responses object's output items web_search_call (web_search_preview when its tools offer that tool) and file_search_call are tool calls priced per call by the catalog; id = the response id (duplicates folded); provider openai",
     detect,
     parser: |ctx: &Context| {
         Box::new(OpenAi {
@@ -378,7 +378,34 @@ fn api_object(obj: &Object, env: &mut Envelope) -> Result<Option<Call>, LineProb
         // OpenRouter reports what it charged.
         call.billed = fields::money(u.get("cost"), &format!("{p}usage.cost"))?;
     }
+    count_builtin_tool_calls(obj, &mut call.options);
     Ok(Some(call))
+}
+
+/// Counts a Responses API object's built-in tool calls (its `output[]`
+/// items), which the catalog prices per call: `web_search_call` as
+/// `web_search`, or `web_search_preview` when the request offered the preview
+/// tool, and `file_search_call` as `file_search`.
+fn count_builtin_tool_calls(obj: &Object, options: &mut crate::record::CallOptions) {
+    let Some(Value::Array(output)) = obj.get("output") else {
+        return;
+    };
+    let item_type = |v: &Value| v.get("type").and_then(Value::as_str).map(str::to_string);
+    let preview = match obj.get("tools") {
+        Some(Value::Array(tools)) => tools
+            .iter()
+            .filter_map(item_type)
+            .any(|t| t.starts_with("web_search_preview")),
+        _ => false,
+    };
+    for item in output {
+        match item_type(item).as_deref() {
+            Some("web_search_call") if preview => options.add_tool_uses("web_search_preview", 1),
+            Some("web_search_call") => options.add_tool_uses("web_search", 1),
+            Some("file_search_call") => options.add_tool_uses("file_search", 1),
+            _ => {}
+        }
+    }
 }
 
 /// Canonical usage from OpenAI counts `[prompt, cached, written, output,

@@ -104,13 +104,16 @@ pub struct Listing {
 }
 
 /// The catalog's provider name for a list's provider, if it has one.
+/// genai-prices' `zhipuai` is Zhipu's mainland-China platform (BigModel),
+/// whose prices are not Z.ai's: it stays a provider of its own, so its
+/// entries are never compared with the catalog's `zai` models.
 fn catalog_provider(name: &str) -> String {
     match name {
         "text-completion-openai" => "openai",
         "gemini" => "google",
-        "x_ai" => "xai",
+        "x_ai" | "x-ai" => "xai",
         "dashscope" => "alibaba",
-        "zhipuai" => "zai",
+        "moonshotai" => "moonshot",
         other => other,
     }
     .to_string()
@@ -179,11 +182,9 @@ fn litellm(entries: &Map<String, Value>) -> Listing {
             output: per_m(&format!("output_cost_per_token{suffix}")),
             cache_read: per_m(&format!("cache_read_input_token_cost{suffix}")),
             cache_write_5m: per_m(&format!("cache_creation_input_token_cost{suffix}")),
-            cache_write_1h: if suffix.is_empty() {
-                per_m("cache_creation_input_token_cost_above_1hr")
-            } else {
-                None
-            },
+            cache_write_1h: per_m(&format!(
+                "cache_creation_input_token_cost_above_1hr{suffix}"
+            )),
         };
         let base = rates("");
         let provider = entry
@@ -199,12 +200,8 @@ fn litellm(entries: &Map<String, Value>) -> Listing {
             continue;
         }
         let mut tiers = Vec::new();
-        for (suffix, threshold) in [
-            ("_above_128k_tokens", 128_000),
-            ("_above_200k_tokens", 200_000),
-            ("_above_272k_tokens", 272_000),
-        ] {
-            let t = rates(suffix);
+        for (label, threshold) in tier_thresholds(entry) {
+            let t = rates(&format!("_above_{label}_tokens"));
             if t.input.is_some() || t.output.is_some() {
                 tiers.push((threshold, with_base(t, &base)));
             }
@@ -234,6 +231,35 @@ fn litellm(entries: &Map<String, Value>) -> Listing {
         });
     }
     listing
+}
+
+/// The long-context thresholds a LiteLLM entry prices, ascending: every
+/// `input_cost_per_token_above_<N>k_tokens` (or `…_<N>m_tokens`, and the
+/// same for output), as `(label, tokens)`.
+fn tier_thresholds(entry: &Value) -> Vec<(String, u64)> {
+    let Some(fields) = entry.as_object() else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, u64)> = fields
+        .keys()
+        .filter_map(|k| {
+            let label = k
+                .strip_prefix("input_cost_per_token_above_")
+                .or_else(|| k.strip_prefix("output_cost_per_token_above_"))?
+                .strip_suffix("_tokens")?;
+            let (digits, unit) = label.split_at(label.len().checked_sub(1)?);
+            let scale = match unit {
+                "k" => 1_000,
+                "m" => 1_000_000,
+                _ => return None,
+            };
+            let n: u64 = digits.parse().ok()?;
+            Some((label.to_string(), n.checked_mul(scale)?))
+        })
+        .collect();
+    found.sort_by_key(|(_, tokens)| *tokens);
+    found.dedup();
+    found
 }
 
 /// A tier repeats the prices it does not change.
@@ -643,6 +669,42 @@ mod tests {
         assert_eq!(m.periods[0].batch_multiplier.as_deref(), Some("0.5"));
         assert_eq!(l.left_out[0].0, "x");
         assert_eq!(l.left_out[0].2, "no input or output price");
+    }
+
+    #[test]
+    fn list_providers_map_to_catalog_providers() {
+        assert_eq!(catalog_provider("x-ai"), "xai");
+        assert_eq!(catalog_provider("moonshotai"), "moonshot");
+        assert_eq!(catalog_provider("zai"), "zai");
+        assert_eq!(catalog_provider("zhipuai"), "zhipuai");
+    }
+
+    /// Every threshold the list prices is kept (not only 128K, 200K and
+    /// 272K), in ascending order, with its 1-hour write price.
+    #[test]
+    fn keeps_every_litellm_tier_threshold() {
+        let list = json!({
+            "m": {"litellm_provider": "minimax", "mode": "chat",
+                  "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06,
+                  "input_cost_per_token_above_512k_tokens": 2e-06,
+                  "output_cost_per_token_above_512k_tokens": 8e-06,
+                  "input_cost_per_token_above_32k_tokens": 1.5e-06,
+                  "cache_creation_input_token_cost_above_1hr": 2e-06,
+                  "cache_creation_input_token_cost_above_1hr_above_32k_tokens": 3e-06,
+                  "input_cost_per_token_above_1m_tokens": 3e-06}
+        });
+        let l = parse(ListKind::Litellm, &list).unwrap();
+        let tiers = &l.models[0].periods[0].tiers;
+        let thresholds: Vec<u64> = tiers.iter().map(|t| t.0).collect();
+        assert_eq!(thresholds, [32_000, 512_000, 1_000_000]);
+        assert_eq!(tiers[0].1.input.as_deref(), Some("1.5"));
+        assert_eq!(tiers[0].1.output.as_deref(), Some("4"));
+        assert_eq!(tiers[0].1.cache_write_1h.as_deref(), Some("3"));
+        assert_eq!(tiers[1].1.output.as_deref(), Some("8"));
+        assert_eq!(
+            l.models[0].periods[0].rates.cache_write_1h.as_deref(),
+            Some("2")
+        );
     }
 
     #[test]

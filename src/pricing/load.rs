@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{
-    CacheKind, CacheRules, Catalog, ClockWindow, Condition, Fee, Model, Period, Rates, Tier, Ttl,
-    Variant, VariantPrice, DAY_NAMES,
+    CacheKind, CacheRules, Catalog, ClockWindow, Condition, Fee, Model, Moment, Period, Rates,
+    Tier, Ttl, Variant, VariantPrice, DAY_NAMES,
 };
 use crate::money::{Money, Multiplier, Rate};
 use crate::record::OptionKey;
@@ -27,6 +27,13 @@ pub const EMBEDDED_FILES: &[(&str, &str)] = &[
     ("xai.toml", include_str!("../../pricing/xai.toml")),
     ("zai.toml", include_str!("../../pricing/zai.toml")),
     ("alibaba.toml", include_str!("../../pricing/alibaba.toml")),
+    ("mistral.toml", include_str!("../../pricing/mistral.toml")),
+    ("moonshot.toml", include_str!("../../pricing/moonshot.toml")),
+    ("minimax.toml", include_str!("../../pricing/minimax.toml")),
+    (
+        "openrouter.toml",
+        include_str!("../../pricing/openrouter.toml"),
+    ),
 ];
 
 /// One thing wrong with a catalog.
@@ -107,6 +114,9 @@ struct RawFee {
     /// USD per 1,000 uses.
     usd_per_1000: Option<RawNumber>,
     models: Option<Vec<String>>,
+    /// File-level fees for the models of these providers in every file
+    /// (`"*"`: all) instead of this file's.
+    providers: Option<Vec<String>>,
     from: Option<toml::Value>,
     until: Option<toml::Value>,
     source: Option<String>,
@@ -124,6 +134,9 @@ struct RawVariant {
     days: Option<Vec<String>>,
     /// File-level variants: the models they are for (default: all).
     models: Option<Vec<String>>,
+    /// File-level variants for the models of these providers in every file
+    /// (`"*"`: all) instead of this file's.
+    providers: Option<Vec<String>>,
     from: Option<toml::Value>,
     until: Option<toml::Value>,
     multiplier: Option<RawNumber>,
@@ -270,6 +283,33 @@ impl Checker<'_> {
             return None;
         }
         self.rate(entry, field, value)
+    }
+
+    /// When a price starts or ends: a date (`2025-09-29`, midnight UTC) or,
+    /// for a change mid-day, an instant with its offset
+    /// (`2025-09-05T16:00:00Z`), either as TOML or as a string.
+    fn moment(&mut self, entry: &str, field: &str, value: &Option<toml::Value>) -> Option<Moment> {
+        let value = value.as_ref()?;
+        let text = match value {
+            toml::Value::Datetime(d) => d.to_string(),
+            toml::Value::String(s) => s.clone(),
+            _ => String::new(),
+        };
+        let parsed = match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(day) => Some(Moment::day(day)),
+            Err(_) => chrono::DateTime::parse_from_rfc3339(&text)
+                .ok()
+                .map(|t| Moment(t.with_timezone(&chrono::Utc))),
+        };
+        if parsed.is_none() {
+            self.report(
+                entry,
+                format!(
+                    "`{field}`: `{value}` is not a date such as 2025-09-29 or an instant such as 2025-09-05T16:00:00Z"
+                ),
+            );
+        }
+        parsed
     }
 
     /// A TOML date (`2025-09-29`) or the same as a string.
@@ -470,12 +510,18 @@ impl Checker<'_> {
                 fees.push(fee);
             }
         }
-        if raw.variants.iter().any(|v| v.models.is_some())
-            || raw.fees.iter().any(|f| f.models.is_some())
+        if raw
+            .variants
+            .iter()
+            .any(|v| v.models.is_some() || v.providers.is_some())
+            || raw
+                .fees
+                .iter()
+                .any(|f| f.models.is_some() || f.providers.is_some())
         {
             self.report(
                 &entry,
-                "`models` belongs to a file-level `[[variants]]` or `[[fees]]`, not a model's",
+                "`models` and `providers` belong to a file-level `[[variants]]` or `[[fees]]`, not a model's",
             );
         }
         Some(Model {
@@ -567,8 +613,8 @@ impl Checker<'_> {
                 ),
             );
         }
-        let from = self.date(entry, "from", &raw.from);
-        let until = self.date(entry, "until", &raw.until);
+        let from = self.moment(entry, "from", &raw.from);
+        let until = self.moment(entry, "until", &raw.until);
         if let (Some(f), Some(u)) = (from, until) {
             if u <= f {
                 self.report(entry, format!("`until` {u} is not after `from` {f}"));
@@ -577,6 +623,10 @@ impl Checker<'_> {
         let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
         let has_rates = raw.input.is_some() || raw.output.is_some();
         let price = match (&raw.multiplier, has_rates, cache) {
+            // 0 is a price too: OpenRouter's free variants.
+            (Some(m), false, _) if matches!(Multiplier::parse(&m.text()), Ok(z) if z == Multiplier::ZERO) => {
+                Some(VariantPrice::Multiplier(Multiplier::ZERO))
+            }
             (Some(m), false, _) => self
                 .multiplier(entry, "multiplier", m, None)
                 .map(VariantPrice::Multiplier),
@@ -637,8 +687,8 @@ impl Checker<'_> {
                 }
             },
         };
-        let from = self.date(entry, "from", &raw.from);
-        let until = self.date(entry, "until", &raw.until);
+        let from = self.moment(entry, "from", &raw.from);
+        let until = self.moment(entry, "until", &raw.until);
         let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
         Some(Fee {
             tool: tool?,
@@ -673,6 +723,27 @@ impl Checker<'_> {
         }
     }
 
+    /// A file-level entry's `providers` (it then applies across files), if
+    /// given; it cannot also list `models`.
+    fn providers(
+        &mut self,
+        entry: &str,
+        providers: &Option<Vec<String>>,
+        models: &Option<Vec<String>>,
+    ) -> Option<Vec<String>> {
+        let providers = providers.clone()?;
+        if models.is_some() {
+            self.report(
+                entry,
+                "give `models` (of this file) or `providers`, not both",
+            );
+        }
+        if providers.is_empty() || providers.iter().any(|p| p.trim().is_empty()) {
+            self.report(entry, "`providers`: list provider names, or \"*\" for all");
+        }
+        Some(providers)
+    }
+
     /// Where a price comes from and when it was checked: both required.
     fn provenance(
         &mut self,
@@ -695,11 +766,11 @@ impl Checker<'_> {
     }
 
     fn period(&mut self, entry: &str, raw: &RawPeriod, cache: &CacheRules) -> Option<Period> {
-        let from = self.date(entry, "from", &raw.from);
+        let from = self.moment(entry, "from", &raw.from);
         if raw.from.is_none() {
             self.report(entry, "missing `from`");
         }
-        let until = self.date(entry, "until", &raw.until);
+        let until = self.moment(entry, "until", &raw.until);
         let (source, retrieved) = self.provenance(entry, &raw.source, &raw.retrieved);
         let rates = self.rates(entry, raw_rates!(raw), cache);
         let batch_multiplier = raw
@@ -747,7 +818,43 @@ impl Checker<'_> {
 }
 
 /// Parses one catalog file; problems are appended to `problems`.
-fn parse_file(file: &str, text: &str, problems: &mut Vec<CatalogProblem>) -> Vec<Model> {
+/// File-level variants and fees for models of other files, by provider.
+#[derive(Default)]
+struct Shared {
+    variants: Vec<(Vec<String>, Variant)>,
+    fees: Vec<(Vec<String>, Fee)>,
+}
+
+impl Shared {
+    /// Gives every model of a listed provider the shared entries, after its
+    /// own file's: a model's own price for an option wins.
+    fn apply(self, models: &mut [Model]) {
+        let listed = |providers: &[String], m: &Model| {
+            providers
+                .iter()
+                .any(|p| p == "*" || p.eq_ignore_ascii_case(&m.provider))
+        };
+        for m in models.iter_mut() {
+            for (providers, fee) in &self.fees {
+                if listed(providers, m) {
+                    m.fees.push(fee.clone());
+                }
+            }
+            for (providers, variant) in &self.variants {
+                if listed(providers, m) {
+                    m.variants.push(variant.clone());
+                }
+            }
+        }
+    }
+}
+
+fn parse_file(
+    file: &str,
+    text: &str,
+    problems: &mut Vec<CatalogProblem>,
+    shared: &mut Shared,
+) -> Vec<Model> {
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -784,6 +891,10 @@ fn parse_file(file: &str, text: &str, problems: &mut Vec<CatalogProblem>) -> Vec
         let Some(fee) = checker.fee(&entry, raw_fee) else {
             continue;
         };
+        if let Some(providers) = checker.providers(&entry, &raw_fee.providers, &raw_fee.models) {
+            shared.fees.push((providers, fee));
+            continue;
+        }
         for m in &mut models {
             if raw_fee.models.as_ref().is_none_or(|n| n.contains(&m.id)) {
                 m.fees.push(fee.clone());
@@ -805,6 +916,12 @@ fn parse_file(file: &str, text: &str, problems: &mut Vec<CatalogProblem>) -> Vec
         let Some(variant) = checker.variant(&entry, raw_variant, None) else {
             continue;
         };
+        if let Some(providers) =
+            checker.providers(&entry, &raw_variant.providers, &raw_variant.models)
+        {
+            shared.variants.push((providers, variant));
+            continue;
+        }
         if let Some(names) = &raw_variant.models {
             for name in names {
                 if !models.iter().any(|m| &m.id == name) {
@@ -834,9 +951,11 @@ fn parse_file(file: &str, text: &str, problems: &mut Vec<CatalogProblem>) -> Vec
 pub fn load_texts(files: &[(String, String)], origin: &str) -> Result<Catalog, CatalogError> {
     let mut problems = Vec::new();
     let mut models = Vec::new();
+    let mut shared = Shared::default();
     for (name, text) in files {
-        models.extend(parse_file(name, text, &mut problems));
+        models.extend(parse_file(name, text, &mut problems, &mut shared));
     }
+    shared.apply(&mut models);
     let mut owners: HashMap<String, (String, String)> = HashMap::new();
     for m in &models {
         for name in std::iter::once(&m.id).chain(m.aliases.iter()) {
@@ -1012,6 +1131,81 @@ cache_write_1h = 6
             Err(CatalogError::Invalid(p)) => assert!(p[0].to_string().contains("already used")),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A file-level entry with `providers` reaches the models of those
+    /// providers in other files, and only them; a zero multiplier is a
+    /// price (free), and `models` with `providers` is refused.
+    #[test]
+    fn provider_scoped_entries_apply_across_files() {
+        let shared = r#"
+provider = "router"
+[[variants]]
+when = "variant=free"
+providers = ["acme"]
+multiplier = 0
+source = "s"
+retrieved = 2025-01-02
+[[fees]]
+tool = "web"
+usd_per_1000 = 20
+providers = ["*"]
+source = "s"
+retrieved = 2025-01-02
+"#;
+        let other = GOOD
+            .replace("provider = \"acme\"", "provider = \"other\"")
+            .replace("\"m1\"", "\"o1\"")
+            .replace("\"m1-20250101\"", "\"o1-20250101\"");
+        let files = vec![
+            ("acme.toml".to_string(), GOOD.to_string()),
+            ("other.toml".to_string(), other),
+            ("router.toml".to_string(), shared.to_string()),
+        ];
+        let cat = load_texts(&files, "t").unwrap_or_else(|e| panic!("{e}"));
+        let (m1, o1) = (cat.resolve("m1").unwrap(), cat.resolve("o1").unwrap());
+        assert_eq!(m1.variants.len(), 1);
+        assert_eq!(
+            m1.variants[0].price,
+            VariantPrice::Multiplier(Multiplier::ZERO)
+        );
+        assert!(o1.variants.is_empty());
+        assert_eq!((m1.fees.len(), o1.fees.len()), (1, 1));
+        assert_eq!(o1.fees[0].per_thousand(), Money(20 * 1_000_000_000_000_000));
+        let both = shared.replace(
+            "providers = [\"acme\"]",
+            "providers = [\"acme\"]\nmodels = [\"m1\"]",
+        );
+        let files = vec![("router.toml".to_string(), both)];
+        match load_texts(&files, "t") {
+            Err(CatalogError::Invalid(p)) => assert!(
+                p[0].to_string()
+                    .contains("give `models` (of this file) or `providers`, not both"),
+                "{p:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_period_may_start_at_an_instant_but_not_at_a_local_time() {
+        let instant = GOOD
+            .replace("until = 2025-06-01", "until = 2025-06-01T16:00:00Z")
+            .replace("from = 2025-06-01\n", "from = \"2025-06-01T16:00:00Z\"\n");
+        assert!(problems(&instant).is_empty(), "{:?}", problems(&instant));
+        let cat = load_texts(&[("t.toml".into(), instant)], "test").unwrap();
+        let m = cat.resolve("m1").unwrap();
+        let at = |t: &str| Moment(t.parse().unwrap());
+        assert_eq!(m.period_index(at("2025-06-01T15:59:59Z")).0, 0);
+        assert_eq!(m.period_index(at("2025-06-01T16:00:00Z")).0, 1);
+        assert_eq!(m.periods[1].from.to_string(), "2025-06-01T16:00:00Z");
+        let local = GOOD.replace("until = 2025-06-01", "until = 2025-06-01T16:00:00");
+        let p = problems(&local);
+        assert!(
+            p.iter()
+                .any(|s| s.contains("is not a date such as 2025-09-29 or an instant")),
+            "{p:?}"
+        );
     }
 
     #[test]

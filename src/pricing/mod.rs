@@ -161,8 +161,8 @@ pub struct Fee {
     pub tool: String,
     /// Per use, in femto-dollars.
     pub per_use: Money,
-    pub from: Option<NaiveDate>,
-    pub until: Option<NaiveDate>,
+    pub from: Option<Moment>,
+    pub until: Option<Moment>,
     pub source: String,
     pub retrieved: NaiveDate,
 }
@@ -173,17 +173,44 @@ impl Fee {
         Money(self.per_use.0 * 1000)
     }
 
-    fn applies_on(&self, day: Option<NaiveDate>) -> bool {
-        in_dates(self.from, self.until, day)
+    fn applies_at(&self, at: Option<Moment>) -> bool {
+        in_dates(self.from, self.until, at)
     }
 }
 
-/// Whether something dated `from..until` (either open) applies on `day`;
+/// Whether something dated `from..until` (either open) applies at `at`;
 /// `None` asks for the newest prices: what has no end.
-fn in_dates(from: Option<NaiveDate>, until: Option<NaiveDate>, day: Option<NaiveDate>) -> bool {
-    match day {
-        Some(d) => from.is_none_or(|f| d >= f) && until.is_none_or(|u| d < u),
+fn in_dates(from: Option<Moment>, until: Option<Moment>, at: Option<Moment>) -> bool {
+    match at {
+        Some(t) => from.is_none_or(|f| t >= f) && until.is_none_or(|u| t < u),
         None => until.is_none(),
+    }
+}
+
+/// Where a price period, variant or fee starts or ends: midnight UTC of a
+/// day (`2025-09-29`), or an instant for prices that changed mid-day
+/// (`2025-09-05T16:00:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Moment(pub DateTime<Utc>);
+
+impl Moment {
+    /// Midnight UTC at the start of `day`.
+    pub fn day(day: NaiveDate) -> Moment {
+        Moment(day.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0.date_naive()
+    }
+}
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.time() == chrono::NaiveTime::MIN {
+            write!(f, "{}", self.0.date_naive())
+        } else {
+            write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%SZ"))
+        }
     }
 }
 
@@ -197,10 +224,10 @@ pub struct Tier {
 /// Prices in effect over a date range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
-    /// First day (UTC) the prices apply.
-    pub from: NaiveDate,
-    /// First day they no longer apply, if they were replaced.
-    pub until: Option<NaiveDate>,
+    /// When the prices start to apply.
+    pub from: Moment,
+    /// When they no longer apply, if they were replaced.
+    pub until: Option<Moment>,
     pub rates: Rates,
     /// Long-context tiers, ascending by threshold.
     pub tiers: Vec<Tier>,
@@ -218,8 +245,8 @@ impl Period {
             .rposition(|t| prompt_tokens > t.above_prompt_tokens)
     }
 
-    pub fn contains(&self, date: NaiveDate) -> bool {
-        date >= self.from && self.until.is_none_or(|u| date < u)
+    pub fn contains(&self, at: Moment) -> bool {
+        at >= self.from && self.until.is_none_or(|u| at < u)
     }
 }
 
@@ -307,17 +334,17 @@ impl fmt::Display for Condition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variant {
     pub when: Condition,
-    pub from: Option<NaiveDate>,
-    pub until: Option<NaiveDate>,
+    pub from: Option<Moment>,
+    pub until: Option<Moment>,
     pub price: VariantPrice,
     pub source: String,
     pub retrieved: NaiveDate,
 }
 
 impl Variant {
-    /// Whether it prices requests on `day`; `None` is the newest prices.
-    fn applies_on(&self, day: Option<NaiveDate>) -> bool {
-        in_dates(self.from, self.until, day)
+    /// Whether it prices requests made at `at`; `None` is the newest prices.
+    fn applies_at(&self, at: Option<Moment>) -> bool {
+        in_dates(self.from, self.until, at)
     }
 }
 
@@ -381,32 +408,32 @@ pub struct Priced {
 }
 
 impl Model {
-    /// The period for a date: the one containing it, else the last one that
-    /// started before it; a date before every period gets the first.
-    pub fn period_index(&self, date: NaiveDate) -> (usize, bool) {
-        if let Some(i) = self.periods.iter().position(|p| p.contains(date)) {
+    /// The period for a moment: the one containing it, else the last one that
+    /// started before it; a moment before every period gets the first.
+    pub fn period_index(&self, at: Moment) -> (usize, bool) {
+        if let Some(i) = self.periods.iter().position(|p| p.contains(at)) {
             return (i, false);
         }
-        match self.periods.iter().rposition(|p| p.from <= date) {
+        match self.periods.iter().rposition(|p| p.from <= at) {
             Some(i) => (i, false),
             None => (0, true),
         }
     }
 
-    /// The variant pricing `option = value` on `day` (`None`: the newest).
-    fn variant(&self, option: OptionKey, value: &str, day: Option<NaiveDate>) -> Option<&Variant> {
+    /// The variant pricing `option = value` at `when` (`None`: the newest).
+    fn variant(&self, option: OptionKey, value: &str, when: Option<Moment>) -> Option<&Variant> {
         self.variants.iter().find(|v| {
             matches!(&v.when, Condition::Option { key, value: wanted } if *key == option && wanted == value)
-                && v.applies_on(day)
+                && v.applies_at(when)
         })
     }
 
-    /// The clock-window variant pricing a call made `at` (`day` as in
+    /// The clock-window variant pricing a call made `at` (`when` as in
     /// [`Model::variant`]).
-    fn clock_variant(&self, at: DateTime<Utc>, day: Option<NaiveDate>) -> Option<&Variant> {
-        self.variants
-            .iter()
-            .find(|v| matches!(&v.when, Condition::Clock(w) if w.contains(at)) && v.applies_on(day))
+    fn clock_variant(&self, at: DateTime<Utc>, when: Option<Moment>) -> Option<&Variant> {
+        self.variants.iter().find(|v| {
+            matches!(&v.when, Condition::Clock(w) if w.contains(at)) && v.applies_at(when)
+        })
     }
 
     /// Prices one call's usage, made `at` with `options`.
@@ -418,15 +445,15 @@ impl Model {
         date: PricingDate,
         at: DateTime<Utc>,
     ) -> Priced {
-        let call_day = at.date_naive();
+        // Fixed dates price as at midnight UTC starting that day.
         let (period_index, before_first_period, day) = match date {
             PricingDate::AtCall => {
-                let (i, before) = self.period_index(call_day);
-                (i, before, Some(call_day))
+                let (i, before) = self.period_index(Moment(at));
+                (i, before, Some(Moment(at)))
             }
             PricingDate::Fixed(d) => {
-                let (i, before) = self.period_index(d);
-                (i, before, Some(d))
+                let (i, before) = self.period_index(Moment::day(d));
+                (i, before, Some(Moment::day(d)))
             }
             PricingDate::Latest => (self.periods.len() - 1, false, None),
         };
@@ -471,7 +498,7 @@ impl Model {
             if let Some(fee) = self
                 .fees
                 .iter()
-                .find(|f| &f.tool == tool && f.applies_on(day))
+                .find(|f| &f.tool == tool && f.applies_at(day))
             {
                 by_class.tools += Money(fee.per_use.0 * i128::from(*uses));
             }
@@ -542,8 +569,8 @@ impl Catalog {
             return Some(i);
         }
         // OpenRouter's routing suffixes pick a provider, not a price:
-        // `model:nitro` costs what `model` costs. (`:free` is another price
-        // and is not stripped.)
+        // `model:nitro` costs what `model` costs. (`:free` and `:online`
+        // change the price: readers move them into the call's options.)
         if let Some(base) = ROUTING_SUFFIXES.iter().find_map(|s| key.strip_suffix(s)) {
             return self.resolve_index(base);
         }
@@ -603,9 +630,10 @@ impl Catalog {
 }
 
 /// OpenRouter model-name suffixes that choose how a request is routed
-/// (fastest or cheapest provider, a tool-calling-tuned provider), billed at
-/// the model's own price.
-const ROUTING_SUFFIXES: [&str; 3] = [":nitro", ":floor", ":exacto"];
+/// (fastest or cheapest provider, a tool-calling-tuned provider) or served
+/// (`:thinking` turns extended thinking on, `:beta` skips OpenRouter's
+/// moderation), billed at the model's own price.
+const ROUTING_SUFFIXES: [&str; 5] = [":nitro", ":floor", ":exacto", ":thinking", ":beta"];
 
 /// Whether two model names could be the same model misspelt: their first
 /// `-`-separated parts with a digit (the version: `3.5`, `4o`, `2.5`) are the
@@ -720,7 +748,7 @@ mod tests {
     #[test]
     fn tier_applies_to_the_whole_request_above_threshold() {
         let period = Period {
-            from: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            from: Moment::day(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()),
             until: None,
             rates: rates("3", "15"),
             tiers: vec![Tier {
