@@ -266,7 +266,7 @@ fn parse_bound(flag: &'static str, value: &str, upper: bool) -> Result<DateTime<
         };
         return Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     }
-    ingest::canonical::parse_timestamp(value).ok_or_else(|| ConfigError::BadTime {
+    ingest::fields::parse_timestamp(value).ok_or_else(|| ConfigError::BadTime {
         flag,
         value: value.to_string(),
     })

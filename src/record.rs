@@ -88,6 +88,17 @@ pub struct CallOptions {
 const DEFAULT_VALUES: [&str; 6] = ["standard", "default", "auto", "global", "not_available", ""];
 
 impl CallOptions {
+    /// The options a log names (absent values are the defaults).
+    pub fn of<const N: usize>(values: [(OptionKey, Option<&str>); N]) -> CallOptions {
+        let mut options = CallOptions::default();
+        for (key, value) in values {
+            if let Some(value) = value {
+                options.set(key, value);
+            }
+        }
+        options
+    }
+
     /// Records `value` for `key`, unless it names the default.
     pub fn set(&mut self, key: OptionKey, value: &str) {
         let value = value.trim().to_ascii_lowercase();

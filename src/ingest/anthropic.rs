@@ -26,10 +26,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
-use super::openai::fields::{
+use super::fields::{
     count, envelope_time, missing, parse_object, path, problem, text, Envelope, Object,
 };
+use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, CallOptions, OptionKey, Usage};
 
@@ -219,7 +219,7 @@ fn message_calls(
         )?;
         options.add_tool_uses(tool, uses.unwrap_or(0));
     }
-    let model = super::openai::fields::model(msg.get("model"), &format!("{p}model"))?;
+    let model = super::fields::model(msg.get("model"), &format!("{p}model"))?;
     let (ts, assumed) = match (env.ts, undated) {
         (Some(ts), _) => (ts, false),
         (None, Some(ts)) => (ts, true),
@@ -250,7 +250,7 @@ fn message_calls(
         };
         let pass_model = match pass.get("model") {
             None | Some(Value::Null) => model.clone(),
-            other => super::openai::fields::model(other, &format!("{at}.model"))?,
+            other => super::fields::model(other, &format!("{at}.model"))?,
         };
         let mut call = env.call(
             ts,

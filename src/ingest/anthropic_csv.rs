@@ -186,7 +186,7 @@ fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
         .text(USAGE_TYPE)
         .is_some_and(|t| t.to_ascii_lowercase().contains("batch"));
     let long = row.text(CONTEXT_WINDOW).is_some_and(long_context);
-    let mut options = super::canonical::options_of([
+    let mut options = crate::record::CallOptions::of([
         (OptionKey::Speed, row.text(SPEED)),
         (OptionKey::ServiceTier, None),
         (OptionKey::InferenceGeo, row.text(INFERENCE_GEO)),

@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use crate::ingest::fields::parse_timestamp;
 use crate::ingest::format::{InputFormat, LineParser, Parsed};
 use crate::ingest::{LineProblem, SkipReason};
 use crate::record::{Call, CallOptions, OptionKey, Segment, Usage, DEFAULT_ACCOUNT};
@@ -165,13 +166,6 @@ impl<'de> Deserialize<'de> for Timestamp {
         }
         d.deserialize_any(V)
     }
-}
-
-/// Parses the RFC 3339 texts found in logs (a space for `T` is allowed).
-pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 fn epoch(value: i64) -> Option<DateTime<Utc>> {
@@ -339,7 +333,7 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
         latency_ms: raw.latency_ms.map(|l| l.0),
         id: raw.id.map(|i| i.0),
         options: {
-            let mut options = options_of([
+            let mut options = CallOptions::of([
                 (OptionKey::Speed, raw.speed.as_deref()),
                 (OptionKey::ServiceTier, raw.service_tier.as_deref()),
                 (OptionKey::InferenceGeo, raw.inference_geo.as_deref()),
@@ -354,16 +348,6 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
 }
 
 /// Request options from the values a record gives (absent ones unset).
-pub(crate) fn options_of(values: [(OptionKey, Option<&str>); 3]) -> CallOptions {
-    let mut options = CallOptions::default();
-    for (key, value) in values {
-        if let Some(value) = value {
-            options.set(key, value);
-        }
-    }
-    options
-}
-
 fn into_segments(raw: Vec<RawSegment>, usage: &Usage) -> Result<Vec<Segment>, LineProblem> {
     let mut segments = Vec::with_capacity(raw.len());
     for (i, seg) in raw.into_iter().enumerate() {

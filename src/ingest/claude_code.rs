@@ -29,8 +29,9 @@ use std::path::{Component, Path, PathBuf};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use super::fields::{last_component, missing, read_json, timestamp, Count};
 use super::format::{Context, CopyOf, InputFormat, LineParser, Parsed, Sniff};
-use super::{canonical, LineProblem, SkipReason};
+use super::{LineProblem, SkipReason};
 use crate::record::{Call, OptionKey, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
@@ -185,132 +186,8 @@ struct RawCacheCreation {
     ephemeral_1h_input_tokens: Option<Count>,
 }
 
-/// A non-negative integer token count (integer-valued floats accepted).
-#[derive(Clone, Copy)]
-pub(crate) struct Count(pub(crate) u64);
-
-impl<'de> Deserialize<'de> for Count {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Count;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a non-negative integer")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
-                Ok(Count(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
-                u64::try_from(v)
-                    .map(Count)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
-                if v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v) {
-                    Ok(Count(v as u64))
-                } else {
-                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 fn count(c: &Option<Count>) -> u64 {
     c.map_or(0, |c| c.0)
-}
-
-/// Reads `bytes` as `T`; on failure says which field is wrong, with its
-/// path prefixed by `prefix` (the field the bytes were found in).
-pub(crate) fn read_json<'a, T: Deserialize<'a>>(
-    bytes: &'a [u8],
-    prefix: &str,
-) -> Result<T, LineProblem> {
-    match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(value),
-        Err(_) => Err(explain::<T>(bytes, prefix)),
-    }
-}
-
-/// Re-reads a line that failed, tracking the path to the bad field.
-fn explain<'a, T: Deserialize<'a>>(bytes: &'a [u8], prefix: &str) -> LineProblem {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(_) => {
-            return LineProblem::new(
-                SkipReason::MalformedJson,
-                "malformed JSON: trailing characters after the record".to_string(),
-            )
-        }
-        Err(e) => e,
-    };
-    let inner_path = err.path().to_string();
-    let inner = err.into_inner();
-    if inner.is_syntax() || inner.is_eof() {
-        let cut = if inner.is_eof() {
-            " (the line is cut short)"
-        } else {
-            ""
-        };
-        return LineProblem::new(
-            SkipReason::MalformedJson,
-            format!(
-                "malformed JSON{cut}: {}",
-                strip_position(&inner.to_string())
-            ),
-        );
-    }
-    let path = match (prefix, inner_path.as_str()) {
-        ("", ".") | ("", "") => String::new(),
-        (p, ".") | (p, "") => p.to_string(),
-        ("", inner) => inner.to_string(),
-        (p, inner) => format!("{p}.{inner}"),
-    };
-    let message = strip_position(&inner.to_string());
-    if path.is_empty() {
-        return LineProblem::new(SkipReason::BadField, format!("record: {message}"));
-    }
-    let reason = if path.contains("usage") {
-        SkipReason::BadTokenCount
-    } else if path == "timestamp" {
-        SkipReason::BadTimestamp
-    } else {
-        SkipReason::BadField
-    };
-    LineProblem::new(reason, format!("field \"{path}\": {message}"))
-}
-
-use super::plain_json_message as strip_position;
-
-pub(crate) fn missing(field: &str) -> LineProblem {
-    LineProblem::new(
-        SkipReason::MissingField,
-        format!("field \"{field}\": missing (required)"),
-    )
-}
-
-/// The line's time, required on calls.
-pub(crate) fn timestamp(
-    text: Option<&str>,
-    field: &str,
-) -> Result<chrono::DateTime<chrono::Utc>, LineProblem> {
-    let text = text.ok_or_else(|| missing(field))?;
-    canonical::parse_timestamp(text).ok_or_else(|| {
-        LineProblem::new(
-            SkipReason::BadTimestamp,
-            format!("field \"{field}\": `{text}` is not an RFC 3339 timestamp"),
-        )
-    })
-}
-
-/// The last component of a working directory (either separator).
-pub(crate) fn last_component(dir: &str) -> Option<String> {
-    dir.trim_end_matches(['/', '\\'])
-        .rsplit(['/', '\\'])
-        .next()
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
 }
 
 fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem> {
@@ -386,7 +263,7 @@ fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem>
         Some(request) => format!("claude-code\u{0}{id}\u{0}{request}"),
         None => format!("claude-code\u{0}{id}"),
     });
-    let mut options = canonical::options_of([
+    let mut options = crate::record::CallOptions::of([
         (OptionKey::Speed, raw_usage.speed.as_deref()),
         (OptionKey::ServiceTier, raw_usage.service_tier.as_deref()),
         (OptionKey::InferenceGeo, raw_usage.inference_geo.as_deref()),

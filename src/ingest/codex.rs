@@ -25,7 +25,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::claude_code::{last_component, missing, read_json, timestamp, Count};
+use super::fields::{last_component, missing, read_json, timestamp, Count};
 use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};

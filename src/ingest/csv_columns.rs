@@ -516,7 +516,7 @@ pub fn parse_when(text: &str) -> Option<DateTime<Utc>> {
             _ => None,
         };
     }
-    if let Some(ts) = super::canonical::parse_timestamp(t) {
+    if let Some(ts) = super::fields::parse_timestamp(t) {
         return Some(ts);
     }
     let t = t

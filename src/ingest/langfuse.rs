@@ -25,10 +25,10 @@
 
 use serde_json::Value;
 
-use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
-use super::openai::fields::{
+use super::fields::{
     count, latency_ms, missing, money, parse_object, problem, text, time, Envelope, Object,
 };
+use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -93,7 +93,7 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Call>, LineProblem> {
         .and_then(|v| time(v, "endTime").ok());
     let model = match text(obs.get("model")) {
         Some(m) => m,
-        None => super::openai::fields::model(obs.get("providedModelName"), "model")?,
+        None => super::fields::model(obs.get("providedModelName"), "model")?,
     };
     let mut env = Envelope {
         session: text(obs.get("sessionId")).or_else(|| text(obs.get("traceId"))),

@@ -36,10 +36,10 @@
 
 use serde_json::Value;
 
-use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
-use super::openai::fields::{
+use super::fields::{
     count, latency_ms, missing, money, parse_object, path, problem, text, time, Envelope, Object,
 };
+use super::format::{Context, InputFormat, OneCallPerLine, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -172,7 +172,7 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Call>, LineProblem> {
         .and_then(|v| time(v, "endTime").ok());
     let model = match text(row.get("model")) {
         Some(m) => m,
-        None => super::openai::fields::model(row.get("model_group"), "model")?,
+        None => super::fields::model(row.get("model_group"), "model")?,
     };
 
     let mut env = Envelope {

@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod claude_code;
 pub mod codex;
 pub mod csv_columns;
+pub mod fields;
 pub mod format;
 pub mod langfuse;
 pub mod litellm;

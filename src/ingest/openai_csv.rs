@@ -155,7 +155,7 @@ fn read_row(row: &Row) -> Result<Parsed, LineProblem> {
         account: row.text(PROJECT).unwrap_or(DEFAULT_ACCOUNT).to_string(),
         tags,
         batch: row.flag(BATCH) == Some(true),
-        options: super::canonical::options_of([
+        options: crate::record::CallOptions::of([
             (OptionKey::Speed, None),
             (OptionKey::ServiceTier, row.text(TIER)),
             (OptionKey::InferenceGeo, None),

@@ -31,10 +31,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
-use super::openai::fields::{
+use super::fields::{
     count, latency_ms, missing, parse_object, problem, text, time, time_nanos, Envelope, Object,
 };
+use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
