@@ -416,22 +416,3 @@ pub fn by_name(name: &str) -> Option<&'static InputFormat> {
 pub fn detect(sniff: &Sniff) -> Option<&'static InputFormat> {
     all().into_iter().find(|f| (f.detect)(sniff))
 }
-
-/// Detector of a format being written: never matches.
-pub fn not_detected(_: &Sniff) -> bool {
-    false
-}
-
-/// Parser of a format being written: every line is a problem.
-pub fn unsupported_parser(_: &Context) -> Box<dyn LineParser> {
-    struct Unsupported;
-    impl LineParser for Unsupported {
-        fn parse(&mut self, _: &[u8]) -> Parsed {
-            Parsed::Problem(LineProblem::new(
-                super::SkipReason::BadField,
-                "this format is not supported yet".to_string(),
-            ))
-        }
-    }
-    Box::new(Unsupported)
-}
