@@ -239,8 +239,8 @@ pub struct CatalogArgs {
 pub struct ReplayArgs {
     /// Trace files, directories (searched recursively for *.jsonl, *.jsonl.gz,
     /// *.jsonl.zst), glob patterns, or - for standard input. Gzip and zstd are
-    /// detected from the content. Optional with --claude.
-    #[arg(value_name = "INPUT", required_unless_present = "claude")]
+    /// detected from the content. Optional with --claude or --agents.
+    #[arg(value_name = "INPUT", required_unless_present_any = ["claude", "agents"])]
     pub inputs: Vec<String>,
 
     /// Read every input as this format instead of detecting it per file
@@ -253,6 +253,14 @@ pub struct ReplayArgs {
     /// one), else ~/.claude/projects and ~/.config/claude/projects.
     #[arg(long)]
     pub claude: bool,
+
+    /// Also read the local usage logs of coding agents, each from where it
+    /// keeps them (see `costsim formats`): `--agents` alone reads every agent
+    /// found, `--agents claude,codex` the ones named. Each file is read with
+    /// its agent's format; the header says what was found where.
+    /// [default: no agents]
+    #[arg(long, value_name = "NAMES", num_args = 0..=1, default_missing_value = "all")]
+    pub agents: Option<String>,
 
     #[command(flatten)]
     pub run: RunArgs,

@@ -15,6 +15,8 @@ use crate::scenario::{self, Scenario, ScenarioError, Sticky};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    #[error("{0}")]
+    Agents(String),
     #[error("--by: {0}")]
     BadDimension(String),
     #[error("--by {0} is given twice")]
@@ -96,9 +98,30 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
             }
             inputs.extend(claude_dirs.iter().map(|d| d.display().to_string()));
         }
-        let sources = ingest::resolve_inputs(&inputs)?;
+        let mut sources = ingest::resolve_inputs(&inputs)?;
+        let mut source_formats = std::collections::HashMap::new();
+        let mut input_notes = Vec::new();
+        if let Some(list) = &args.agents {
+            let agents = ingest::agents::named(list).map_err(ConfigError::Agents)?;
+            let (env, home) = ingest::agents::environment();
+            let found = ingest::agents::discover(&agents, &env, home.as_deref());
+            if found.iter().all(|f| f.files.is_empty()) && sources.is_empty() {
+                return Err(ConfigError::Agents(ingest::agents::summary(&found)));
+            }
+            input_notes.push(ingest::agents::summary(&found));
+            for f in found {
+                for file in f.files {
+                    if !sources.contains(&file) {
+                        source_formats.insert(file.clone(), f.agent.format);
+                        sources.push(file);
+                    }
+                }
+            }
+        }
         let mut config = ReplayConfig::new(sources, args.run)?;
         config.spec.format = format;
+        config.spec.source_formats = source_formats;
+        config.spec.input_notes = input_notes;
         Ok(config)
     }
 }
@@ -164,6 +187,8 @@ impl ReplayConfig {
                 scenarios,
                 shared_prefix: args.shared_prefix,
                 format: None,
+                source_formats: std::collections::HashMap::new(),
+                input_notes: Vec::new(),
                 dedup: Default::default(),
                 assume_time,
                 top: args.top,

@@ -324,6 +324,23 @@ pub fn claude_dirs() -> Result<Vec<PathBuf>, String> {
     )
 }
 
+/// For `--agents`: the folders [`claude_dirs`] reads, the ones that exist.
+pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Vec<PathBuf> {
+    claude_dirs_from(env("CLAUDE_CONFIG_DIR").as_deref(), home).unwrap_or_else(|_| {
+        // A CLAUDE_CONFIG_DIR list naming a missing folder: keep the others.
+        let list = env("CLAUDE_CONFIG_DIR").unwrap_or_default();
+        list.split(',')
+            .map(|d| PathBuf::from(d.trim()))
+            .filter_map(|d| [d.join("projects"), d].into_iter().find(|d| d.is_dir()))
+            .collect()
+    })
+}
+
+/// Session logs under a Claude Code projects folder.
+pub fn is_log_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "jsonl")
+}
+
 fn claude_dirs_from(config_dir: Option<&str>, home: Option<&Path>) -> Result<Vec<PathBuf>, String> {
     if let Some(list) = config_dir.filter(|l| !l.trim().is_empty()) {
         let mut dirs = Vec::new();

@@ -316,6 +316,39 @@ impl Codex {
     }
 }
 
+/// For `--agents`: Codex keeps its rollouts in `$CODEX_HOME/sessions`
+/// (default `~/.codex`), and archived ones in `archived_sessions` beside it
+/// (copies of events are folded as duplicates). `CODEX_HOME` may list
+/// several folders, comma-separated. Only folders that exist.
+pub fn data_dirs(
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&std::path::Path>,
+) -> Vec<std::path::PathBuf> {
+    let roots: Vec<std::path::PathBuf> = match env("CODEX_HOME").filter(|v| !v.trim().is_empty()) {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from)
+            .collect(),
+        None => home.map(|h| h.join(".codex")).into_iter().collect(),
+    };
+    roots
+        .iter()
+        .flat_map(|r| [r.join("sessions"), r.join("archived_sessions")])
+        .filter(|d| d.is_dir())
+        .collect()
+}
+
+/// Rollout files: `rollout-*.jsonl` (compressed copies too).
+pub fn is_log_file(path: &std::path::Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.starts_with("rollout-")
+        && [".jsonl", ".jsonl.gz", ".jsonl.zst"]
+            .iter()
+            .any(|s| name.ends_with(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! `*.jsonl.gz`, `*.jsonl.zst`), glob patterns and `-` for standard input.
 //! Compression is recognised from the first bytes, not the file name.
 
+pub mod agents;
 pub mod anthropic;
 pub mod anthropic_csv;
 pub mod canonical;

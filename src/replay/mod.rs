@@ -57,6 +57,10 @@ pub struct ReplaySpec {
     pub shared_prefix: u64,
     /// The input format of every source; `None` detects it per file.
     pub format: Option<&'static InputFormat>,
+    /// The format of some sources (agents' logs found by `--agents`).
+    pub source_formats: HashMap<Source, &'static InputFormat>,
+    /// What reading the command line found, for the header's notes.
+    pub input_notes: Vec<String>,
     /// Responses already counted, across files.
     pub dedup: Arc<Dedup>,
     /// The time of records that carry none (`--assume-time`); without it,
@@ -76,6 +80,13 @@ pub struct ReplaySpec {
 }
 
 impl ReplaySpec {
+    /// The format `source` is read as whatever its lines look like: the
+    /// `--format` of every input, or the agent's whose logs it is.
+    fn forced_format(&self, source: &Source) -> Option<&'static InputFormat> {
+        self.format
+            .or_else(|| self.source_formats.get(source).copied())
+    }
+
     /// The baseline followed by the requested scenarios.
     pub fn all_scenarios(&self) -> Vec<Scenario> {
         let mut all = vec![Scenario::baseline()];
@@ -385,14 +396,18 @@ impl Reading<'_> {
         let spec = self.spec;
         let mut partial = Partial::new(spec);
         let name = source.display_name();
-        let opened =
-            match ingest::open_with_format(source, spec.format, &spec.dedup, spec.assume_time) {
-                Ok(o) => o,
-                Err(e) => {
-                    partial.unreadable.push(e.to_string());
-                    return Ok(partial);
-                }
-            };
+        let opened = match ingest::open_with_format(
+            source,
+            spec.forced_format(source),
+            &spec.dedup,
+            spec.assume_time,
+        ) {
+            Ok(o) => o,
+            Err(e) => {
+                partial.unreadable.push(e.to_string());
+                return Ok(partial);
+            }
+        };
         *partial.formats.entry(opened.format.name).or_default() += 1;
         if let Source::File(path) = source {
             let big = source.size_on_disk().unwrap_or(0) >= SPLIT_BYTES;
@@ -508,7 +523,11 @@ impl Reading<'_> {
                     index,
                     &name,
                     reader,
-                    ingest::format::parser_for(format, spec.format.is_some(), &context),
+                    ingest::format::parser_for(
+                        format,
+                        spec.forced_format(source).is_some(),
+                        &context,
+                    ),
                     &mut piece,
                 )?;
                 // Pieces are held until all are read: their calls wait on disk.
@@ -690,7 +709,7 @@ fn finish(
         })
         .collect();
     unpriced.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.name.cmp(&b.name)));
-    let mut notes = Vec::new();
+    let mut notes = spec.input_notes.clone();
     if all.before_first_period > 0 {
         notes.push(format!(
             "{} calls are dated before their model's first price period and were priced at that period",
@@ -881,6 +900,8 @@ mod tests {
             scenarios,
             shared_prefix: 0,
             format: None,
+            source_formats: HashMap::new(),
+            input_notes: Vec::new(),
             dedup: Default::default(),
             assume_time: None,
             top: None,

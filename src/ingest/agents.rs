@@ -1,0 +1,194 @@
+//! Coding agents whose local usage logs `costsim replay --agents` finds:
+//! where each keeps them (its default folder, or the folders its environment
+//! variable names) and which files there are usage logs. Each agent's reader
+//! says how to find its logs; this registry only lists them.
+
+use std::path::{Path, PathBuf};
+
+use super::format::InputFormat;
+use super::{claude_code, codex, Source};
+
+/// The environment as readers see it: a variable's value by name.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// One agent `--agents` can read.
+pub struct Agent {
+    /// Name on the command line (`--agents claude,codex`).
+    pub name: &'static str,
+    /// The reader of its logs.
+    pub format: &'static InputFormat,
+    /// Where it looks, for messages: the variable and the default.
+    pub looks_in: &'static str,
+    /// The folders holding its logs that exist, given the environment and
+    /// the home folder.
+    pub dirs: fn(Env, Option<&Path>) -> Vec<PathBuf>,
+    /// Whether a file under those folders is one of its usage logs.
+    pub is_log_file: fn(&Path) -> bool,
+}
+
+/// Every agent, in report order.
+pub fn all() -> Vec<&'static Agent> {
+    vec![&CLAUDE, &CODEX]
+}
+
+static CLAUDE: Agent = Agent {
+    name: "claude",
+    format: &claude_code::FORMAT,
+    looks_in: "$CLAUDE_CONFIG_DIR, else ~/.claude/projects and ~/.config/claude/projects",
+    dirs: claude_code::data_dirs,
+    is_log_file: claude_code::is_log_file,
+};
+
+static CODEX: Agent = Agent {
+    name: "codex",
+    format: &codex::FORMAT,
+    looks_in: "$CODEX_HOME/sessions, else ~/.codex/sessions (and archived_sessions)",
+    dirs: codex::data_dirs,
+    is_log_file: codex::is_log_file,
+};
+
+/// The agents a `--agents` value names: `all`, or a comma-separated list.
+pub fn named(list: &str) -> Result<Vec<&'static Agent>, String> {
+    if list.trim() == "all" {
+        return Ok(all());
+    }
+    let mut chosen: Vec<&'static Agent> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let agent = all()
+            .into_iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let names: Vec<&str> = all().iter().map(|a| a.name).collect();
+                format!(
+                    "--agents: `{name}` is not an agent costsim reads (agents: {}, or all)",
+                    names.join(", ")
+                )
+            })?;
+        if !chosen.iter().any(|a| a.name == agent.name) {
+            chosen.push(agent);
+        }
+    }
+    if chosen.is_empty() {
+        return Err("--agents: name at least one agent, or all".to_string());
+    }
+    Ok(chosen)
+}
+
+/// What was found for one agent.
+pub struct Found {
+    pub agent: &'static Agent,
+    pub dirs: Vec<PathBuf>,
+    /// Its log files, sorted, each read with the agent's format.
+    pub files: Vec<Source>,
+}
+
+/// The log files of each agent under its folders, in sorted order (so runs
+/// are deterministic). Unreadable entries are left out here and show up as
+/// nothing found; files that cannot be read are reported when read.
+pub fn discover(agents: &[&'static Agent], env: Env, home: Option<&Path>) -> Vec<Found> {
+    agents
+        .iter()
+        .map(|agent| {
+            let dirs = (agent.dirs)(env, home);
+            let mut files: Vec<Source> = dirs
+                .iter()
+                .flat_map(|d| walkdir::WalkDir::new(d).sort_by_file_name())
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file() && (agent.is_log_file)(e.path()))
+                .map(|e| Source::File(e.into_path()))
+                .collect();
+            files.dedup();
+            Found { agent, dirs, files }
+        })
+        .collect()
+}
+
+/// The process environment and home folder, as `discover` takes them.
+pub fn environment() -> (impl Fn(&str) -> Option<String>, Option<PathBuf>) {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from);
+    (|name: &str| std::env::var(name).ok(), home)
+}
+
+/// One line for the report header: what each agent contributed.
+pub fn summary(found: &[Found]) -> String {
+    let mut read = Vec::new();
+    let mut missing = Vec::new();
+    for f in found {
+        if f.files.is_empty() {
+            missing.push(format!("{} ({})", f.agent.name, f.agent.looks_in));
+        } else {
+            let dirs: Vec<String> = f.dirs.iter().map(|d| d.display().to_string()).collect();
+            read.push(format!(
+                "{} {} file{} in {}",
+                f.agent.name,
+                f.files.len(),
+                if f.files.len() == 1 { "" } else { "s" },
+                dirs.join(", ")
+            ));
+        }
+    }
+    let mut text = format!(
+        "--agents read {}",
+        if read.is_empty() {
+            "nothing".to_string()
+        } else {
+            read.join("; ")
+        }
+    );
+    if !missing.is_empty() {
+        text.push_str(&format!("; no logs found for {}", missing.join("; ")));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_all() {
+        assert_eq!(named("all").unwrap().len(), all().len());
+        let two = named("codex, Claude,codex").unwrap();
+        let names: Vec<&str> = two.iter().map(|a| a.name).collect();
+        assert_eq!(names, ["codex", "claude"]);
+        let err = named("claude,cursor").err().unwrap();
+        assert!(err.contains("`cursor` is not an agent"), "{err}");
+    }
+
+    #[test]
+    fn finds_each_agents_files_where_its_variable_points() {
+        let dir = tempfile::tempdir().unwrap();
+        let claude = dir.path().join("claude-config");
+        let codex = dir.path().join("codex-home");
+        std::fs::create_dir_all(claude.join("projects/p")).unwrap();
+        std::fs::create_dir_all(codex.join("sessions/2026/03/03")).unwrap();
+        std::fs::write(claude.join("projects/p/s.jsonl"), "").unwrap();
+        std::fs::write(claude.join("projects/p/notes.txt"), "").unwrap();
+        std::fs::write(codex.join("sessions/2026/03/03/rollout-a.jsonl"), "").unwrap();
+        std::fs::write(codex.join("sessions/2026/03/03/other.jsonl"), "").unwrap();
+        let env = |name: &str| match name {
+            "CLAUDE_CONFIG_DIR" => Some(claude.display().to_string()),
+            "CODEX_HOME" => Some(codex.display().to_string()),
+            _ => None,
+        };
+        let found = discover(&all(), &env, Some(dir.path()));
+        let files =
+            |i: usize| -> Vec<String> { found[i].files.iter().map(Source::display_name).collect() };
+        assert_eq!(
+            files(0),
+            [claude.join("projects/p/s.jsonl").display().to_string()]
+        );
+        assert_eq!(
+            files(1),
+            [codex
+                .join("sessions/2026/03/03/rollout-a.jsonl")
+                .display()
+                .to_string()]
+        );
+        let nothing = discover(&all(), &|_: &str| None, Some(&dir.path().join("nobody")));
+        assert!(nothing.iter().all(|f| f.files.is_empty()));
+        assert!(summary(&nothing).starts_with("--agents read nothing; no logs found for claude"));
+    }
+}
