@@ -265,3 +265,12 @@ retrieved = "2026-12-01"
         show.stdout
     );
 }
+
+#[test]
+fn gemini_flex_and_priority_tiers_and_grounding() {
+    let report = replay_json(&["fixtures/options/gemini-service-tiers.jsonl"]);
+    // [416,250 + 115,625 + 1,395,000 + 42,800], grounding [42,000]
+    assert_eq!(femto(&report["total"]), 1_969_675_000_000_000);
+    assert_eq!(report["total"]["tools_femto_usd"], "42000000000000");
+    assert_eq!(report["notes"].as_array().map(Vec::len), Some(0));
+}
