@@ -194,9 +194,9 @@ fn long_context_tier_applies_strictly_above_the_threshold() {
 /// Case d: eight deepseek-chat calls, each with 10,000 input (cache miss),
 /// 50,000 cache read and 2,000 output tokens, across all six price periods.
 /// Per-call cost = 10,000 × input + 50,000 × cache_read + 2,000 × output:
-///   P1 2024-12-26..2025-02-09 ($0.14 / read $0.014 / out $0.28): [1,400 + 700 + 560] = $0.00266
-///   P2 2025-02-09..2025-09-05 ($0.27 / $0.07 / $1.10): [2,700 + 3,500 + 2,200] = $0.0084
-///   P3 2025-09-05..2025-09-29 ($0.56 / $0.07 / $1.68): [5,600 + 3,500 + 3,360] = $0.01246
+///   P1 2024-12-26..2025-02-08 16:00 UTC ($0.14 / read $0.014 / out $0.28): [1,400 + 700 + 560] = $0.00266
+///   P2 ..2025-09-05 16:00 UTC ($0.27 / $0.07 / $1.10): [2,700 + 3,500 + 2,200] = $0.0084
+///   P3 ..2025-09-29 ($0.56 / $0.07 / $1.68): [5,600 + 3,500 + 3,360] = $0.01246
 ///   P4 2025-09-29..2026-04-24 ($0.28 / $0.028 / $0.42): [2,800 + 1,400 + 840] = $0.00504
 ///   P5 2026-04-24..2026-04-26 ($0.14 / $0.028 / $0.28): [1,400 + 1,400 + 560] = $0.00336
 ///   P6 2026-04-26.. ($0.14 / $0.0028 / $0.28): [1,400 + 140 + 560] = $0.0021
@@ -220,15 +220,14 @@ fn price_change_prices_each_call_in_its_own_period() {
     // date would move the 12:00Z and 23:00Z calls to the next day).
     let by_day = replay_json(&[FILE, "--by", "day"]);
     let expected = [
-        // 2025-02-08T12:00:00Z and 2025-02-09T01:00:00+02:00 (= 2025-02-08T23:00:00Z):
-        // both P1, 2 × $0.00266 = $0.00532
+        // 2025-02-08T12:00:00Z and 2025-02-08T17:00:00+02:00 (= 15:00Z, before the
+        // promotion ended at 16:00 UTC): both P1, 2 × $0.00266 = $0.00532
         ("2025-02-08", 2, "0.00532"),
-        // 2025-02-09T00:00:00Z: first instant of P2 (`from` is inclusive): $0.0084
+        // 2025-02-09T00:00:00Z: P2 (off-peak pricing began 2025-02-26): $0.0084
         ("2025-02-09", 1, "0.0084"),
-        // 2025-09-04T23:59:59Z: last second of P2 (`until` is exclusive), in
-        // the off-peak hours: half of $0.0084
+        // 2025-09-04T23:59:59Z: P2, in the off-peak hours: half of $0.0084
         ("2025-09-04", 1, "0.0042"),
-        // 2025-09-05T00:00:00Z: first instant of P3: $0.01246
+        // 2025-09-05T16:00:00Z: first instant of P3 (`from` is inclusive): $0.01246
         ("2025-09-05", 1, "0.01246"),
         // 2025-10-01: P4, $0.00504
         ("2025-10-01", 1, "0.00504"),
@@ -278,15 +277,18 @@ fn price_change_prices_each_call_in_its_own_period() {
         usd("0.0021")
     );
 
-    // --pricing-date 2025-09-05 (first day of P3): 8 × $0.01246 = $0.09968
-    let fixed = replay_json(&[FILE, "--pricing-date", "2025-09-05"]);
+    // --pricing-date 2025-09-06 (a day of P3): 8 × $0.01246 = $0.09968
+    let fixed = replay_json(&[FILE, "--pricing-date", "2025-09-06"]);
     assert_eq!(femto(&fixed["total"]), usd("0.09968"));
-    // --pricing-date 2025-09-04 (last day of P2, inside the off-peak era): the
-    // prices of that day at each call's own clock time. The calls at 23:00,
-    // 00:00, 23:59:59 and 00:00 UTC fall in the off-peak hours (16:30-00:30):
-    // 4 × $0.0042 + 4 × $0.0084 = $0.0504
-    let fixed = replay_json(&[FILE, "--pricing-date", "2025-09-04"]);
-    assert_eq!(femto(&fixed["total"]), usd("0.0504"));
+    // --pricing-date 2025-09-04 (P2, inside the off-peak era): the prices of
+    // that day at each call's own clock time. The calls at 00:00 and 23:59:59
+    // UTC fall in the off-peak hours (16:30-00:30): 2 × $0.0042 + 6 × $0.0084
+    // = $0.0588. A fixed date prices as at 00:00 UTC, so 2025-09-05 (P3 from
+    // 16:00 UTC) prices the same.
+    for day in ["2025-09-04", "2025-09-05"] {
+        let fixed = replay_json(&[FILE, "--pricing-date", day]);
+        assert_eq!(femto(&fixed["total"]), usd("0.0588"), "{day}");
+    }
 }
 
 /// Case e: `batch: true` multiplies every rate of the period (cache reads,

@@ -85,7 +85,9 @@ fn deepseek_off_peak_hours_are_priced_by_the_clock() {
     assert_eq!(cell("2026-08-20", "deepseek-v4-flash"), 8_004_000_000_000);
     assert_eq!(cell("2026-08-22", "deepseek-v4-flash"), 2_668_000_000_000);
     assert_eq!(cell("2026-09-15", "deepseek-v4-flash"), 4_224_000_000_000);
-    assert_eq!(femto(&report["total"]), 25_156_000_000_000);
+    // V3 at 15:59 [4,100], V3.1 from 16:00 UTC [7,000]: a change at an instant
+    assert_eq!(cell("2025-09-05", "deepseek-chat"), 11_100_000_000_000);
+    assert_eq!(femto(&report["total"]), 36_256_000_000_000);
 }
 
 #[test]
