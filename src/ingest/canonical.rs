@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::ingest::fields::parse_timestamp;
+use crate::ingest::fields::{parse_timestamp, Count};
 use crate::ingest::format::{InputFormat, LineParser, Parsed};
 use crate::ingest::{LineProblem, SkipReason};
 use crate::record::{Call, CallOptions, OptionKey, Segment, Usage, DEFAULT_ACCOUNT};
@@ -21,31 +21,31 @@ struct RawRecord {
     model: Option<String>,
     account: Option<String>,
     session: Option<Scalar>,
-    step: Option<TokenCount>,
+    step: Option<Count>,
     #[serde(default)]
     tags: Option<BTreeMap<String, Scalar>>,
     usage: Option<RawUsage>,
     prompt: Option<RawPrompt>,
     batch: Option<bool>,
     success: Option<bool>,
-    latency_ms: Option<TokenCount>,
+    latency_ms: Option<Count>,
     id: Option<Scalar>,
     /// Request options that change the price (see `OptionKey`).
     speed: Option<String>,
     service_tier: Option<String>,
     inference_geo: Option<String>,
     /// Uses per server tool (`{"web_search": 3}`), billed per use.
-    tools: Option<BTreeMap<String, TokenCount>>,
+    tools: Option<BTreeMap<String, Count>>,
 }
 
 #[derive(Deserialize)]
 struct RawUsage {
-    input: Option<TokenCount>,
-    cache_read: Option<TokenCount>,
-    cache_write_5m: Option<TokenCount>,
-    cache_write_1h: Option<TokenCount>,
-    output: Option<TokenCount>,
-    reasoning: Option<TokenCount>,
+    input: Option<Count>,
+    cache_read: Option<Count>,
+    cache_write_5m: Option<Count>,
+    cache_write_1h: Option<Count>,
+    output: Option<Count>,
+    reasoning: Option<Count>,
 }
 
 #[derive(Deserialize)]
@@ -56,42 +56,10 @@ struct RawPrompt {
 #[derive(Deserialize)]
 struct RawSegment {
     id: Option<Scalar>,
-    tokens: Option<TokenCount>,
+    tokens: Option<Count>,
     cache: Option<String>,
 }
 
-/// A non-negative integer count. Integer-valued floats such as `12.0`
-/// (what some JSON writers emit) are accepted; `12.5`, `-3` and `"12"` are not.
-struct TokenCount(u64);
-
-impl<'de> Deserialize<'de> for TokenCount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = TokenCount;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a non-negative integer")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TokenCount, E> {
-                Ok(TokenCount(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TokenCount, E> {
-                u64::try_from(v)
-                    .map(TokenCount)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TokenCount, E> {
-                // 2^53: beyond it an f64 no longer holds every integer.
-                if v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v) {
-                    Ok(TokenCount(v as u64))
-                } else {
-                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
 
 /// A string, number or boolean used as a label (ids, tag values).
 struct Scalar(String);
@@ -285,7 +253,7 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
         ));
     }
     let raw_usage = raw.usage.ok_or_else(|| missing("usage"))?;
-    let get = |v: &Option<TokenCount>| v.as_ref().map_or(0, |c| c.0);
+    let get = |v: &Option<Count>| v.as_ref().map_or(0, |c| c.0);
     let usage = Usage {
         input: get(&raw_usage.input),
         cache_read: get(&raw_usage.cache_read),
