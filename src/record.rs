@@ -180,6 +180,9 @@ pub struct Call {
     /// The record carried no time of its own (a bare API response): `ts` is
     /// the time assumed for its file. Counted in the report header.
     pub undated: bool,
+    /// The input format the call was read as (`claude-code`, `gemini-cli`,
+    /// `openai`): the `agent` dimension. Set by whoever reads the file.
+    pub format: &'static str,
 }
 
 impl Call {
@@ -205,6 +208,7 @@ impl Call {
             options: CallOptions::default(),
             requests: 1,
             undated: false,
+            format: "",
         }
     }
 }

@@ -599,6 +599,7 @@ mod tests {
                 options: Default::default(),
                 requests: 1,
                 undated: false,
+                format: "",
             };
             PromptShape::of(&call, 0)
         };

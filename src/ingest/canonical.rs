@@ -60,7 +60,6 @@ struct RawSegment {
     cache: Option<String>,
 }
 
-
 /// A string, number or boolean used as a label (ids, tag values).
 struct Scalar(String);
 

@@ -48,6 +48,29 @@ pub struct Pending {
     pub undated: bool,
     /// Request options that change the price (fast mode, service tier).
     pub options: crate::record::CallOptions,
+    /// The input format the call was read as.
+    pub format: FormatName,
+}
+
+/// A format name through the spool: written as text, read back as the
+/// format's own `&'static str` (unknown names, which a spool written by
+/// this run never holds, read as empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatName(pub &'static str);
+
+impl serde::Serialize for FormatName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FormatName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(FormatName(
+            crate::ingest::format::by_name(&name).map_or("", |f| f.name),
+        ))
+    }
 }
 
 /// A call's names for seeded draws and per-session state, made once per

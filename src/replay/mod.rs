@@ -155,6 +155,8 @@ struct Partial {
     option_unpriced: u64,
     /// Files read per format name.
     formats: BTreeMap<&'static str, u64>,
+    /// Calls counted per input format.
+    format_calls: BTreeMap<&'static str, u64>,
     not_calls: u64,
     duplicates: u64,
 }
@@ -184,6 +186,7 @@ impl Partial {
             undated: 0,
             option_unpriced: 0,
             formats: BTreeMap::new(),
+            format_calls: BTreeMap::new(),
             not_calls: 0,
             duplicates: 0,
         }
@@ -222,6 +225,9 @@ impl Partial {
         self.option_unpriced += other.option_unpriced;
         for (name, n) in other.formats {
             *self.formats.entry(name).or_default() += n;
+        }
+        for (name, n) in other.format_calls {
+            *self.format_calls.entry(name).or_default() += n;
         }
         self.not_calls += other.not_calls;
         self.duplicates += other.duplicates;
@@ -333,6 +339,7 @@ impl Reading<'_> {
             requests: call.requests,
             undated: call.undated,
             options: call.options,
+            format: evaluate::FormatName(call.format),
         }
     }
 
@@ -351,6 +358,7 @@ impl Reading<'_> {
             return Ok(());
         }
         partial.calls += pending.requests;
+        *partial.format_calls.entry(pending.format.0).or_default() += pending.requests;
         partial.undated += u64::from(pending.undated);
         partial.first = min_opt(partial.first, Some(pending.ts));
         partial.last = max_opt(partial.last, Some(pending.ts));
@@ -421,7 +429,14 @@ impl Reading<'_> {
                 }
             }
         }
-        let stats = self.read_stream(index, &name, opened.reader, opened.parser, &mut partial)?;
+        let stats = self.read_stream(
+            index,
+            &name,
+            opened.format.name,
+            opened.reader,
+            opened.parser,
+            &mut partial,
+        )?;
         if stats.bytes == 0 {
             partial.empty_files.push(name);
         }
@@ -433,6 +448,7 @@ impl Reading<'_> {
         self,
         index: usize,
         name: &str,
+        format: &'static str,
         reader: Box<dyn std::io::BufRead + Send>,
         mut parser: Box<dyn ingest::format::LineParser>,
         partial: &mut Partial,
@@ -449,7 +465,8 @@ impl Reading<'_> {
             reader,
             name,
             parser.as_mut(),
-            |call, line, copy| {
+            |mut call, line, copy| {
+                call.format = format;
                 let order = (index, line);
                 match copy {
                     Some(of) if partial.copies.offer(of, order) => {
@@ -522,6 +539,7 @@ impl Reading<'_> {
                 let stats = self.read_stream(
                     index,
                     &name,
+                    format.name,
                     reader,
                     ingest::format::parser_for(
                         format,
@@ -769,6 +787,11 @@ fn finish(
         notes,
         formats: all
             .formats
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        format_calls: all
+            .format_calls
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect(),

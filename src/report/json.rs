@@ -210,6 +210,7 @@ pub fn report_value(report: &Report) -> Value {
         })).collect::<Vec<_>>(),
         "notes": h.notes,
         "formats": h.formats.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<String, Value>>(),
+        "format_calls": h.format_calls.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<String, Value>>(),
         "lines_without_usage": h.not_calls,
         "duplicates_folded": h.duplicates,
         "rows": rows,

@@ -192,14 +192,9 @@ fn header(r: &Value) -> Option<Header> {
             })
             .collect::<Option<_>>()?,
         notes: strings(&r["notes"]),
-        formats: r["formats"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_u64()?)))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        formats: name_counts(&r["formats"]),
+        // Reports written before calls were counted per format have none.
+        format_calls: name_counts(&r["format_calls"]),
         not_calls: count(&r["lines_without_usage"])?,
         duplicates: count(&r["duplicates_folded"])?,
     })
@@ -275,6 +270,17 @@ fn add_groups<'a>(
             })
             .add(g);
     }
+}
+
+/// A JSON object of counts by name (absent: none).
+fn name_counts(v: &Value) -> Vec<(String, u64)> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_u64()?)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn add_counts<K: Ord + Clone>(into: &mut Vec<(K, u64)>, more: &[(K, u64)]) {
@@ -369,6 +375,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
             }
         }
         add_counts(&mut header.formats, &h.formats);
+        add_counts(&mut header.format_calls, &h.format_calls);
         header.not_calls += h.not_calls;
         header.duplicates += h.duplicates;
         add_groups(&mut rows, r.rows.iter().map(|r| &r.totals));

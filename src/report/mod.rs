@@ -35,6 +35,9 @@ pub enum Dimension {
     Week,
     Month,
     Session,
+    /// The format of the log a call was read from: the coding agent
+    /// (`claude-code`, `codex`, `gemini-cli`) or the API log (`openai`).
+    Agent,
     Tag(String),
 }
 
@@ -49,11 +52,12 @@ impl FromStr for Dimension {
             "week" => Dimension::Week,
             "month" => Dimension::Month,
             "session" => Dimension::Session,
+            "agent" => Dimension::Agent,
             other => match other.strip_prefix("tag:") {
                 Some(key) if !key.is_empty() => Dimension::Tag(key.to_string()),
                 _ => {
                     return Err(format!(
-                        "`{other}` is not a dimension: use model, provider, account, day, week, month, session or tag:KEY"
+                        "`{other}` is not a dimension: use model, provider, account, day, week, month, session, agent or tag:KEY"
                     ))
                 }
             },
@@ -71,6 +75,7 @@ impl fmt::Display for Dimension {
             Dimension::Week => f.write_str("week"),
             Dimension::Month => f.write_str("month"),
             Dimension::Session => f.write_str("session"),
+            Dimension::Agent => f.write_str("agent"),
             Dimension::Tag(k) => write!(f, "tag:{k}"),
         }
     }
@@ -113,6 +118,8 @@ impl Dimension {
             }
             Dimension::Month => call.ts.format("%Y-%m").to_string(),
             Dimension::Session => call.session.clone().unwrap_or_else(|| NONE_KEY.to_string()),
+            Dimension::Agent if call.format.is_empty() => NONE_KEY.to_string(),
+            Dimension::Agent => call.format.to_string(),
             Dimension::Tag(k) => call
                 .tags
                 .get(k)
@@ -159,6 +166,8 @@ pub struct Header {
     pub notes: Vec<String>,
     /// Files read per input format.
     pub formats: Vec<(String, u64)>,
+    /// Calls counted per input format (after `--since/--until`).
+    pub format_calls: Vec<(String, u64)>,
     /// Lines that carry no usage (user messages, session records, headers).
     pub not_calls: u64,
     /// Lines repeating an API response already counted, folded.
@@ -344,7 +353,20 @@ impl Report {
             let formats: Vec<String> = h
                 .formats
                 .iter()
-                .map(|(name, n)| format!("{name} ({} file{})", display_count(*n), plural(*n)))
+                .map(|(name, n)| {
+                    let calls = h
+                        .format_calls
+                        .iter()
+                        .find(|(f, _)| f == name)
+                        .map_or(0, |(_, c)| *c);
+                    format!(
+                        "{name} ({} file{}, {} call{})",
+                        display_count(*n),
+                        plural(*n),
+                        display_count(calls),
+                        plural(calls)
+                    )
+                })
                 .collect();
             lines.push(format!(
                 "Formats: {}; {} lines without usage; {} duplicate lines folded",
