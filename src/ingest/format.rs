@@ -344,6 +344,8 @@ pub fn all() -> Vec<&'static InputFormat> {
     vec![
         &super::claude_code::FORMAT,
         &super::codex::FORMAT,
+        &super::opencode::FORMAT,
+        &super::copilot_cli::FORMAT,
         &super::openai::FORMAT,
         &super::anthropic::FORMAT,
         &super::otel::FORMAT,
