@@ -33,6 +33,9 @@ pub enum Parsed {
     /// that grow (Claude Code's streaming copies): the run keeps one copy
     /// per response, chosen by [`Copies`], and folds the rest.
     Copy(Box<Call>, CopyOf),
+    /// Several such copies in one line (an export holding many responses
+    /// that other files may hold too): each is kept or folded on its own.
+    Copies(Vec<(Call, CopyOf)>),
     /// A line that should carry a call but cannot be read.
     Problem(LineProblem),
 }
@@ -72,6 +75,8 @@ pub type InputOrder = (usize, u64);
 /// and place of the best copy so far is kept per response (the copies
 /// themselves are held by the caller, who keeps the ones [`Copies::offer`]
 /// says may win and, once every input is read, the [`Copies::winners`]).
+/// One line may hold copies of several responses ([`Parsed::Copies`]), so
+/// a copy is named by its response and its place together.
 #[derive(Debug, Default)]
 pub struct Copies {
     best: HashMap<u128, (u64, InputOrder)>,
@@ -128,9 +133,12 @@ impl Copies {
         self.folded
     }
 
-    /// Where the kept copy of each response is.
-    pub fn winners(self) -> HashSet<InputOrder> {
-        self.best.into_values().map(|(_, order)| order).collect()
+    /// The kept copy of each response: its key and where it is.
+    pub fn winners(self) -> HashSet<(u128, InputOrder)> {
+        self.best
+            .into_iter()
+            .map(|(key, (_, order))| (key, order))
+            .collect()
     }
 }
 

@@ -589,6 +589,12 @@ pub fn read_lines<R: BufRead>(
                         stats.calls += 1;
                         on_call(named(*call), line_no, Some(of));
                     }
+                    format::Parsed::Copies(copies) => {
+                        for (call, of) in copies {
+                            stats.calls += 1;
+                            on_call(named(call), line_no, Some(of));
+                        }
+                    }
                     format::Parsed::NotACall => stats.not_calls += 1,
                     format::Parsed::Duplicate => stats.duplicates += 1,
                     format::Parsed::Problem(problem) => on_error(LineError {

@@ -21,22 +21,24 @@
 //! tokens present; the cache is then taken out of input.
 //!
 //! An export and the storage files of the same session describe the same
-//! messages, so every call is keyed run-wide by (session, message id,
-//! `time.created`, step) and counted once, whichever file is read first
-//! (the copies are the same call: see `message_calls`). `time.created` is
-//! in the key because exports may replace ids with `REDACTED`.
+//! messages: every call is a copy (see `format::Copies`) keyed by
+//! (session, message id, `time.created`, step), so each counts once in a
+//! run, the one with the most tokens kept, and of equal ones the copy read
+//! from a message's parts (an export), then the earliest file. The last
+//! step of a message is keyed like the message itself, so it meets the
+//! storage file's call. `time.created` is in the key because exports may
+//! replace ids with `REDACTED`.
 //!
 //! OpenCode's current SQLite store (`opencode.db`) is not read.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::fields::{
     count, last_component, missing, money, parse_object, path, problem, text, time, Object,
 };
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{CopyOf, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::money::Money;
 use crate::record::{Call, Usage};
@@ -45,9 +47,9 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "opencode",
     title: "OpenCode sessions: `opencode export` JSON, storage/message/<sessionID>/<messageID>.json",
     example: r#"{"id":"msg_ec0c0d7b0001Tf4nmuhj1xq0f7","sessionID":"ses_13f3f292affeZD3dG0NL1dXJQR","role":"assistant","modelID":"claude-sonnet-4-6","providerID":"anthropic","time":{"created":1781350324144,"completed":1781350384305},"cost":0.12224025,"tokens":{"total":30876,"input":3,"output":574,"reasoning":0,"cache":{"write":30299,"read":0}}}"#,
-    mapping: "one call per assistant message with tokens (user messages are not calls): model = modelID, provider = providerID, session = sessionID, ts = time.created, tag project = last folder of path.root (else path.cwd); input = tokens.input (OpenCode already excludes the cache), cache_read = tokens.cache.read, cache_write_5m = tokens.cache.write, output = tokens.output, with tokens.reasoning added only when tokens.total counts it apart from output (total = input + output + cache + reasoning); when total = input + output with cache tokens (old releases), the cache is taken out of input. In an export, each step-finish part of a message is a call (the message tokens hold only the last step); storage files have no parts, so a multi-step message counts its last step's tokens. billed = the message cost in USD (per step from the step-finish costs; a cost of 0 means OpenCode had no price, e.g. subscription providers, and is left unset). The session roll-up of an export (info.tokens, info.cost) is never added. An export and the storage files of one session hold the same messages: each (session, message id, time.created, step) counts once per run. Messages whose token counts are all 0 are not calls. OpenCode's SQLite database (opencode.db) is not read.",
+    mapping: "one call per assistant message with tokens (user messages are not calls): model = modelID, provider = providerID, session = sessionID, ts = time.created, tag project = last folder of path.root (else path.cwd); input = tokens.input (OpenCode already excludes the cache), cache_read = tokens.cache.read, cache_write_5m = tokens.cache.write, output = tokens.output, with tokens.reasoning added only when tokens.total counts it apart from output (total = input + output + cache + reasoning); when total = input + output with cache tokens (old releases), the cache is taken out of input. In an export, each step-finish part of a message is a call (the message tokens hold only the last step); storage files have no parts, so a multi-step message counts its last step's tokens. billed = the message cost in USD (per step from the step-finish costs; a cost of 0 means OpenCode had no price, e.g. subscription providers, and is left unset). The session roll-up of an export (info.tokens, info.cost) is never added. An export and the storage files of one session hold the same messages: each (session, message id, time.created, step) counts once per run (the copy with the most tokens; ties: the export's step, then the earliest file). Messages whose token counts are all 0 are not calls. OpenCode's SQLite database (opencode.db) is not read.",
     detect,
-    parser: |ctx| Box::new(OpenCode::new(ctx)),
+    parser: |_| Box::new(OpenCode),
 };
 
 fn detect(sniff: &Sniff) -> bool {
@@ -88,55 +90,36 @@ fn is_message(m: &Object) -> bool {
         && m.get("time").is_some_and(Value::is_object)
 }
 
-struct OpenCode {
-    dedup: Arc<Dedup>,
-}
-
-impl OpenCode {
-    fn new(ctx: &Context) -> Self {
-        OpenCode {
-            dedup: ctx.dedup.clone(),
-        }
-    }
-}
+struct OpenCode;
 
 impl LineParser for OpenCode {
     fn parse(&mut self, line: &[u8]) -> Parsed {
-        match self.read(line) {
+        match read(line) {
             Ok(parsed) => parsed,
             Err(problem) => Parsed::Problem(problem),
         }
     }
 }
 
-impl OpenCode {
-    fn read(&self, line: &[u8]) -> Result<Parsed, LineProblem> {
-        let obj = parse_object(line)?;
-        let keyed = match obj.get("messages") {
-            Some(messages) => export_calls(messages)?,
-            None => message_calls(&obj, None, "", "parts")?,
-        };
-        let mut calls = Vec::with_capacity(keyed.len());
-        let mut folded = false;
-        for (call, key) in keyed {
-            if self.dedup.first(&key) {
-                calls.push(call);
-            } else {
-                folded = true;
-            }
+fn read(line: &[u8]) -> Result<Parsed, LineProblem> {
+    let obj = parse_object(line)?;
+    let mut copies = match obj.get("messages") {
+        Some(messages) => export_calls(messages)?,
+        None => message_calls(&obj, None, "", "parts")?,
+    };
+    Ok(match copies.len() {
+        0 => Parsed::NotACall,
+        1 => {
+            let (call, of) = copies.remove(0);
+            Parsed::Copy(Box::new(call), of)
         }
-        Ok(match calls.len() {
-            0 if folded => Parsed::Duplicate,
-            0 => Parsed::NotACall,
-            1 => Parsed::call(calls.remove(0)),
-            _ => Parsed::Calls(calls),
-        })
-    }
+        _ => Parsed::Copies(copies),
+    })
 }
 
-/// The calls of an export's messages, each with its run-wide key. A bad
+/// The calls of an export's messages, each a copy of its response. A bad
 /// message makes the whole export a problem (one line), named by index.
-fn export_calls(messages: &Value) -> Result<Vec<(Call, String)>, LineProblem> {
+fn export_calls(messages: &Value) -> Result<Vec<(Call, CopyOf)>, LineProblem> {
     let Value::Array(messages) = messages else {
         return Err(problem(
             SkipReason::BadField,
@@ -259,7 +242,7 @@ fn message_calls(
     parts: Option<&[Value]>,
     prefix: &str,
     parts_field: &str,
-) -> Result<Vec<(Call, String)>, LineProblem> {
+) -> Result<Vec<(Call, CopyOf)>, LineProblem> {
     let field = |name: &str| format!("{prefix}{name}");
     if info.get("role").and_then(Value::as_str) != Some("assistant") {
         return Ok(Vec::new());
@@ -310,11 +293,18 @@ fn message_calls(
         }
         call
     };
+    // More tokens win (a later state of the message); of equal ones, the
+    // copy read from the parts, whose billed amount is per step.
+    let copy = |key: &str, usage: &Usage, from_parts: bool| {
+        let tokens = usage.prompt_tokens() + usage.output;
+        CopyOf::new(key, tokens.saturating_mul(2) + u64::from(from_parts))
+    };
     if steps.is_empty() {
         if is_zero(&message_usage) {
             return Ok(Vec::new());
         }
-        return Ok(vec![(call(message_usage, id.clone(), billed(cost)), base)]);
+        let of = copy(&base, &message_usage, false);
+        return Ok(vec![(call(message_usage, id.clone(), billed(cost)), of)]);
     }
     let last = steps.len() - 1;
     let earlier: i128 = steps[..last].iter().filter_map(|s| s.1).map(|m| m.0).sum();
@@ -325,10 +315,11 @@ fn message_calls(
         }
         if k == last {
             let rest = cost.map(|c| Money((c.0 - earlier).max(0))).or(step_cost);
-            calls.push((call(usage, id.clone(), billed(rest)), base.clone()));
+            let of = copy(&base, &usage, true);
+            calls.push((call(usage, id.clone(), billed(rest)), of));
         } else {
-            let key = format!("{base}\u{0}step{k}");
-            calls.push((call(usage, format!("{id}:step{k}"), billed(step_cost)), key));
+            let of = copy(&format!("{base}\u{0}step{k}"), &usage, true);
+            calls.push((call(usage, format!("{id}:step{k}"), billed(step_cost)), of));
         }
     }
     Ok(calls)
@@ -393,29 +384,28 @@ mod tests {
     const MESSAGE: &str = r#"{"parentID":"msg_u1","role":"assistant","cost":0.12224025,"tokens":{"total":30876,"input":3,"output":574,"reasoning":0,"cache":{"write":30299,"read":0}},"modelID":"claude-sonnet-4-6","providerID":"anthropic","path":{"cwd":"/Users/me/dotfiles/sub","root":"/Users/me/dotfiles"},"time":{"created":1781350324144,"completed":1781350384305},"id":"msg_a1","sessionID":"ses_1"}"#;
     const USER: &str = r#"{"role":"user","time":{"created":1781350324055},"model":{"providerID":"anthropic","modelID":"claude-sonnet-4-6"},"id":"msg_u1","sessionID":"ses_1"}"#;
 
-    fn parser(dedup: &Arc<Dedup>) -> OpenCode {
-        OpenCode {
-            dedup: dedup.clone(),
-        }
+    fn parse(line: &str) -> Parsed {
+        OpenCode.parse(line.as_bytes())
     }
 
-    fn parse(line: &str) -> Parsed {
-        parser(&Arc::default()).parse(line.as_bytes())
+    /// The calls of a line, with what they are copies of.
+    fn copies(line: &str) -> Vec<(Call, CopyOf)> {
+        match parse(line) {
+            Parsed::Copies(c) => c,
+            Parsed::Copy(c, of) => vec![(*c, of)],
+            other => panic!("{line}: {other:?}"),
+        }
     }
 
     fn one(line: &str) -> Call {
         match parse(line) {
-            Parsed::Call(c) => *c,
+            Parsed::Copy(c, _) => *c,
             other => panic!("{line}: {other:?}"),
         }
     }
 
     fn calls(line: &str) -> Vec<Call> {
-        match parse(line) {
-            Parsed::Calls(c) => c,
-            Parsed::Call(c) => vec![*c],
-            other => panic!("{line}: {other:?}"),
-        }
+        copies(line).into_iter().map(|(c, _)| c).collect()
     }
 
     fn problem_of(line: &str) -> LineProblem {
@@ -558,46 +548,52 @@ mod tests {
 
     #[test]
     fn export_and_storage_files_count_each_message_once() {
-        let dedup: Arc<Dedup> = Arc::default();
+        use crate::ingest::format::Copies;
         let with_parts = format!(
             r#"{{"info":{MESSAGE},"parts":[{}]}}"#,
             step(3, 574, 0, 30299, 0.12224025)
         );
-        let e = export(&[with_parts]);
-        // Storage file first, then the export, then the file again.
-        assert!(matches!(
-            parser(&dedup).parse(MESSAGE.as_bytes()),
-            Parsed::Call(_)
-        ));
-        assert!(matches!(
-            parser(&dedup).parse(e.as_bytes()),
-            Parsed::Duplicate
-        ));
-        assert!(matches!(
-            parser(&dedup).parse(MESSAGE.as_bytes()),
-            Parsed::Duplicate
-        ));
-        // The other way round, the export's call is the same call.
-        let other: Arc<Dedup> = Arc::default();
-        let Parsed::Call(from_export) = parser(&other).parse(e.as_bytes()) else {
-            panic!()
-        };
-        assert_eq!(*from_export, one(MESSAGE));
-        assert!(matches!(
-            parser(&other).parse(MESSAGE.as_bytes()),
-            Parsed::Duplicate
-        ));
+        let e = export(&[format!(r#"{{"info":{USER},"parts":[]}}"#), with_parts]);
+        let (from_export, export_of) = copies(&e).remove(0);
+        let (from_file, file_of) = copies(MESSAGE).remove(0);
+        // The same call, the same response; the export's copy wins ties.
+        assert_eq!(from_export, from_file);
+        assert_eq!(export_of.key, file_of.key);
+        assert!(export_of.rank > file_of.rank);
+        // Storage file read first (input 0), then the export (input 1).
+        let mut run = Copies::default();
+        assert!(run.offer(file_of, (0, 1)));
+        assert!(run.offer(export_of, (1, 1)));
+        assert_eq!(run.folded(), 1);
+        assert_eq!(
+            run.winners(),
+            [(export_of.key, (1, 1))].into_iter().collect()
+        );
+        // A multi-step message in an export: the earlier steps are
+        // responses of their own, the last meets the storage file's.
+        let multi = format!(
+            r#"{{"info":{MESSAGE},"parts":[{},{}]}}"#,
+            step(10, 5, 0, 0, 0.05),
+            step(3, 574, 0, 30299, 0.07224025)
+        );
+        let steps = copies(&export(&[multi]));
+        assert_eq!(steps.len(), 2);
+        assert_ne!(steps[0].1.key, file_of.key);
+        assert_eq!(steps[1].1.key, file_of.key);
+        assert_eq!(steps[1].0.usage, from_file.usage);
+        assert_eq!(steps[1].0.billed, Some(Money(72_240_250_000_000)));
     }
 
     #[test]
     fn redacted_ids_stay_apart() {
         let a = MESSAGE.replace("msg_a1", "REDACTED");
         let b = a.replace("1781350324144", "1781350399999");
-        let cs = calls(&export(&[
+        let cs = copies(&export(&[
             format!(r#"{{"info":{a},"parts":[]}}"#),
             format!(r#"{{"info":{b},"parts":[]}}"#),
         ]));
         assert_eq!(cs.len(), 2);
+        assert_ne!(cs[0].1.key, cs[1].1.key);
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct Pending {
     pub undated: bool,
     /// Request options that change the price (fast mode, service tier).
     pub options: crate::record::CallOptions,
+    /// The response this call is a copy of, when logs may write it again
+    /// (see `Copies`): with `order`, it names the copy.
+    pub copy: Option<u128>,
 }
 
 /// A call's names for seeded draws and per-session state, made once per
