@@ -222,25 +222,29 @@ impl Copilot {
             path(m, &["requests", "count"]),
             &format!("{at}.requests.count"),
         )?;
-        if read + write > input {
+        let Some(cache) = read.checked_add(write).filter(|c| *c <= input) else {
             return Err(LineProblem::new(
                 SkipReason::Inconsistent,
                 format!(
                     "field \"{at}.usage.cacheReadTokens\": cache reads {read} + writes {write} exceed inputTokens {input} (the cache is part of the input)"
                 ),
             ));
-        }
+        };
         if input == 0 && output == 0 && reasoning == 0 {
             // Credit-only rows: nothing to price in tokens.
             return Ok(None);
         }
         let gemini = model.trim().to_ascii_lowercase().starts_with("gemini-");
         let usage = Usage {
-            input: input - read - write,
+            input: input - cache,
             cache_read: read,
             cache_write_5m: write,
             cache_write_1h: 0,
-            output: if gemini { output + reasoning } else { output },
+            output: if gemini {
+                output.saturating_add(reasoning)
+            } else {
+                output
+            },
             reasoning,
         };
         let mut tags = BTreeMap::new();
@@ -459,6 +463,39 @@ mod tests {
         let end = shutdown("s1", SONNET);
         let p = problem_of(&end[..end.len() - 30]);
         assert_eq!(p.reason, SkipReason::MalformedJson);
+    }
+
+    #[test]
+    fn odd_shapes_are_problems_or_nothing_never_a_panic() {
+        let big = u64::MAX;
+        for line in [
+            "{}".to_string(),
+            "[]".to_string(),
+            r#"{"type":"session.shutdown"}"#.to_string(),
+            r#"{"type":"session.shutdown","data":[1]}"#.to_string(),
+            r#"{"type":"session.start","data":{"sessionId":7,"context":"x"}}"#.to_string(),
+            shutdown("s", r#"{"m":null}"#),
+            shutdown("s", r#"{"":{"usage":{"inputTokens":1}}}"#),
+            shutdown("s", r#"{"m":{"usage":{"inputTokens":1},"requests":"x"}}"#),
+            shutdown(
+                "s",
+                &SONNET
+                    .replace("186809", &big.to_string())
+                    .replace("151738", &big.to_string()),
+            ),
+            shutdown("s", &SONNET.replace("186809", &big.to_string())),
+            shutdown(
+                "s",
+                &SONNET.replace(r#""count":6"#, &format!(r#""count":{big}"#)),
+            ),
+            shutdown("s", &SONNET.replace(r#""cost":2"#, r#""cost":"lots""#)),
+        ] {
+            match read(&[START, &line]).pop() {
+                Some(Parsed::Problem(p)) => assert!(!p.message.is_empty()),
+                Some(Parsed::NotACall | Parsed::Call(_) | Parsed::Calls(_)) => {}
+                other => panic!("{line}: {other:?}"),
+            }
+        }
     }
 
     fn sniff(line: &str) -> Option<&'static str> {

@@ -179,12 +179,14 @@ fn usage_of(tokens: &Value, field: &str) -> Result<Usage, LineProblem> {
     let read = get(&["cache", "read"])?;
     let write = get(&["cache", "write"])?;
     let total = count(path(t, &["total"]), &format!("{field}.total"))?;
-    let cache = read + write;
-    let all = input + output + cache;
+    // Counts are u64 from the file: sums saturate rather than wrap.
+    let cache = read.saturating_add(write);
+    let all = input.saturating_add(output).saturating_add(cache);
+    let with_reasoning = all.saturating_add(reasoning);
     let (input, output) = match total {
         // Older releases wrote no total: reasoning is taken to be inside
         // the output unless it cannot be.
-        None | Some(0) if reasoning > output => (input, output + reasoning),
+        None | Some(0) if reasoning > output => (input, output.saturating_add(reasoning)),
         None | Some(0) => (input, output),
         Some(t) if t == all && reasoning <= output => (input, output),
         Some(t) if t == all => {
@@ -193,20 +195,28 @@ fn usage_of(tokens: &Value, field: &str) -> Result<Usage, LineProblem> {
                 format!("field \"{field}.reasoning\": {reasoning} exceeds output {output} although total {t} counts it inside the output"),
             ))
         }
-        Some(t) if t == all + reasoning => (input, output + reasoning),
+        Some(t) if t == with_reasoning => (input, output.saturating_add(reasoning)),
         // Cache still inside input (old releases, OpenAI-style providers).
-        Some(t) if cache > 0 && input >= cache && t == input + output && reasoning <= output => {
+        Some(t)
+            if cache > 0
+                && input >= cache
+                && t == input.saturating_add(output)
+                && reasoning <= output =>
+        {
             (input - cache, output)
         }
-        Some(t) if cache > 0 && input >= cache && t == input + output + reasoning => {
-            (input - cache, output + reasoning)
+        Some(t)
+            if cache > 0
+                && input >= cache
+                && t == input.saturating_add(output).saturating_add(reasoning) =>
+        {
+            (input - cache, output.saturating_add(reasoning))
         }
         Some(t) => {
             return Err(LineProblem::new(
                 SkipReason::Inconsistent,
                 format!(
-                    "field \"{field}.total\": {t} is neither input + output + cache.read + cache.write ({all}) nor that plus reasoning ({})",
-                    all + reasoning
+                    "field \"{field}.total\": {t} is neither input + output + cache.read + cache.write ({all}) nor that plus reasoning ({with_reasoning})"
                 ),
             ))
         }
@@ -221,8 +231,21 @@ fn usage_of(tokens: &Value, field: &str) -> Result<Usage, LineProblem> {
     })
 }
 
+/// Every token of a call, saturating (counts come from the file).
+fn all_tokens(u: &Usage) -> u64 {
+    [
+        u.input,
+        u.cache_read,
+        u.cache_write_5m,
+        u.cache_write_1h,
+        u.output,
+    ]
+    .into_iter()
+    .fold(0, u64::saturating_add)
+}
+
 fn is_zero(u: &Usage) -> bool {
-    u.prompt_tokens() == 0 && u.output == 0
+    all_tokens(u) == 0
 }
 
 /// A cost of 0 is OpenCode having no price (subscriptions, unknown
@@ -296,8 +319,8 @@ fn message_calls(
     // More tokens win (a later state of the message); of equal ones, the
     // copy read from the parts, whose billed amount is per step.
     let copy = |key: &str, usage: &Usage, from_parts: bool| {
-        let tokens = usage.prompt_tokens() + usage.output;
-        CopyOf::new(key, tokens.saturating_mul(2) + u64::from(from_parts))
+        let rank = all_tokens(usage).saturating_mul(2);
+        CopyOf::new(key, rank.saturating_add(u64::from(from_parts)))
     };
     if steps.is_empty() {
         if is_zero(&message_usage) {
@@ -622,6 +645,36 @@ mod tests {
         assert!(p.message.contains("\"messages\""), "{}", p.message);
         let p = problem_of(&MESSAGE[..MESSAGE.len() - 20]);
         assert_eq!(p.reason, SkipReason::MalformedJson);
+    }
+
+    #[test]
+    fn odd_shapes_are_problems_or_nothing_never_a_panic() {
+        let big = u64::MAX;
+        for line in [
+            "{}".to_string(),
+            "[]".to_string(),
+            "null".to_string(),
+            r#"{"messages":[null]}"#.to_string(),
+            r#"{"messages":[{"info":null}]}"#.to_string(),
+            r#"{"messages":[{"info":{"role":"assistant","tokens":{}},"parts":{}}]}"#.to_string(),
+            r#"{"messages":[{"info":{"role":"assistant","tokens":[]},"parts":[7,{"type":"step-finish"}]}]}"#.to_string(),
+            r#"{"role":"assistant","tokens":"many","sessionID":"s"}"#.to_string(),
+            r#"{"role":7,"tokens":{"input":1}}"#.to_string(),
+            MESSAGE.replace(r#""input":3"#, &format!(r#""input":{big}"#)),
+            MESSAGE.replace("30876", &big.to_string()),
+            MESSAGE.replace(r#""cache":{"write":30299,"read":0}"#, r#""cache":7"#),
+            MESSAGE.replace("1781350324144", "1e400"),
+            MESSAGE.replace(r#""sessionID":"ses_1""#, r#""sessionID":{}"#),
+            MESSAGE.replace("0.12224025", "1e308"),
+        ] {
+            match parse(&line) {
+                Parsed::Problem(p) => assert!(!p.message.is_empty()),
+                Parsed::NotACall | Parsed::Copy(..) | Parsed::Copies(_) => {}
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        let p = problem_of(r#"{"role":"assistant","tokens":"many","sessionID":"s"}"#);
+        assert!(p.message.contains("\"tokens\""), "{}", p.message);
     }
 
     fn sniff(line: &str) -> Option<&'static InputFormat> {
