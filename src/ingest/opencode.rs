@@ -330,14 +330,19 @@ fn message_calls(
         return Ok(vec![(call(message_usage, id.clone(), billed(cost)), of)]);
     }
     let last = steps.len() - 1;
-    let earlier: i128 = steps[..last].iter().filter_map(|s| s.1).map(|m| m.0).sum();
+    let earlier = steps[..last]
+        .iter()
+        .filter_map(|s| s.1)
+        .fold(0i128, |sum, m| sum.saturating_add(m.0));
     let mut calls = Vec::new();
     for (k, (usage, step_cost)) in steps.into_iter().enumerate() {
         if is_zero(&usage) {
             continue;
         }
         if k == last {
-            let rest = cost.map(|c| Money((c.0 - earlier).max(0))).or(step_cost);
+            let rest = cost
+                .map(|c| Money(c.0.saturating_sub(earlier).max(0)))
+                .or(step_cost);
             let of = copy(&base, &usage, true);
             calls.push((call(usage, id.clone(), billed(rest)), of));
         } else {
