@@ -426,3 +426,24 @@ pub fn by_name(name: &str) -> Option<&'static InputFormat> {
 pub fn detect(sniff: &Sniff) -> Option<&'static InputFormat> {
     all().into_iter().find(|f| (f.detect)(sniff))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_in_one_line_are_kept_or_folded_each_on_its_own() {
+        let (a, b) = (CopyOf::new("a", 5), CopyOf::new("b", 5));
+        let mut copies = Copies::default();
+        // One line (input 0, line 1) holds copies of a and b; another file
+        // holds a better copy of b.
+        assert!(copies.offer(a, (0, 1)));
+        assert!(copies.offer(b, (0, 1)));
+        assert!(copies.offer(CopyOf::new("b", 6), (1, 1)));
+        assert_eq!(copies.folded(), 1);
+        let winners = copies.winners();
+        assert!(winners.contains(&(a.key, (0, 1))));
+        assert!(winners.contains(&(b.key, (1, 1))));
+        assert!(!winners.contains(&(b.key, (0, 1))), "b's first copy lost");
+    }
+}
