@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agents_opencode_copilot;
 mod bad_input;
 mod cache_scenarios;
 mod check;

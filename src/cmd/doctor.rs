@@ -71,7 +71,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let mut problems = 0usize;
     for (calls, copies_held, copies, errors, unreadable) in results {
         observed.extend(calls);
-        held.extend(copies_held.into_values());
+        held.extend(copies_held);
         kept.merge(copies);
         if let Some(e) = unreadable {
             problems += 1;
@@ -88,7 +88,8 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let winners = kept.winners();
     observed.extend(
         held.into_iter()
-            .filter(|o| winners.contains(&(o.file, o.line))),
+            .filter(|(key, o)| winners.contains(&(*key, (o.file, o.line))))
+            .map(|(_, o)| o),
     );
     if skipped > 0 && !args.quiet {
         eprintln!("costsim: warning: {skipped} lines skipped");

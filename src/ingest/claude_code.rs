@@ -477,8 +477,9 @@ mod tests {
         copies.merge(later);
         assert_eq!(copies.folded(), 3);
         assert_eq!(other_way.folded(), 3);
-        assert_eq!(copies.winners(), [(0, 3)].into_iter().collect());
-        assert_eq!(other_way.winners(), [(0, 3)].into_iter().collect());
+        let key = copy(LINE).key;
+        assert_eq!(copies.winners(), [(key, (0, 3))].into_iter().collect());
+        assert_eq!(other_way.winners(), [(key, (0, 3))].into_iter().collect());
     }
 
     #[test]
@@ -488,7 +489,10 @@ mod tests {
         copies.offer(copy(LINE), (2, 9));
         copies.offer(copy(LINE), (1, 40));
         copies.offer(copy(LINE), (1, 41));
-        assert_eq!(copies.winners(), [(1, 40)].into_iter().collect());
+        assert_eq!(
+            copies.winners(),
+            [(copy(LINE).key, (1, 40))].into_iter().collect()
+        );
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub enum Parsed {
     /// that grow (Claude Code's streaming copies): the run keeps one copy
     /// per response, chosen by [`Copies`], and folds the rest.
     Copy(Box<Call>, CopyOf),
+    /// Several such copies in one line (an export holding many responses
+    /// that other files may hold too): each is kept or folded on its own.
+    Copies(Vec<(Call, CopyOf)>),
     /// A line that should carry a call but cannot be read.
     Problem(LineProblem),
 }
@@ -72,6 +75,8 @@ pub type InputOrder = (usize, u64);
 /// and place of the best copy so far is kept per response (the copies
 /// themselves are held by the caller, who keeps the ones [`Copies::offer`]
 /// says may win and, once every input is read, the [`Copies::winners`]).
+/// One line may hold copies of several responses ([`Parsed::Copies`]), so
+/// a copy is named by its response and its place together.
 #[derive(Debug, Default)]
 pub struct Copies {
     best: HashMap<u128, (u64, InputOrder)>,
@@ -128,9 +133,12 @@ impl Copies {
         self.folded
     }
 
-    /// Where the kept copy of each response is.
-    pub fn winners(self) -> HashSet<InputOrder> {
-        self.best.into_values().map(|(_, order)| order).collect()
+    /// The kept copy of each response: its key and where it is.
+    pub fn winners(self) -> HashSet<(u128, InputOrder)> {
+        self.best
+            .into_iter()
+            .map(|(key, (_, order))| (key, order))
+            .collect()
     }
 }
 
@@ -344,6 +352,8 @@ pub fn all() -> Vec<&'static InputFormat> {
     vec![
         &super::claude_code::FORMAT,
         &super::codex::FORMAT,
+        &super::opencode::FORMAT,
+        &super::copilot_cli::FORMAT,
         &super::openai::FORMAT,
         &super::anthropic::FORMAT,
         &super::otel::FORMAT,
@@ -415,4 +425,25 @@ pub fn by_name(name: &str) -> Option<&'static InputFormat> {
 /// The first format whose detector accepts these lines.
 pub fn detect(sniff: &Sniff) -> Option<&'static InputFormat> {
     all().into_iter().find(|f| (f.detect)(sniff))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_in_one_line_are_kept_or_folded_each_on_its_own() {
+        let (a, b) = (CopyOf::new("a", 5), CopyOf::new("b", 5));
+        let mut copies = Copies::default();
+        // One line (input 0, line 1) holds copies of a and b; another file
+        // holds a better copy of b.
+        assert!(copies.offer(a, (0, 1)));
+        assert!(copies.offer(b, (0, 1)));
+        assert!(copies.offer(CopyOf::new("b", 6), (1, 1)));
+        assert_eq!(copies.folded(), 1);
+        let winners = copies.winners();
+        assert!(winners.contains(&(a.key, (0, 1))));
+        assert!(winners.contains(&(b.key, (1, 1))));
+        assert!(!winners.contains(&(b.key, (0, 1))), "b's first copy lost");
+    }
 }

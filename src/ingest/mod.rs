@@ -10,6 +10,7 @@ pub mod anthropic_csv;
 pub mod canonical;
 pub mod claude_code;
 pub mod codex;
+pub mod copilot_cli;
 pub mod csv_columns;
 pub mod fields;
 pub mod format;
@@ -18,6 +19,7 @@ pub mod litellm;
 pub mod litellm_csv;
 pub mod openai;
 pub mod openai_csv;
+pub mod opencode;
 pub mod openrouter_csv;
 pub mod otel;
 pub mod workload;
@@ -587,6 +589,12 @@ pub fn read_lines<R: BufRead>(
                     format::Parsed::Copy(call, of) => {
                         stats.calls += 1;
                         on_call(named(*call), line_no, Some(of));
+                    }
+                    format::Parsed::Copies(copies) => {
+                        for (call, of) in copies {
+                            stats.calls += 1;
+                            on_call(named(call), line_no, Some(of));
+                        }
                     }
                     format::Parsed::NotACall => stats.not_calls += 1,
                     format::Parsed::Duplicate => stats.duplicates += 1,

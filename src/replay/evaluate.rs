@@ -50,6 +50,9 @@ pub struct Pending {
     pub options: crate::record::CallOptions,
     /// The input format the call was read as.
     pub format: FormatName,
+    /// The response this call is a copy of, when logs may write it again
+    /// (see `Copies`): with `order`, it names the copy.
+    pub copy: Option<u128>,
 }
 
 /// A format name through the spool: written as text, read back as the

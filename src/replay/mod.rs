@@ -340,6 +340,7 @@ impl Reading<'_> {
             undated: call.undated,
             options: call.options,
             format: evaluate::FormatName(call.format),
+            copy: None,
         }
     }
 
@@ -497,8 +498,12 @@ impl Reading<'_> {
         }
         // Held, prepared, until every input is read and the copy to keep
         // is known.
-        for (_, (order, call)) in best_here {
-            partial.held.push(self.prepare(call, order))?;
+        for (key, (order, call)) in best_here {
+            let pending = Pending {
+                copy: Some(key),
+                ..self.prepare(call, order)
+            };
+            partial.held.push(pending)?;
         }
         for e in errors {
             partial.skip(e);
@@ -624,7 +629,10 @@ pub fn replay_with_items(
         );
         for pending in held.into_sorted()? {
             let pending = pending?;
-            if winners.contains(&pending.order) {
+            if pending
+                .copy
+                .is_some_and(|key| winners.contains(&(key, pending.order)))
+            {
                 reading.commit(&mut all, pending)?;
             }
         }
