@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agents_gemini_qwen;
 mod bad_input;
 mod cache_scenarios;
 mod check;
