@@ -10,9 +10,9 @@
 //! `candidatesTokenCount` is `completion_tokens`, reasoning included, and
 //! `thoughtsTokenCount` is its reasoning part; with Gemini auth the thoughts
 //! (and `toolUsePromptTokenCount`) are separate, as the Gemini API counts
-//! them. `totalTokenCount` tells which: when it equals prompt + candidates
-//! + thoughts + tool (and thoughts are not 0) the thoughts are added to the
-//! output, else they are taken as inside it. An older release wrote
+//! them. `totalTokenCount` tells which: when it equals the sum of prompt,
+//! candidates, thoughts and tool (and thoughts are not 0) the thoughts are
+//! added to the output, else they are taken as inside it. An older release wrote
 //! `usageMetadata` as `{input, output, cached, thoughts, tool, total}`;
 //! read alike.
 //!
