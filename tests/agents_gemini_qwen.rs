@@ -288,3 +288,51 @@ fn formats_lists_both_readers() {
         assert!(run.stdout.contains(name), "{name} missing:\n{}", run.stdout);
     }
 }
+
+/// Bad records are skipped, counted by reason and placed at `file:line`,
+/// naming the field; the good ones around them still count.
+#[test]
+fn bad_records_are_named_and_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let gemini = dir.path().join("session-2026-04-23T12-52-0ab84937.jsonl");
+    let header = r#"{"sessionId":"0ab84937-9fe7-4284-986a-33c832af0b6a","projectHash":"9da8b3df","startTime":"2026-04-23T12:52:52.759Z","lastUpdated":"2026-04-23T12:52:52.759Z"}"#;
+    let good = r#"{"id":"a4173396","timestamp":"2026-04-23T12:53:18.422Z","type":"gemini","content":"","tokens":{"input":29082,"output":89,"cached":8156,"thoughts":642,"tool":0,"total":29813},"model":"gemini-3-flash-preview"}"#;
+    let negative = good
+        .replace("a4173396", "b4173396")
+        .replace(r#""output":89"#, r#""output":-89"#);
+    let too_cached = good
+        .replace("a4173396", "c4173396")
+        .replace(r#""cached":8156"#, r#""cached":30000"#);
+    std::fs::write(
+        &gemini,
+        format!(
+            "{header}\n{good}\n{negative}\n{too_cached}\n{}\n",
+            &good[..60]
+        ),
+    )
+    .unwrap();
+    let qwen = dir.path().join("5111125b.jsonl");
+    let line = r#"{"uuid":"6caac9d5","parentUuid":null,"sessionId":"5111125b","timestamp":"2026-08-19T22:05:33.332Z","type":"assistant","model":"mock-model","message":{"role":"model","parts":[]},"usageMetadata":{"promptTokenCount":1234,"candidatesTokenCount":56,"totalTokenCount":1290,"cachedContentTokenCount":400}}"#;
+    let no_model = line
+        .replace("6caac9d5", "7caac9d5")
+        .replace(r#""model":"mock-model","#, "");
+    std::fs::write(&qwen, format!("{line}\n{no_model}\n")).unwrap();
+    let (g, q) = (gemini.display().to_string(), qwen.display().to_string());
+    let run = crate::util::costsim(&["replay", &g, &q, "--strict"], None);
+    assert_eq!(run.code, 2);
+    for expected in [
+        format!("{g}:3: field \"tokens.output\": -89 is not a non-negative integer"),
+        format!("{g}:4: field \"tokens.cached\": 30000 exceeds tokens.input 29082"),
+        format!("{g}:5: malformed JSON"),
+        format!("{q}:2: field \"model\": missing"),
+    ] {
+        assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    }
+    let report = replay_json(&[&g, &q]);
+    assert_eq!(report["calls"].as_u64(), Some(2));
+    let by_reason = &report["skipped"]["by_reason"];
+    assert_eq!(by_reason["bad_token_count"], 1);
+    assert_eq!(by_reason["inconsistent_usage"], 1);
+    assert_eq!(by_reason["malformed_json"], 1);
+    assert_eq!(by_reason["missing_field"], 1);
+}

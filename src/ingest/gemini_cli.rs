@@ -8,8 +8,9 @@
 //! records, `{"$set": ...}` metadata updates and `{"$rewindTo": id}` marks.
 //! A legacy object is turned into the same lines before parsing (its
 //! session header, then one line per message: see [`session_lines`]), so
-//! both shapes are read alike; an object that arrives whole on one line
-//! (a compact file) is read at once.
+//! both shapes are read alike. An object that arrives whole on one line (a
+//! compact file; the CLI writes them indented) is read at once: its
+//! messages fold among themselves but not with copies in other files.
 //!
 //! One call per `type: "gemini"` message with `tokens` ({input, output,
 //! cached, thoughts, tool, total}, the Gemini API's usage metadata):
