@@ -2,6 +2,8 @@
 
 mod util;
 
+mod agents_gemini_qwen;
+mod agents_home;
 mod agents_opencode_copilot;
 mod bad_input;
 mod cache_scenarios;

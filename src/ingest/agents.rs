@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::format::InputFormat;
-use super::{claude_code, codex, Source};
+use super::{claude_code, codex, copilot_cli, gemini_cli, opencode, qwen_code, Source};
 
 /// The environment as readers see it: a variable's value by name.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -28,7 +28,7 @@ pub struct Agent {
 
 /// Every agent, in report order.
 pub fn all() -> Vec<&'static Agent> {
-    vec![&CLAUDE, &CODEX]
+    vec![&CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT]
 }
 
 static CLAUDE: Agent = Agent {
@@ -45,6 +45,38 @@ static CODEX: Agent = Agent {
     looks_in: "$CODEX_HOME/sessions, else ~/.codex/sessions (and archived_sessions)",
     dirs: codex::data_dirs,
     is_log_file: codex::is_log_file,
+};
+
+static GEMINI: Agent = Agent {
+    name: "gemini",
+    format: &gemini_cli::FORMAT,
+    looks_in: "$GEMINI_DATA_DIR or $GEMINI_CLI_HOME/.gemini/tmp, else ~/.gemini/tmp",
+    dirs: gemini_cli::data_dirs,
+    is_log_file: gemini_cli::is_log_file,
+};
+
+static QWEN: Agent = Agent {
+    name: "qwen",
+    format: &qwen_code::FORMAT,
+    looks_in: "$QWEN_DATA_DIR, else $QWEN_RUNTIME_DIR/projects and $QWEN_HOME/projects or ~/.qwen/projects",
+    dirs: qwen_code::data_dirs,
+    is_log_file: qwen_code::is_log_file,
+};
+
+static OPENCODE: Agent = Agent {
+    name: "opencode",
+    format: &opencode::FORMAT,
+    looks_in: "$OPENCODE_DATA_DIR, else $XDG_DATA_HOME/opencode or ~/.local/share/opencode",
+    dirs: opencode::data_dirs,
+    is_log_file: opencode::is_log_file,
+};
+
+static COPILOT: Agent = Agent {
+    name: "copilot",
+    format: &copilot_cli::FORMAT,
+    looks_in: "$COPILOT_HOME/session-state or $COPILOT_CONFIG_DIR, else ~/.copilot/session-state",
+    dirs: copilot_cli::data_dirs,
+    is_log_file: copilot_cli::is_log_file,
 };
 
 /// The agents a `--agents` value names: `all`, or a comma-separated list.

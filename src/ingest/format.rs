@@ -350,6 +350,10 @@ impl std::fmt::Debug for InputFormat {
 /// Every format, in detection order (the most specific first).
 pub fn all() -> Vec<&'static InputFormat> {
     vec![
+        // Qwen Code's lines look like Claude Code's (sessionId, type
+        // user/assistant/system) and must be tried first.
+        &super::qwen_code::FORMAT,
+        &super::gemini_cli::FORMAT,
         &super::claude_code::FORMAT,
         &super::codex::FORMAT,
         &super::opencode::FORMAT,

@@ -14,6 +14,7 @@ pub mod copilot_cli;
 pub mod csv_columns;
 pub mod fields;
 pub mod format;
+pub mod gemini_cli;
 pub mod langfuse;
 pub mod litellm;
 pub mod litellm_csv;
@@ -22,6 +23,7 @@ pub mod openai_csv;
 pub mod opencode;
 pub mod openrouter_csv;
 pub mod otel;
+pub mod qwen_code;
 pub mod workload;
 
 use std::fmt;
@@ -455,8 +457,10 @@ fn is_pretty_object(buffer: &[u8]) -> bool {
 }
 
 /// A file of pretty-printed JSON values re-read as one value per line, so
-/// formats read it as JSONL. Value `n` becomes line `n`; a value that does
-/// not parse ends the input there with that line malformed.
+/// formats read it as JSONL. Value `n` becomes line `n` (a Gemini CLI
+/// legacy session object becomes several lines: its header, then one line
+/// per message); a value that does not parse ends the input there with that
+/// line malformed.
 fn json_values_as_lines(
     mut reader: Box<dyn BufRead + Send>,
     source: &Source,
@@ -468,11 +472,21 @@ fn json_values_as_lines(
         let start = values.byte_offset();
         match values.next() {
             None => break,
-            Some(Ok(value)) => {
-                serde_json::to_writer(&mut lines, &value).map_err(|e| IngestError::Unreadable {
-                    path: source.display_name(),
-                    source: e.into(),
-                })?;
+            Some(Ok(mut value)) => {
+                // A Gemini CLI legacy session: a line per message, so each
+                // can fold with its copy in the session's .jsonl.
+                let values = gemini_cli::session_lines(&mut value).unwrap_or_else(|| vec![value]);
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        lines.push(b'\n');
+                    }
+                    serde_json::to_writer(&mut lines, value).map_err(|e| {
+                        IngestError::Unreadable {
+                            path: source.display_name(),
+                            source: e.into(),
+                        }
+                    })?;
+                }
             }
             Some(Err(_)) => {
                 // The rest as one line: the format reports it as malformed.
