@@ -172,6 +172,40 @@ fn chosen_agents_only_and_a_home_without_logs() {
     assert_eq!(femto(&report["total"]), 1_364_808_070_000_000);
     assert_eq!(report["total"]["calls"], 68);
 
+    // Every agent's calls carry the project they were made in.
+    let by_project = json(&run_in(
+        home.path(),
+        &[
+            "replay",
+            "--agents",
+            "--by",
+            "agent",
+            "--by",
+            "tag:project",
+            "-o",
+            "json",
+        ],
+    ));
+    let projects: Vec<String> = by_project["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r["keys"]["agent"], r["keys"]["tag:project"]))
+        .collect();
+    for want in [
+        r#""qwen-code" "qwentest""#,
+        r#""qwen-code" "repo""#,
+        r#""opencode" "dotfiles""#,
+        r#""copilot-cli" "VibeCodingTracker""#,
+        r#""gemini-cli" "7e8989f71805c3147f6be9b7a71de2a156f8face69f9380beeeb8a777414f21c""#,
+    ] {
+        assert!(projects.iter().any(|p| p == want), "{want}: {projects:?}");
+    }
+    assert!(
+        !projects.iter().any(|p| p.contains("(none)")),
+        "{projects:?}"
+    );
+
     let empty = tempfile::tempdir().unwrap();
     let run = run_in(empty.path(), &["replay", "--agents"]);
     assert_eq!(run.code, 2);

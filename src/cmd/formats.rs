@@ -3,7 +3,7 @@
 use super::{emit, Exit};
 use crate::cli::FormatsArgs;
 use crate::config::format_of;
-use crate::ingest::format;
+use crate::ingest::{agents, format};
 use crate::report::grid::{self, Align, Grid};
 use crate::report::Format;
 
@@ -13,14 +13,18 @@ pub fn run(args: FormatsArgs) -> anyhow::Result<Exit> {
         vec![
             "Format".into(),
             "What it reads".into(),
+            "--agents".into(),
             "What maps to what".into(),
         ],
-        vec![Align::Left, Align::Left, Align::Left],
+        vec![Align::Left, Align::Left, Align::Left, Align::Left],
     );
     for f in &formats {
         table.push(vec![
             f.name.to_string(),
             f.title.to_string(),
+            agents::of_format(f.name)
+                .map(|a| format!("{}: {}", a.name, a.looks_in))
+                .unwrap_or_default(),
             f.mapping.to_string(),
         ]);
     }
@@ -34,6 +38,10 @@ pub fn run(args: FormatsArgs) -> anyhow::Result<Exit> {
                         "title": f.title,
                         "example": f.example,
                         "mapping": f.mapping,
+                        "agent": agents::of_format(f.name).map(|a| serde_json::json!({
+                            "name": a.name,
+                            "looks_in": a.looks_in,
+                        })),
                     })
                 })
                 .collect();
@@ -45,6 +53,9 @@ pub fn run(args: FormatsArgs) -> anyhow::Result<Exit> {
         Format::Table => {
             for f in &formats {
                 writeln!(w, "{} — {}", f.name, f.title)?;
+                if let Some(a) = agents::of_format(f.name) {
+                    writeln!(w, "  --agents {}: looks in {}", a.name, a.looks_in)?;
+                }
                 writeln!(w, "  maps: {}", f.mapping)?;
                 writeln!(w, "  e.g.: {}\n", f.example)?;
             }

@@ -79,6 +79,11 @@ static COPILOT: Agent = Agent {
     is_log_file: copilot_cli::is_log_file,
 };
 
+/// The agent whose logs a format reads, if any.
+pub fn of_format(format: &str) -> Option<&'static Agent> {
+    all().into_iter().find(|a| a.format.name == format)
+}
+
 /// The agents a `--agents` value names: `all`, or a comma-separated list.
 pub fn named(list: &str) -> Result<Vec<&'static Agent>, String> {
     if list.trim() == "all" {

@@ -45,7 +45,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "gemini-cli",
     title: "Gemini CLI chat recordings (~/.gemini/tmp/<project>/chats/session-*.json and *.jsonl)",
     example: r#"{"id":"b2136b82-13ad-49bf-891a-1c58ed6915ac","timestamp":"2026-01-10T02:09:21.386Z","type":"gemini","content":"","tokens":{"input":11998,"output":12,"cached":11868,"thoughts":105,"tool":0,"total":12115},"model":"gemini-2.5-flash"}"#,
-    mapping: "each type \"gemini\" message with tokens is a call: input = tokens.input - tokens.cached + tokens.tool, cache_read = tokens.cached, output = tokens.output + tokens.thoughts (thoughts billed as output; reasoning = thoughts); tokens null or all zero: not a call; model = the message's model (else the last one seen in the file); session = sessionId of the file's header; id = message id; the copies of a message (re-appended in a .jsonl, or a legacy .json copied into its sibling .jsonl) fold into one per (sessionId, id), run-wide, keeping the one with the most tokens (ties: earliest file and line); $set and $rewindTo lines are not calls (rewound calls stay counted)",
+    mapping: "each type \"gemini\" message with tokens is a call: input = tokens.input - tokens.cached + tokens.tool, cache_read = tokens.cached, output = tokens.output + tokens.thoughts (thoughts billed as output; reasoning = thoughts); tokens null or all zero: not a call; model = the message's model (else the last one seen in the file); session = sessionId of the file's header; id = message id; tag project = the folder above chats/ (tmp/<project>/, a hash or a short project id); the copies of a message (re-appended in a .jsonl, or a legacy .json copied into its sibling .jsonl) fold into one per (sessionId, id), run-wide, keeping the one with the most tokens (ties: earliest file and line); $set and $rewindTo lines are not calls (rewound calls stay counted)",
     detect,
     parser: |ctx| Box::new(GeminiCli::new(ctx)),
 };
@@ -88,6 +88,9 @@ struct GeminiCli {
     session: Option<String>,
     /// The last model named in the file, for messages that name none.
     last_model: Option<String>,
+    /// The project folder the file lies in (`tmp/<project>/chats/`): the
+    /// `project` tag.
+    project: Option<String>,
 }
 
 impl GeminiCli {
@@ -95,8 +98,18 @@ impl GeminiCli {
         GeminiCli {
             session: ctx.path.as_deref().and_then(file_stem),
             last_model: None,
+            project: ctx.path.as_deref().and_then(project_of),
         }
     }
+}
+
+/// The folder above `chats/` (a subagent file sits one folder deeper).
+fn project_of(path: &Path) -> Option<String> {
+    let chats = path
+        .ancestors()
+        .skip(1)
+        .find(|a| a.file_name() == Some("chats".as_ref()))?;
+    Some(chats.parent()?.file_name()?.to_str()?.to_string())
 }
 
 fn file_stem(path: &Path) -> Option<String> {
@@ -283,6 +296,11 @@ impl GeminiCli {
         let call = Call {
             session,
             id: Some(id),
+            tags: self
+                .project
+                .iter()
+                .map(|p| ("project".to_string(), p.clone()))
+                .collect(),
             ..Call::new(ts, model, usage)
         };
         Ok(Some((

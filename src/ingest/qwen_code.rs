@@ -23,6 +23,7 @@
 //! calls. A record read again (the same file given twice) is folded by its
 //! `uuid`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "qwen-code",
     title: "Qwen Code chat logs (~/.qwen/projects/<project>/chats/<sessionId>.jsonl)",
     example: r#"{"uuid":"f134fbd1-97bd-4cbe-90f3-3ecdfbbc681c","parentUuid":"cc353431-d443-4415-bc6c-7f9e1258b73a","sessionId":"69f0814a-8bfc-4c8e-93d3-05757f17b96f","timestamp":"2026-06-15T14:40:22.976Z","type":"assistant","cwd":"/tmp/qwentest","version":"0.18.1","model":"coder-model","message":{"role":"model","parts":[{"text":"Done."}]},"usageMetadata":{"promptTokenCount":600,"candidatesTokenCount":5,"thoughtsTokenCount":0,"totalTokenCount":605,"cachedContentTokenCount":50}}"#,
-    mapping: "each type \"assistant\" line with usageMetadata is a call: input = promptTokenCount - cachedContentTokenCount (+ toolUsePromptTokenCount), cache_read = cachedContentTokenCount, output = candidatesTokenCount, which includes thoughtsTokenCount (reasoning) unless totalTokenCount counts the thoughts apart (Gemini auth), then they are added; model = model; session = sessionId; id = uuid (a record read twice is folded); the ui_telemetry qwen-code.api_response lines repeat each call's usage and are not read (not calls), nor are user, tool_result and other system lines",
+    mapping: "each type \"assistant\" line with usageMetadata is a call: input = promptTokenCount - cachedContentTokenCount (+ toolUsePromptTokenCount), cache_read = cachedContentTokenCount, output = candidatesTokenCount, which includes thoughtsTokenCount (reasoning) unless totalTokenCount counts the thoughts apart (Gemini auth), then they are added; model = model; session = sessionId; tag project = last folder of cwd; id = uuid (a record read twice is folded); the ui_telemetry qwen-code.api_response lines repeat each call's usage and are not read (not calls), nor are user, tool_result and other system lines",
     detect,
     parser: |ctx| Box::new(QwenCode { dedup: ctx.dedup.clone() }),
 };
@@ -169,7 +170,15 @@ fn parse_line(line: &[u8]) -> Result<Option<Call>, LineProblem> {
         output,
         reasoning: c.thoughts,
     };
+    // The project: the last folder of the working directory the line was
+    // written in (its folder below projects/ is that path, sanitized).
+    let tags = field(&obj, &["cwd"])
+        .and_then(Value::as_str)
+        .and_then(super::fields::last_component)
+        .map(|p| BTreeMap::from([("project".to_string(), p)]))
+        .unwrap_or_default();
     Ok(Some(Call {
+        tags,
         session: field(&obj, &["sessionId"])
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty())
