@@ -6,10 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::format::InputFormat;
+pub use super::places::Env;
 use super::{claude_code, codex, copilot_cli, gemini_cli, opencode, qwen_code, Source};
-
-/// The environment as readers see it: a variable's value by name.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// One agent `--agents` can read.
 pub struct Agent {

@@ -31,6 +31,7 @@ use serde::Deserialize;
 
 use super::fields::{last_component, missing, read_json, timestamp, Count};
 use super::format::{Context, CopyOf, InputFormat, LineParser, Parsed, Sniff};
+use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, OptionKey, Usage};
 
@@ -325,14 +326,18 @@ pub fn claude_dirs() -> Result<Vec<PathBuf>, String> {
 }
 
 /// For `--agents`: the folders [`claude_dirs`] reads, the ones that exist.
-pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Vec<PathBuf> {
+pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
     claude_dirs_from(env("CLAUDE_CONFIG_DIR").as_deref(), home).unwrap_or_else(|_| {
         // A CLAUDE_CONFIG_DIR list naming a missing folder: keep the others.
-        let list = env("CLAUDE_CONFIG_DIR").unwrap_or_default();
-        list.split(',')
-            .map(|d| PathBuf::from(d.trim()))
-            .filter_map(|d| [d.join("projects"), d].into_iter().find(|d| d.is_dir()))
-            .collect()
+        let listed = env_list(env, "CLAUDE_CONFIG_DIR").unwrap_or_default();
+        existing(listed.into_iter().map(|d| {
+            let projects = d.join("projects");
+            if projects.is_dir() {
+                projects
+            } else {
+                d
+            }
+        }))
     })
 }
 

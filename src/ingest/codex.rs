@@ -27,6 +27,7 @@ use serde_json::value::RawValue;
 
 use super::fields::{last_component, missing, read_json, timestamp, Count};
 use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -320,24 +321,14 @@ impl Codex {
 /// (default `~/.codex`), and archived ones in `archived_sessions` beside it
 /// (copies of events are folded as duplicates). `CODEX_HOME` may list
 /// several folders, comma-separated. Only folders that exist.
-pub fn data_dirs(
-    env: &dyn Fn(&str) -> Option<String>,
-    home: Option<&std::path::Path>,
-) -> Vec<std::path::PathBuf> {
-    let roots: Vec<std::path::PathBuf> = match env("CODEX_HOME").filter(|v| !v.trim().is_empty()) {
-        Some(list) => list
-            .split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(std::path::PathBuf::from)
-            .collect(),
-        None => home.map(|h| h.join(".codex")).into_iter().collect(),
-    };
-    roots
-        .iter()
-        .flat_map(|r| [r.join("sessions"), r.join("archived_sessions")])
-        .filter(|d| d.is_dir())
-        .collect()
+pub fn data_dirs(env: Env, home: Option<&std::path::Path>) -> Vec<std::path::PathBuf> {
+    let roots = env_list(env, "CODEX_HOME")
+        .unwrap_or_else(|| home.map(|h| h.join(".codex")).into_iter().collect());
+    existing(
+        roots
+            .iter()
+            .flat_map(|r| [r.join("sessions"), r.join("archived_sessions")]),
+    )
 }
 
 /// Rollout files: `rollout-*.jsonl` (compressed copies too).

@@ -27,6 +27,7 @@ use serde_json::Value;
 use super::csv_columns;
 use super::fields::{count, last_component, missing, path, problem, read_json, text, timestamp};
 use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -273,16 +274,15 @@ impl Copilot {
 /// name for the same folder; an entry may also be the `session-state`
 /// folder itself), both comma-separated lists; else
 /// `~/.copilot/session-state`.
-pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Vec<PathBuf> {
+pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
     let mut candidates = Vec::new();
     let mut set = false;
     for var in ["COPILOT_HOME", "COPILOT_CONFIG_DIR"] {
-        let Some(list) = env(var).filter(|v| !v.trim().is_empty()) else {
+        let Some(list) = env_list(env, var) else {
             continue;
         };
         set = true;
-        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let dir = PathBuf::from(entry);
+        for dir in list {
             let state = dir.join("session-state");
             if var == "COPILOT_CONFIG_DIR" && !state.is_dir() {
                 candidates.push(dir);
@@ -294,13 +294,7 @@ pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> V
     if !set {
         candidates.extend(home.map(|h| h.join(".copilot").join("session-state")));
     }
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for dir in candidates {
-        if dir.is_dir() && !dirs.contains(&dir) {
-            dirs.push(dir);
-        }
-    }
-    dirs
+    existing(candidates)
 }
 
 /// Whether `path` is a usage log below a `session-state` folder: a

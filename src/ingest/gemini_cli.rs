@@ -38,6 +38,7 @@ use serde_json::Value;
 
 use super::fields::{count, missing, parse_object, path as field, problem, time, Object};
 use super::format::{Context, CopyOf, InputFormat, LineParser, Parsed, Sniff};
+use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -319,30 +320,17 @@ fn sum(counts: &[u64]) -> u64 {
 /// (comma-separated, as ccusage reads it) and `$GEMINI_CLI_HOME/.gemini/tmp`
 /// (the CLI puts `.gemini` there instead of the home folder); with neither
 /// set, `~/.gemini/tmp`. Only folders that exist.
-pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Vec<PathBuf> {
-    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    let data_dir = set("GEMINI_DATA_DIR");
-    let cli_home = set("GEMINI_CLI_HOME");
-    if let Some(list) = &data_dir {
-        dirs.extend(
-            list.split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(PathBuf::from),
-        );
-    }
+pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
+    let data_dirs = env_list(env, "GEMINI_DATA_DIR");
+    let cli_home = env("GEMINI_CLI_HOME").filter(|v| !v.trim().is_empty());
+    let mut dirs = data_dirs.clone().unwrap_or_default();
     if let Some(cli_home) = &cli_home {
         dirs.push(Path::new(cli_home.trim()).join(".gemini").join("tmp"));
     }
-    if data_dir.is_none() && cli_home.is_none() {
-        if let Some(home) = home {
-            dirs.push(home.join(".gemini").join("tmp"));
-        }
+    if data_dirs.is_none() && cli_home.is_none() {
+        dirs.extend(home.map(|h| h.join(".gemini").join("tmp")));
     }
-    let mut seen = std::collections::HashSet::new();
-    dirs.retain(|d| d.is_dir() && seen.insert(d.clone()));
-    dirs
+    existing(dirs)
 }
 
 /// Whether `path` (below a [`data_dirs`] folder) is a chat recording:

@@ -23,6 +23,7 @@ pub mod openai_csv;
 pub mod opencode;
 pub mod openrouter_csv;
 pub mod otel;
+pub mod places;
 pub mod qwen_code;
 pub mod workload;
 

@@ -39,6 +39,7 @@ use super::fields::{
     count, last_component, missing, money, parse_object, path, problem, text, time, Object,
 };
 use super::format::{CopyOf, InputFormat, LineParser, Parsed, Sniff};
+use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::money::Money;
 use crate::record::{Call, Usage};
@@ -357,14 +358,10 @@ fn message_calls(
 /// `OPENCODE_DATA_DIR` (comma-separated, ccusage's convention: the
 /// `opencode` folder itself), else `$XDG_DATA_HOME/opencode` (the agent's
 /// rule, on every OS), else `~/.local/share/opencode`.
-pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Vec<PathBuf> {
+pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
     let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let candidates: Vec<PathBuf> = if let Some(list) = set("OPENCODE_DATA_DIR") {
-        list.split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .collect()
+    let candidates: Vec<PathBuf> = if let Some(list) = env_list(env, "OPENCODE_DATA_DIR") {
+        list
     } else if let Some(xdg) = set("XDG_DATA_HOME") {
         vec![PathBuf::from(xdg.trim()).join("opencode")]
     } else {
@@ -372,13 +369,7 @@ pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> V
             .into_iter()
             .collect()
     };
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for dir in candidates {
-        if dir.is_dir() && !dirs.contains(&dir) {
-            dirs.push(dir);
-        }
-    }
-    dirs
+    existing(candidates)
 }
 
 /// Whether `path` is a usage log below a data folder: a message file of

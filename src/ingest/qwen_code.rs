@@ -33,6 +33,7 @@ use super::fields::{
     count, missing, model as model_field, parse_object, path as field, problem, time, Object,
 };
 use super::format::{Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -197,12 +198,11 @@ fn parse_line(line: &[u8]) -> Result<Option<Call>, LineProblem> {
 /// folder itself or the `.qwen` folder above it); else the `projects`
 /// folders of `$QWEN_RUNTIME_DIR` (the CLI's runtime base when set) and of
 /// `$QWEN_HOME` or `~/.qwen`. Only folders that exist.
-pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Vec<PathBuf> {
+pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
     let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(list) = set("QWEN_DATA_DIR") {
-        for dir in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-            let dir = PathBuf::from(dir);
+    if let Some(list) = env_list(env, "QWEN_DATA_DIR") {
+        for dir in list {
             let projects = dir.join("projects");
             dirs.push(if projects.is_dir() { projects } else { dir });
         }
@@ -219,9 +219,7 @@ pub fn data_dirs(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> V
             }
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    dirs.retain(|d| d.is_dir() && seen.insert(d.clone()));
-    dirs
+    existing(dirs)
 }
 
 /// Whether `path` (below a [`data_dirs`] folder) is a chat log: a `*.jsonl`
