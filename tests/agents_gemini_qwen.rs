@@ -336,3 +336,21 @@ fn bad_records_are_named_and_placed() {
     assert_eq!(by_reason["malformed_json"], 1);
     assert_eq!(by_reason["missing_field"], 1);
 }
+
+/// Twins: canonical traces of the calls the READMEs count (the Gemini one
+/// written by calc.py from the rules, the Qwen one by hand) price the same
+/// as the logs, by model and by session.
+#[test]
+fn logs_and_their_canonical_twins_agree() {
+    let legacy = gemini_legacy_glob();
+    let twin = format!("{GEMINI}/../twin.jsonl");
+    for by in ["model", "session"] {
+        crate::util::same_as_twin(&[GEMINI, &legacy], &twin, &["--by", by], true);
+    }
+    crate::util::same_as_twin(
+        &[QWEN],
+        &format!("{QWEN}/../twin.jsonl"),
+        &["--by", "model", "--pricing", QWEN_TEST_CATALOG],
+        true,
+    );
+}

@@ -286,3 +286,22 @@ fn copilot_copied_log_counts_once() {
     );
     check_copilot(&report);
 }
+
+/// Twins: canonical traces of the calls the READMEs count (written by
+/// calc_opencode_copilot.py from the rules) price the same as the logs. The
+/// Copilot record stands for 6 requests and its twin for one call, so only
+/// tokens and costs are compared there.
+#[test]
+fn logs_and_their_canonical_twins_agree() {
+    let storage = agent(STORAGE);
+    let twin = agent("opencode/twin.jsonl");
+    for by in ["model", "session"] {
+        crate::util::same_as_twin(&[&storage], &twin, &["--by", by], true);
+    }
+    crate::util::same_as_twin(
+        &[&agent(COPILOT_TREE)],
+        &agent("copilot-cli/twin.jsonl"),
+        &["--by", "model"],
+        false,
+    );
+}

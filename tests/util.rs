@@ -226,3 +226,41 @@ pub fn check_read(report: &serde_json::Value, want: ReadCounts) {
         "unpriced calls"
     );
 }
+
+/// What a breakdown says per row and in total, without what only a log can
+/// carry (billed amounts, the header): keys, calls, tokens, exact costs.
+fn priced_rows(report: &serde_json::Value, with_calls: bool) -> Vec<String> {
+    let rows = report["rows"].as_array().expect("rows");
+    rows.iter()
+        .chain(std::iter::once(&report["total"]))
+        .map(|r| {
+            format!(
+                "{} calls={} tokens={} cost={} tools={}",
+                r["keys"],
+                if with_calls {
+                    r["calls"].to_string()
+                } else {
+                    "-".into()
+                },
+                r["tokens"],
+                r["cost_femto_usd"],
+                r["tools_femto_usd"]
+            )
+        })
+        .collect()
+}
+
+/// The logs `inputs` and `twin`, a canonical trace of the calls their
+/// README counts, give the same breakdown by `by`: rows, calls (unless the
+/// log's records stand for several requests each), tokens and exact costs.
+pub fn same_as_twin(inputs: &[&str], twin: &str, extra: &[&str], with_calls: bool) {
+    let mut logs = inputs.to_vec();
+    logs.extend_from_slice(extra);
+    let mut traced = vec![twin];
+    traced.extend_from_slice(extra);
+    assert_eq!(
+        priced_rows(&replay_json(&logs), with_calls),
+        priced_rows(&replay_json(&traced), with_calls),
+        "{inputs:?} vs {twin}"
+    );
+}
