@@ -28,6 +28,44 @@ use clap::Parser;
 use cli::{Cli, Command};
 use cmd::Exit;
 
+/// Prints a line to standard error. A closed standard error is ignored:
+/// `eprintln!` would panic, and what costsim has to say there is never worth
+/// a crash.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Whether an error is, at bottom, a closed pipe (`costsim … | head`):
+/// the reader has what it wanted, so the run ends quietly.
+pub fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            // A wrapped error (`io::Error::other(csv_error)`) hides its
+            // cause from `source()`.
+            if let Some(inner) = io.get_ref() {
+                if is_broken_pipe(inner) {
+                    return true;
+                }
+            }
+        }
+        if let Some(csv::ErrorKind::Io(io)) = e.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        cause = e.source();
+    }
+    false
+}
+
 /// Runs costsim with these arguments (the first is the program name) and
 /// returns the process exit code.
 pub fn run<I, T>(args: I) -> i32
@@ -62,10 +100,12 @@ where
     };
     match result {
         Ok(exit) => exit.code(),
+        // The reader of our output went away: nothing is lost.
+        Err(e) if e.chain().any(is_broken_pipe) => Exit::Ok.code(),
         Err(e) => {
             // Every error message already ends with its cause (`{source}`
             // in the message), so the cause chain is not printed again.
-            eprintln!("costsim: error: {e}");
+            say!("costsim: error: {e}");
             Exit::InputError.code()
         }
     }

@@ -15,6 +15,7 @@ mod formats_logs;
 mod hand_checked;
 mod merge;
 mod options;
+mod pipes;
 mod price_lists;
 mod pricing;
 mod real_logs;

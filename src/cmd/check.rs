@@ -70,11 +70,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
         anyhow::bail!("no calls to check in the input");
     }
     for e in outcome.line_errors.iter().take(5) {
-        eprintln!("costsim: warning: {e}");
+        crate::say!("costsim: warning: {e}");
     }
     let problems = report.header.skipped_total() + report.header.unreadable_files;
     if config.strict && problems > 0 {
-        eprintln!("costsim: error: {problems} skipped lines or unreadable files (--strict)");
+        crate::say!("costsim: error: {problems} skipped lines or unreadable files (--strict)");
         return Ok(Exit::InputError);
     }
     let spend = Spend {

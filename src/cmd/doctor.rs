@@ -75,11 +75,11 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
         kept.merge(copies);
         if let Some(e) = unreadable {
             problems += 1;
-            eprintln!("costsim: warning: {e}");
+            crate::say!("costsim: warning: {e}");
         }
         for e in errors.iter().take(5) {
             if !args.quiet {
-                eprintln!("costsim: warning: {e}");
+                crate::say!("costsim: warning: {e}");
             }
         }
         skipped += errors.len();
@@ -92,17 +92,17 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
             .map(|(_, o)| o),
     );
     if skipped > 0 && !args.quiet {
-        eprintln!("costsim: warning: {skipped} lines skipped");
+        crate::say!("costsim: warning: {skipped} lines skipped");
     }
     if args.strict && skipped + problems > 0 {
-        eprintln!(
+        crate::say!(
             "costsim: error: {} skipped lines or unreadable files (--strict)",
             skipped + problems
         );
         return Ok(Exit::InputError);
     }
     if observed.is_empty() {
-        eprintln!("costsim: error: no calls to diagnose");
+        crate::say!("costsim: error: no calls to diagnose");
         return Ok(Exit::InputError);
     }
     let diagnosis = diagnose(&observed, &files, &catalog, args.shared_prefix);

@@ -37,8 +37,6 @@ impl Exit {
     }
 }
 
-/// Writes with `write` to `out` (a file) or to standard output. A closed pipe
-/// (`costsim ... | head`) is not an error.
 /// Reads a JSON file; errors name the file (and the line of a syntax error).
 pub fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
     let shown = path.display();
@@ -47,6 +45,8 @@ pub fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
     serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{shown}:{}: not JSON: {e}", e.line()))
 }
 
+/// Writes with `write` to `out` (a file) or to standard output. A closed pipe
+/// (`costsim ... | head`) is not an error.
 pub fn emit(
     out: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -65,7 +65,7 @@ pub fn emit(
             let stdout = io::stdout();
             let mut writer = BufWriter::new(stdout.lock());
             match write(&mut writer).and_then(|_| writer.flush()) {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) if crate::is_broken_pipe(&e) => Ok(()),
                 other => other.map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}")),
             }
         }

@@ -107,7 +107,7 @@ pub fn import(args: PricingImportArgs) -> anyhow::Result<Exit> {
             by_provider.keys().copied().collect::<Vec<_>>().join(", ")
         ),
     }
-    eprintln!(
+    crate::say!(
         "costsim: imported {} model{} of {} provider{}{}",
         display_count(imported as u64),
         if imported == 1 { "" } else { "s" },
@@ -165,7 +165,7 @@ fn write_dir(dir: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
     for (path, text) in &written {
         std::fs::write(path, text)
             .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
-        eprintln!("costsim: wrote {}", path.display());
+        crate::say!("costsim: wrote {}", path.display());
     }
     Ok(())
 }

@@ -465,9 +465,9 @@ fn validate(args: PricingValidateArgs) -> anyhow::Result<Exit> {
         }
         Err(CatalogError::Invalid(problems)) => {
             for p in &problems {
-                eprintln!("costsim: error: {p}");
+                crate::say!("costsim: error: {p}");
             }
-            eprintln!(
+            crate::say!(
                 "costsim: error: {origin}: {} problem{} found",
                 problems.len(),
                 if problems.len() == 1 { "" } else { "s" }

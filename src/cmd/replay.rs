@@ -34,7 +34,7 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     let problems = header.skipped_total() + header.unreadable_files;
     if config.strict && problems > 0 {
         print_diagnostics(&outcome, usize::MAX);
-        eprintln!(
+        crate::say!(
             "costsim: error: {} skipped line{} or unreadable file{} (--strict)",
             display_count(problems),
             if problems == 1 { "" } else { "s" },
@@ -49,7 +49,7 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
         } else {
             "no line could be read as a call"
         };
-        eprintln!("costsim: error: no calls to price: {why}");
+        crate::say!("costsim: error: no calls to price: {why}");
         return Ok(Exit::InputError);
     }
     if !config.quiet {
@@ -61,7 +61,7 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     if let (Some(path), Some(items)) = (&config.line_items, items) {
         let rows = items.finish()?;
         if !config.quiet {
-            eprintln!(
+            crate::say!(
                 "costsim: wrote {} line item{} to {}",
                 display_count(rows),
                 if rows == 1 { "" } else { "s" },
@@ -105,18 +105,18 @@ fn progress_bar(config: &ReplayConfig) -> ProgressBar {
 fn print_diagnostics(outcome: &ReplayOutcome, shown: usize) {
     let header = &outcome.report.header;
     for e in &outcome.unreadable {
-        eprintln!("costsim: warning: {e}");
+        crate::say!("costsim: warning: {e}");
     }
     for name in &outcome.empty_files {
-        eprintln!("costsim: warning: {name}: file is empty");
+        crate::say!("costsim: warning: {name}: file is empty");
     }
     let skipped = header.skipped_total();
     for e in outcome.line_errors.iter().take(shown) {
-        eprintln!("costsim: warning: {e}");
+        crate::say!("costsim: warning: {e}");
     }
     let listed = outcome.line_errors.len().min(shown) as u64;
     if skipped > listed {
-        eprintln!(
+        crate::say!(
             "costsim: warning: ... and {} more skipped line{} (counted in the report header)",
             display_count(skipped - listed),
             if skipped - listed == 1 { "" } else { "s" }
@@ -128,7 +128,7 @@ fn print_diagnostics(outcome: &ReplayOutcome, shown: usize) {
         } else {
             format!("did you mean {}?", u.suggestions.join(", "))
         };
-        eprintln!(
+        crate::say!(
             "costsim: warning: model `{}` is not in the pricing catalog ({} call{} shown as unpriced); {hint}",
             u.name,
             display_count(u.calls),
