@@ -17,6 +17,12 @@ use crate::scenario::{self, Scenario, ScenarioError, Sticky};
 pub enum ConfigError {
     #[error("{0}")]
     Agents(String),
+    #[error("{flag} {output} is also an input ({input}): writing it would destroy it before it is read; choose another file")]
+    OutputIsInput {
+        flag: &'static str,
+        output: String,
+        input: String,
+    },
     #[error("--by: {0}")]
     BadDimension(String),
     #[error("--by {0} is given twice")]
@@ -205,7 +211,47 @@ impl ReplayConfig {
             strict: args.strict,
             quiet: args.quiet,
         })
+        .and_then(|config: ReplayConfig| {
+            refuse_output_over_input(
+                &[
+                    ("--out", config.out.as_deref()),
+                    ("--line-items", config.line_items.as_deref()),
+                ],
+                config.spec.sources.iter().filter_map(|s| match s {
+                    Source::File(p) => Some(p.as_path()),
+                    _ => None,
+                }),
+            )?;
+            Ok(config)
+        })
     }
+}
+
+/// Refuses an output file that is also an input: creating it would empty
+/// the input before it is read. Paths are compared as the files they name
+/// (`./a.jsonl` and `a.jsonl`, symlinks); an output that does not exist yet
+/// cannot be an input.
+pub fn refuse_output_over_input<'a>(
+    outputs: &[(&'static str, Option<&Path>)],
+    inputs: impl Iterator<Item = &'a Path> + Clone,
+) -> Result<(), ConfigError> {
+    for (flag, output) in outputs {
+        let Some(output) = output else { continue };
+        let Ok(target) = output.canonicalize() else {
+            continue;
+        };
+        if let Some(input) = inputs
+            .clone()
+            .find(|i| i.canonicalize().is_ok_and(|i| i == target))
+        {
+            return Err(ConfigError::OutputIsInput {
+                flag,
+                output: output.display().to_string(),
+                input: input.display().to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The input format called `name`.

@@ -213,3 +213,38 @@ fn garbage_bytes_never_panic() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"));
 }
+
+/// `--out` or `--line-items` naming an input (however spelt) is refused
+/// before anything is written, so the input is not destroyed.
+#[test]
+fn an_output_that_is_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("traces.jsonl");
+    std::fs::copy(
+        crate::util::root().join("fixtures/demo/traces.jsonl"),
+        &input,
+    )
+    .unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let same = dir.path().join(".").join("traces.jsonl");
+    for flag in ["--out", "--line-items"] {
+        let run = crate::util::costsim(
+            &[
+                "replay",
+                dir.path().to_str().unwrap(),
+                flag,
+                same.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(run.code, 2, "{flag}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("{flag} {}", same.display()))
+                && run.stderr.contains("is also an input")
+                && run.stderr.contains(&input.display().to_string()),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(std::fs::read(&input).unwrap(), before, "{flag}");
+    }
+}
