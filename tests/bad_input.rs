@@ -248,3 +248,34 @@ fn an_output_that_is_an_input_is_refused() {
         assert_eq!(std::fs::read(&input).unwrap(), before, "{flag}");
     }
 }
+
+/// Calls without an id or session draw their route from what they are,
+/// not from the position of their file among the arguments: the same two
+/// files in either order give the same report.
+#[test]
+fn route_draws_do_not_depend_on_the_order_of_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for day in 1..=2 {
+        let path = dir.path().join(format!("day{day}.jsonl"));
+        let lines: String = (0..200)
+            .map(|i| {
+                format!(
+                    "{{\"ts\":\"2026-03-0{day}T{:02}:{:02}:00Z\",\"model\":\"claude-sonnet-4-5\",\"usage\":{{\"input\":{},\"output\":{}}}}}\n",
+                    i / 60,
+                    i % 60,
+                    1000 + i * 7,
+                    50 + i
+                )
+            })
+            .collect();
+        std::fs::write(&path, lines).unwrap();
+        paths.push(path.to_str().unwrap().to_string());
+    }
+    let route = "claude-sonnet-4-5=claude-haiku-4-5:0.5,claude-sonnet-4-5:0.5";
+    let report = |a: &str, b: &str| {
+        let json = crate::util::replay_json(&[a, b, "--route", route]);
+        crate::util::femto(crate::util::scenario(&json, "route"))
+    };
+    assert_eq!(report(&paths[0], &paths[1]), report(&paths[1], &paths[0]));
+}

@@ -98,11 +98,26 @@ impl CallKeys {
 }
 
 impl Pending {
-    /// Names the call for seeded draws: its id, else its place in the input.
+    /// Names the call for seeded draws: its id, else what it is (time,
+    /// model, tokens) and its line in its file. Not the input's position in
+    /// the argument list: the same calls given in another order draw alike.
     fn call_key(&self) -> String {
         match &self.id {
             Some(id) => id.clone(),
-            None => format!("{}:{}", self.order.0, self.order.1),
+            None => {
+                let u = &self.usage;
+                format!(
+                    "{}:{}:{}:{}/{}/{}/{}/{}",
+                    self.ts.timestamp_nanos_opt().unwrap_or(i64::MAX),
+                    self.model_key,
+                    self.order.1,
+                    u.input,
+                    u.cache_read,
+                    u.cache_write_5m,
+                    u.cache_write_1h,
+                    u.output
+                )
+            }
         }
     }
 
