@@ -279,3 +279,27 @@ fn route_draws_do_not_depend_on_the_order_of_the_inputs() {
     };
     assert_eq!(report(&paths[0], &paths[1]), report(&paths[1], &paths[0]));
 }
+
+/// A symlinked trace inside an input directory is read; a symlink loop is
+/// reported as unreadable (naming the loop) and the rest is read.
+#[cfg(unix)]
+#[test]
+fn symlinks_in_an_input_directory_are_followed_and_loops_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    let demo = crate::util::root().join("fixtures/demo/traces.jsonl");
+    std::os::unix::fs::symlink(&demo, input.join("linked.jsonl")).unwrap();
+    std::os::unix::fs::symlink("..", input.join("sub/loop")).unwrap();
+    let run = crate::util::costsim(&["replay", input.to_str().unwrap(), "-o", "json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // The demo's 263 calls, through the link.
+    assert_eq!(report["calls"], 263);
+    assert_eq!(report["unreadable_files"], 1);
+    assert!(
+        run.stderr.contains("sub/loop: cannot read: a symlink loop"),
+        "{}",
+        run.stderr
+    );
+}

@@ -41,6 +41,10 @@ pub enum Source {
     Stdin,
     /// Lines generated in memory (a workload), with a name for messages.
     Memory(String, std::sync::Arc<Vec<u8>>),
+    /// Something in an input directory that could not be listed or
+    /// followed (permissions, a symlink loop): reported when read, like a
+    /// file that cannot be opened, while the rest of the run goes on.
+    Unreadable(PathBuf, String),
 }
 
 impl Source {
@@ -50,6 +54,7 @@ impl Source {
             Source::File(p) => p.display().to_string(),
             Source::Stdin => "<stdin>".to_string(),
             Source::Memory(name, _) => name.clone(),
+            Source::Unreadable(p, _) => p.display().to_string(),
         }
     }
 
@@ -59,6 +64,7 @@ impl Source {
             Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Source::Stdin => None,
             Source::Memory(_, bytes) => Some(bytes.len() as u64),
+            Source::Unreadable(..) => None,
         }
     }
 }
@@ -239,15 +245,35 @@ pub fn resolve_inputs(args: &[String]) -> Result<Vec<Source>, IngestError> {
     Ok(sources)
 }
 
+/// The trace files below `dir`, in name order. Symlinks are followed (a
+/// loop is reported, not followed forever); a folder or link that cannot be
+/// read becomes an [`Source::Unreadable`] entry, so it is reported with the
+/// files that cannot be opened and the rest is read.
 fn walk_dir(dir: &Path) -> Result<Vec<Source>, IngestError> {
     let mut found = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| IngestError::Unreadable {
-            path: e.path().unwrap_or(dir).display().to_string(),
-            source: e.into(),
-        })?;
-        if entry.file_type().is_file() && is_trace_file(entry.path()) {
-            found.push(Source::File(entry.into_path()));
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(entry) => {
+                if entry.file_type().is_file() && is_trace_file(entry.path()) {
+                    found.push(Source::File(entry.into_path()));
+                }
+            }
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                let reason = match e.loop_ancestor() {
+                    Some(ancestor) => format!(
+                        "a symlink loop (it leads back to {}); not followed",
+                        ancestor.display()
+                    ),
+                    None => e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), |io| io.to_string()),
+                };
+                found.push(Source::Unreadable(path, reason));
+            }
         }
     }
     Ok(found)
@@ -294,6 +320,12 @@ pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>, IngestError> {
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::Memory(_, bytes) => Box::new(io::Cursor::new(SharedBytes(bytes.clone()))),
+        Source::Unreadable(path, reason) => {
+            return Err(IngestError::Unreadable {
+                path: path.display().to_string(),
+                source: io::Error::other(reason.clone()),
+            })
+        }
         Source::File(path) => Box::new(File::open(path).map_err(|e| IngestError::Unreadable {
             path: path.display().to_string(),
             source: e,
