@@ -209,3 +209,210 @@ pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
 pub fn is_log_file(path: &Path) -> bool {
     session_of_path(path).is_some()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::format::{self, CopyOf, Dedup};
+    use std::sync::Arc;
+
+    const OPUS: &str = r#"{"model":"custom:Claude-Opus-4.5-Thinking-[Anthropic]-0","providerLock":"anthropic","providerLockTimestamp":"2026-02-03T09:12:44.120Z","tokenUsage":{"inputTokens":1200,"outputTokens":3400,"cacheCreationTokens":20000,"cacheReadTokens":60000,"thinkingTokens":800}}"#;
+
+    fn parser(file: Option<&str>) -> Droid {
+        Droid::new(&Context {
+            file: "t".to_string(),
+            path: file.map(Into::into),
+            dedup: Arc::<Dedup>::default(),
+            undated: None,
+        })
+    }
+
+    fn one(parsed: Parsed) -> (Call, CopyOf) {
+        match parsed {
+            Parsed::Copies(mut c) if c.len() == 1 => c.remove(0),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn read(line: &str) -> Parsed {
+        parser(Some("/h/.factory/sessions/p/s1.settings.json")).parse(line.as_bytes())
+    }
+
+    #[test]
+    fn one_record_per_settings_file() {
+        let (c, of) = one(read(OPUS));
+        assert_eq!(c.model, "claude-opus-4.5");
+        assert_eq!(
+            c.tags["droid_model"],
+            "custom:Claude-Opus-4.5-Thinking-[Anthropic]-0"
+        );
+        assert_eq!(c.session.as_deref(), Some("s1"));
+        assert_eq!(c.provider.as_deref(), Some("anthropic"));
+        assert_eq!(
+            (c.usage.input, c.usage.cache_read, c.usage.cache_write_5m),
+            (1200, 60000, 20000)
+        );
+        // thinkingTokens added to output (ccusage's reading).
+        assert_eq!((c.usage.output, c.usage.reasoning), (4200, 800));
+        assert!(!c.undated);
+        assert_eq!(of.rank, 85400);
+    }
+
+    #[test]
+    fn total_tokens_says_thinking_is_inside_output() {
+        let line = r#"{"model":"gpt-5.1","providerLockTimestamp":"2026-02-04T14:30:05Z","tokenUsage":{"inputTokens":8000,"outputTokens":2500,"cacheReadTokens":40000,"thinkingTokens":1000,"totalTokens":50500}}"#;
+        let (c, _) = one(read(line));
+        assert_eq!((c.usage.output, c.usage.reasoning), (2500, 1000));
+        // A total that counts thinking on top: added.
+        let (c, _) = one(read(&line.replace("50500", "51500")));
+        assert_eq!(c.usage.output, 3500);
+    }
+
+    #[test]
+    fn the_larger_copy_of_a_session_wins() {
+        let small = OPUS.replace("60000", "30000");
+        let (_, a) = one(read(OPUS));
+        let (_, b) = one(parser(Some("/backup/s1.settings.json")).parse(small.as_bytes()));
+        assert_eq!(a.key, b.key);
+        assert!(a.rank > b.rank);
+        let (_, other) = one(parser(Some("/h/s2.settings.json")).parse(OPUS.as_bytes()));
+        assert_ne!(a.key, other.key);
+    }
+
+    #[test]
+    fn models_become_catalog_ids() {
+        assert_eq!(model_id("Claude-Sonnet-4-[Anthropic]"), "claude-sonnet-4");
+        assert_eq!(model_id("gpt-5.1"), "gpt-5.1");
+        assert_eq!(model_id("custom:GLM-4.6-[Z.AI]-2"), "glm-4.6");
+        assert_eq!(model_id("[x]"), "[x]");
+    }
+
+    #[test]
+    fn empty_and_bad_settings() {
+        let none = r#"{"model":"gpt-5.1","providerLock":"openai"}"#;
+        assert!(matches!(read(none), Parsed::NotACall));
+        let zero = OPUS
+            .replace("1200", "0")
+            .replace("3400", "0")
+            .replace("20000", "0")
+            .replace("60000", "0")
+            .replace("800", "0");
+        assert!(matches!(read(&zero), Parsed::NotACall));
+        for (line, reason, field) in [
+            (
+                OPUS.replace("1200", "-1"),
+                SkipReason::BadTokenCount,
+                "tokenUsage.inputTokens",
+            ),
+            (
+                OPUS.replace(
+                    r#""model":"custom:Claude-Opus-4.5-Thinking-[Anthropic]-0","#,
+                    "",
+                ),
+                SkipReason::MissingField,
+                "model",
+            ),
+            (
+                OPUS.replace("2026-02-03T09:12:44.120Z", "soon"),
+                SkipReason::BadTimestamp,
+                "providerLockTimestamp",
+            ),
+            (
+                r#"{"model":"m","tokenUsage":[1]}"#.to_string(),
+                SkipReason::BadField,
+                "tokenUsage",
+            ),
+        ] {
+            match read(&line) {
+                Parsed::Problem(p) => {
+                    assert_eq!(p.reason, reason, "{line}");
+                    assert!(p.message.contains(&format!("\"{field}\"")), "{}", p.message);
+                }
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        // No time and no file: cannot be dated.
+        let undated = OPUS.replace(r#""providerLockTimestamp":"2026-02-03T09:12:44.120Z","#, "");
+        assert!(matches!(
+            parser(None).parse(undated.as_bytes()),
+            Parsed::Problem(_)
+        ));
+        let mut dated = Droid::new(&Context {
+            file: "t".to_string(),
+            path: None,
+            dedup: Arc::default(),
+            undated: Some(chrono::DateTime::UNIX_EPOCH),
+        });
+        let (c, _) = one(dated.parse(undated.as_bytes()));
+        assert!(c.undated);
+    }
+
+    #[test]
+    fn odd_shapes_never_panic() {
+        let big = u64::MAX.to_string();
+        for line in [
+            "{}".to_string(),
+            "[]".to_string(),
+            "{\"tokenUsage\":".to_string(),
+            OPUS.replace("1200", &big).replace("60000", &big),
+            OPUS.replace("800", &big),
+            r#"{"model":7,"tokenUsage":{"inputTokens":1}}"#.to_string(),
+            r#"{"model":" ","tokenUsage":{"inputTokens":1}}"#.to_string(),
+        ] {
+            match read(&line) {
+                Parsed::Problem(p) => assert!(!p.message.is_empty()),
+                Parsed::NotACall | Parsed::Copies(_) => {}
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+    }
+
+    fn sniff(line: &str, path: Option<&str>) -> Option<&'static str> {
+        format::detect(&Sniff {
+            lines: vec![line.as_bytes()],
+            path: path.map(Path::new),
+        })
+        .map(|f| f.name)
+    }
+
+    #[test]
+    fn detects_settings_files_only() {
+        assert_eq!(sniff(OPUS, None), Some("droid"));
+        assert_eq!(sniff(FORMAT.example, None), Some("droid"));
+        let fresh = r#"{"model":"gpt-5.1","reasoningEffort":"medium"}"#;
+        assert_eq!(
+            sniff(fresh, Some("/h/.factory/sessions/p/x.settings.json")),
+            Some("droid")
+        );
+        assert_ne!(sniff(fresh, Some("/h/x.json")), Some("droid"));
+        for other in [
+            r#"{"type":"assistant","sessionId":"s","message":{"role":"assistant"}}"#,
+            r#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{"input":1}}"#,
+            r#"{"id":"20260210_3","working_dir":"/x","accumulated_input_tokens":5,"model_config":{"model_name":"m"}}"#,
+            r#"{"type":"session.shutdown","data":{"modelMetrics":{}},"id":"a","timestamp":"t"}"#,
+        ] {
+            assert_ne!(sniff(other, None), Some("droid"), "{other}");
+        }
+    }
+
+    #[test]
+    fn finds_data_dirs_and_log_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path();
+        let no_env = |_: &str| None;
+        assert!(data_dirs(&no_env, Some(home)).is_empty());
+        let default = home.join(".factory/sessions");
+        std::fs::create_dir_all(&default).unwrap();
+        assert_eq!(data_dirs(&no_env, Some(home)), vec![default.clone()]);
+        let list = format!("{},{}", home.display(), home.join("missing").display());
+        let env = |k: &str| (k == "DROID_SESSIONS_DIR").then(|| list.clone());
+        assert_eq!(data_dirs(&env, Some(home)), vec![home.to_path_buf()]);
+        assert!(is_log_file(Path::new(
+            "/h/.factory/sessions/p/abc.settings.json"
+        )));
+        assert!(!is_log_file(Path::new("/h/.factory/sessions/p/abc.jsonl")));
+        assert!(!is_log_file(Path::new(
+            "/h/.factory/sessions/.settings.json"
+        )));
+    }
+}

@@ -231,3 +231,226 @@ pub fn is_log_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e == "jsonl" || e == "json")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::format::{self, CopyOf, Dedup};
+    use std::sync::Arc;
+
+    fn parser(file: Option<&str>) -> Goose {
+        Goose::new(&Context {
+            file: "t".to_string(),
+            path: file.map(Into::into),
+            dedup: Arc::<Dedup>::default(),
+            undated: None,
+        })
+    }
+
+    fn read(line: &str) -> Parsed {
+        parser(None).parse(line.as_bytes())
+    }
+
+    fn one(parsed: Parsed) -> (Call, CopyOf) {
+        match parsed {
+            Parsed::Copies(mut c) if c.len() == 1 => c.remove(0),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const LEGACY: &str = r#"{"working_dir":"/home/ana/shop","description":"rename","schedule_id":null,"message_count":4,"total_tokens":5200,"input_tokens":4900,"output_tokens":300,"accumulated_total_tokens":14100,"accumulated_input_tokens":13000,"accumulated_output_tokens":1100}"#;
+
+    /// The example with a prompt small enough for one piece.
+    fn small() -> String {
+        FORMAT
+            .example
+            .replace("171000", "71000")
+            .replace("182000", "82000")
+    }
+
+    #[test]
+    fn one_record_per_session() {
+        let (c, of) = one(read(&small()));
+        assert_eq!(c.model, "claude-sonnet-4-5");
+        assert_eq!(c.provider.as_deref(), Some("anthropic"));
+        assert_eq!(c.session.as_deref(), Some("20260210_3"));
+        assert_eq!(c.ts.to_rfc3339(), "2026-02-10T09:40:55+00:00");
+        // Cache-inclusive input, all at the input rate; the last-call
+        // columns are not added.
+        assert_eq!(
+            (
+                c.usage.input,
+                c.usage.cache_read,
+                c.usage.output,
+                c.usage.reasoning
+            ),
+            (71000, 0, 11000, 0)
+        );
+        assert_eq!(c.tags["project"], "shop");
+        assert_eq!(c.tags["goose_session_type"], "user");
+        assert_eq!(of.rank, 82000);
+    }
+
+    #[test]
+    fn total_above_input_and_output_is_reasoning() {
+        let line = small().replace("82000", "90000");
+        let (c, _) = one(read(&line));
+        assert_eq!((c.usage.output, c.usage.reasoning), (19000, 8000));
+    }
+
+    #[test]
+    fn large_sessions_are_priced_in_pieces_that_fold_together() {
+        // 171,000 prompt tokens: two pieces, both keyed by the session.
+        let big = match read(&FORMAT.example.replace("171000", "250000")) {
+            Parsed::Copies(c) => c,
+            other => panic!("{other:?}"),
+        };
+        assert!(big.len() >= 2);
+        let (_, small) = one(read(
+            &FORMAT
+                .example
+                .replace("171000", "50000")
+                .replace("182000", "61000"),
+        ));
+        assert_eq!(big[0].1.key, small.key);
+        assert!(big[0].1.rank > small.rank);
+    }
+
+    #[test]
+    fn legacy_metadata_names_no_model_and_messages_are_not_calls() {
+        let mut p = parser(Some("/h/.local/share/goose/sessions/20250612_143015.jsonl"));
+        match p.parse(LEGACY.as_bytes()) {
+            Parsed::Problem(pr) => {
+                assert_eq!(pr.reason, SkipReason::MissingField);
+                assert!(
+                    pr.message.contains("\"model_config.model_name\""),
+                    "{}",
+                    pr.message
+                );
+                assert!(pr.message.contains("legacy"), "{}", pr.message);
+            }
+            other => panic!("{other:?}"),
+        }
+        let message =
+            r#"{"role":"user","created":1749738615,"content":[{"type":"text","text":"hi"}]}"#;
+        assert!(matches!(p.parse(message.as_bytes()), Parsed::NotACall));
+        // With a model (a newer metadata line), the file stem names it.
+        let with_model = LEGACY.replace(
+            r#""message_count":4"#,
+            r#""message_count":4,"updated_at":"2025-06-12T14:40:00Z","model_config":{"model_name":"gpt-4.1"}"#,
+        );
+        let (c, _) = one(p.parse(with_model.as_bytes()));
+        assert_eq!(c.session.as_deref(), Some("20250612_143015"));
+    }
+
+    #[test]
+    fn empty_sessions_and_last_call_columns() {
+        let empty = r#"{"id":"s","working_dir":"/x","accumulated_total_tokens":0,"accumulated_input_tokens":0,"accumulated_output_tokens":0,"model_config":{"model_name":"m"}}"#;
+        assert!(matches!(read(empty), Parsed::NotACall));
+        let null = r#"{"working_dir":"/x","description":"","message_count":0,"accumulated_total_tokens":null,"accumulated_input_tokens":null,"accumulated_output_tokens":null}"#;
+        assert!(matches!(read(null), Parsed::NotACall));
+        let last_only = r#"{"id":"s","working_dir":"/x","input_tokens":500,"output_tokens":20,"accumulated_total_tokens":null,"accumulated_input_tokens":null,"accumulated_output_tokens":null,"model_config":{"model_name":"m"}}"#;
+        match read(last_only) {
+            Parsed::Problem(p) => assert!(p.message.contains("\"accumulated_input_tokens\"")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_bad_fields_and_never_panics() {
+        for (line, field) in [
+            (
+                FORMAT.example.replace("171000", "-3"),
+                "accumulated_input_tokens",
+            ),
+            (
+                FORMAT.example.replace("2026-02-10T09:40:55Z", "later"),
+                "updated_at",
+            ),
+            (
+                FORMAT
+                    .example
+                    .replace(r#""model_name":"claude-sonnet-4-5""#, r#""model_name":5"#),
+                "model_config.model_name",
+            ),
+        ] {
+            match read(&line) {
+                Parsed::Problem(p) => {
+                    assert!(p.message.contains(&format!("\"{field}\"")), "{}", p.message)
+                }
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        let big = u64::MAX.to_string();
+        for line in [
+            "{}".to_string(),
+            "[]".to_string(),
+            "{\"accumulated_input_tokens\":".to_string(),
+            FORMAT
+                .example
+                .replace("171000", &big)
+                .replace("11000", &big),
+            FORMAT.example.replace("182000", &big),
+            r#"{"accumulated_input_tokens":5}"#.to_string(),
+            r#"{"accumulated_input_tokens":5,"model_config":"m","updated_at":1}"#.to_string(),
+        ] {
+            match read(&line) {
+                Parsed::Problem(p) => assert!(!p.message.is_empty()),
+                Parsed::NotACall | Parsed::Copies(_) => {}
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+    }
+
+    fn sniff(line: &str) -> Option<&'static str> {
+        format::detect(&Sniff {
+            lines: vec![line.as_bytes()],
+            path: None,
+        })
+        .map(|f| f.name)
+    }
+
+    #[test]
+    fn detects_sessions_only() {
+        assert_eq!(sniff(FORMAT.example), Some("goose"));
+        assert_eq!(sniff(LEGACY), Some("goose"));
+        for other in [
+            r#"{"type":"assistant","sessionId":"s","message":{"role":"assistant"}}"#,
+            r#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{"input":1}}"#,
+            r#"{"model":"gpt-5.1","providerLock":"openai","tokenUsage":{"inputTokens":1}}"#,
+            r#"{"role":"user","created":1749738615,"content":[]}"#,
+        ] {
+            assert_ne!(sniff(other), Some("goose"), "{other}");
+        }
+    }
+
+    #[test]
+    fn finds_data_dirs_and_log_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path();
+        let no_env = |_: &str| None;
+        assert!(data_dirs(&no_env, Some(home)).is_empty());
+        let default = home.join(".local/share/goose/sessions");
+        std::fs::create_dir_all(&default).unwrap();
+        assert_eq!(data_dirs(&no_env, Some(home)), vec![default.clone()]);
+        let root = home.join("root");
+        std::fs::create_dir_all(root.join("data/sessions")).unwrap();
+        let root_text = root.display().to_string();
+        let env = |k: &str| (k == "GOOSE_PATH_ROOT").then(|| root_text.clone());
+        assert_eq!(
+            data_dirs(&env, Some(home)),
+            vec![root.join("data/sessions")]
+        );
+        let xdg = home.join("xdg");
+        std::fs::create_dir_all(xdg.join("goose/sessions")).unwrap();
+        let xdg_text = xdg.display().to_string();
+        let env = |k: &str| (k == "XDG_DATA_HOME").then(|| xdg_text.clone());
+        assert_eq!(
+            data_dirs(&env, Some(home)),
+            vec![xdg.join("goose/sessions")]
+        );
+        assert!(is_log_file(Path::new("/s/20250612_143015.jsonl")));
+        assert!(is_log_file(Path::new("/s/20260210_3.json")));
+        assert!(!is_log_file(Path::new("/s/sessions.db")));
+    }
+}
