@@ -55,6 +55,15 @@ fn fixture_home() -> tempfile::TempDir {
         "fixtures/agents/copilot-cli/tree/session-state",
         &h.join(".copilot/session-state"),
     );
+    copy_tree(
+        "fixtures/agents/droid/tree/sessions",
+        &h.join(".factory/sessions"),
+    );
+    // Goose's legacy session files, and its exported sessions saved into
+    // the same folder (sessions.db, its current store, is not read).
+    let goose = h.join(".local/share/goose/sessions");
+    copy_tree("fixtures/agents/goose/tree/share/goose/sessions", &goose);
+    copy_tree("fixtures/agents/goose/exports", &goose);
     home
 }
 
@@ -74,6 +83,9 @@ fn run_in(home: &Path, args: &[&str]) -> Run {
         "XDG_DATA_HOME",
         "COPILOT_HOME",
         "COPILOT_CONFIG_DIR",
+        "DROID_SESSIONS_DIR",
+        "GOOSE_PATH_ROOT",
+        "APPDATA",
         "USERPROFILE",
     ] {
         cmd.env_remove(var);
@@ -92,7 +104,7 @@ fn json(run: &Run) -> serde_json::Value {
 }
 
 /// Per agent: calls and femto-dollars from its README.
-const EXPECTED: [(&str, u64, i128); 6] = [
+const EXPECTED: [(&str, u64, i128); 8] = [
     // fixtures/real/README.md, claude-code/tree
     ("claude-code", 308, 22_339_426_750_000_000),
     // fixtures/real/README.md, codex/rtchess-exported-session.jsonl
@@ -106,6 +118,11 @@ const EXPECTED: [(&str, u64, i128); 6] = [
     ("opencode", 43, 16_545_603_250_000_000),
     // fixtures/agents/copilot-cli/README.md: one shutdown record of 6 requests
     ("copilot-cli", 6, 193_454_400_000_000),
+    // fixtures/agents/droid/README.md: 3 sessions (an archived copy folded)
+    ("droid", 3, 341_100_000_000_000),
+    // fixtures/agents/goose/README.md: 2 exported sessions (the legacy
+    // file naming no model is skipped)
+    ("goose", 2, 420_000_000_000_000),
 ];
 
 #[test]
@@ -132,9 +149,10 @@ fn every_agent_in_one_report() {
         assert_eq!((n, priced), (calls, cost), "{agent}");
         assert_eq!(report["format_calls"][agent], calls, "{agent}");
     }
-    // 308 + 351 + 62 + 4 + 43 + 6 = 774 calls; the sum of the costs above
-    assert_eq!(report["total"]["calls"], 774);
-    assert_eq!(femto(&report["total"]), 47_186_890_320_000_000);
+    // 308 + 351 + 62 + 4 + 43 + 6 + 3 + 2 = 779 calls; the sum of the
+    // costs above
+    assert_eq!(report["total"]["calls"], 779);
+    assert_eq!(femto(&report["total"]), 47_947_990_320_000_000);
     let notes = report["notes"].to_string();
     assert!(notes.contains("--agents read claude 6 files in"), "{notes}");
 
@@ -151,7 +169,7 @@ fn every_agent_in_one_report() {
             "json",
         ],
     ));
-    assert_eq!(femto(&what_if["total"]), 47_186_890_320_000_000);
+    assert_eq!(femto(&what_if["total"]), 47_947_990_320_000_000);
     let off = crate::util::scenario(&what_if, "cache-off");
     assert!(femto(off) > femto(&what_if["total"]));
     let sweep = run_in(
@@ -201,8 +219,16 @@ fn chosen_agents_only_and_a_home_without_logs() {
     ] {
         assert!(projects.iter().any(|p| p == want), "{want}: {projects:?}");
     }
+    // Droid's settings files name no working folder (its per-project
+    // folder names are not reversible), so its calls have no project.
     assert!(
-        !projects.iter().any(|p| p.contains("(none)")),
+        !projects
+            .iter()
+            .any(|p| p.contains("(none)") && !p.starts_with(r#""droid""#)),
+        "{projects:?}"
+    );
+    assert!(
+        projects.iter().any(|p| p == r#""goose" "shop""#),
         "{projects:?}"
     );
 

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agents_droid_goose;
 mod agents_gemini_qwen;
 mod agents_home;
 mod agents_opencode_copilot;

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::format::InputFormat;
 pub use super::places::Env;
-use super::{claude_code, codex, copilot_cli, gemini_cli, opencode, qwen_code, Source};
+use super::{
+    claude_code, codex, copilot_cli, droid, gemini_cli, goose, opencode, qwen_code, Source,
+};
 
 /// One agent `--agents` can read.
 pub struct Agent {
@@ -26,7 +28,9 @@ pub struct Agent {
 
 /// Every agent, in report order.
 pub fn all() -> Vec<&'static Agent> {
-    vec![&CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT]
+    vec![
+        &CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT, &DROID, &GOOSE,
+    ]
 }
 
 static CLAUDE: Agent = Agent {
@@ -75,6 +79,22 @@ static COPILOT: Agent = Agent {
     looks_in: "$COPILOT_HOME/session-state or $COPILOT_CONFIG_DIR, else ~/.copilot/session-state",
     dirs: copilot_cli::data_dirs,
     is_log_file: copilot_cli::is_log_file,
+};
+
+static DROID: Agent = Agent {
+    name: "droid",
+    format: &droid::FORMAT,
+    looks_in: "$DROID_SESSIONS_DIR, else ~/.factory/sessions",
+    dirs: droid::data_dirs,
+    is_log_file: droid::is_log_file,
+};
+
+static GOOSE: Agent = Agent {
+    name: "goose",
+    format: &goose::FORMAT,
+    looks_in: "$GOOSE_PATH_ROOT/data/sessions, else $XDG_DATA_HOME/goose/sessions or ~/.local/share/goose/sessions (legacy .jsonl and exported .json; sessions.db not read)",
+    dirs: goose::data_dirs,
+    is_log_file: goose::is_log_file,
 };
 
 /// The agent whose logs a format reads, if any.

@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-use super::format::{LineParser, Parsed, Sniff};
+use super::format::{CopyOf, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::money::Money;
 use crate::record::{Call, Usage};
@@ -677,6 +677,42 @@ pub fn aggregate(mut call: Call, requests: Option<u64>, long_context: bool) -> P
     } else {
         Parsed::Calls(spread(call, n))
     }
+}
+
+/// Most pieces one session roll-up may become.
+const MAX_ROLLUP_PIECES: u64 = 100_000;
+
+/// A session roll-up (an agent that logs only per-session totals) as
+/// copies of one record that several files may hold: priced like an
+/// aggregated row ([`aggregate`], pieces of at most 100k prompt tokens),
+/// each piece keyed by `key` and its index, so that every piece of the
+/// highest-ranked copy wins, even over a smaller copy cut into fewer
+/// pieces.
+pub fn rollup_copies(call: Call, key: &str, rank: u64) -> Parsed {
+    // Ten billion prompt tokens in one session is not a real log: refuse
+    // it rather than make 100k+ pieces in memory.
+    let prompt = call.usage.prompt_tokens();
+    if pieces(prompt, None, false) > MAX_ROLLUP_PIECES {
+        return Parsed::Problem(LineProblem::new(
+            SkipReason::BadTokenCount,
+            format!(
+                "session roll-up of {prompt} prompt tokens is beyond any real session (more than {} tokens)",
+                MAX_ROLLUP_PIECES * PIECE_PROMPT_TOKENS
+            ),
+        ));
+    }
+    let calls = match aggregate(call, None, false) {
+        Parsed::Call(c) => vec![*c],
+        Parsed::Calls(cs) => cs,
+        other => return other,
+    };
+    Parsed::Copies(
+        calls
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (c, CopyOf::new(&format!("{key}\u{0}{i}"), rank)))
+            .collect(),
+    )
 }
 
 /// A model name as exports write it: display names (`Claude Sonnet 4.5`)

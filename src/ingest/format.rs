@@ -358,6 +358,8 @@ pub fn all() -> Vec<&'static InputFormat> {
         &super::codex::FORMAT,
         &super::opencode::FORMAT,
         &super::copilot_cli::FORMAT,
+        &super::droid::FORMAT,
+        &super::goose::FORMAT,
         &super::openai::FORMAT,
         &super::anthropic::FORMAT,
         &super::otel::FORMAT,
