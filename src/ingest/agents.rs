@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::format::InputFormat;
 pub use super::places::Env;
-use super::{claude_code, codex, copilot_cli, gemini_cli, opencode, qwen_code, Source};
+use super::{
+    amp, claude_code, codex, copilot_cli, gemini_cli, kimi_cli, opencode, qwen_code, Source,
+};
 
 /// One agent `--agents` can read.
 pub struct Agent {
@@ -26,7 +28,9 @@ pub struct Agent {
 
 /// Every agent, in report order.
 pub fn all() -> Vec<&'static Agent> {
-    vec![&CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT]
+    vec![
+        &CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT, &AMP, &KIMI,
+    ]
 }
 
 static CLAUDE: Agent = Agent {
@@ -75,6 +79,22 @@ static COPILOT: Agent = Agent {
     looks_in: "$COPILOT_HOME/session-state or $COPILOT_CONFIG_DIR, else ~/.copilot/session-state",
     dirs: copilot_cli::data_dirs,
     is_log_file: copilot_cli::is_log_file,
+};
+
+static AMP: Agent = Agent {
+    name: "amp",
+    format: &amp::FORMAT,
+    looks_in: "$AMP_DATA_DIR, else ~/.local/share/amp; threads/T-*.json",
+    dirs: amp::data_dirs,
+    is_log_file: amp::is_log_file,
+};
+
+static KIMI: Agent = Agent {
+    name: "kimi",
+    format: &kimi_cli::FORMAT,
+    looks_in: "$KIMI_DATA_DIR or $KIMI_SHARE_DIR, else ~/.kimi; sessions/*/*/wire.jsonl",
+    dirs: kimi_cli::data_dirs,
+    is_log_file: kimi_cli::is_log_file,
 };
 
 /// The agent whose logs a format reads, if any.

@@ -5,6 +5,7 @@
 //! Compression is recognised from the first bytes, not the file name.
 
 pub mod agents;
+pub mod amp;
 pub mod anthropic;
 pub mod anthropic_csv;
 pub mod canonical;
@@ -15,6 +16,7 @@ pub mod csv_columns;
 pub mod fields;
 pub mod format;
 pub mod gemini_cli;
+pub mod kimi_cli;
 pub mod langfuse;
 pub mod litellm;
 pub mod litellm_csv;
