@@ -55,6 +55,12 @@ fn fixture_home() -> tempfile::TempDir {
         "fixtures/agents/copilot-cli/tree/session-state",
         &h.join(".copilot/session-state"),
     );
+    copy_tree(
+        "fixtures/agents/amp/tree/threads",
+        &h.join(".local/share/amp/threads"),
+    );
+    // The Kimi fixture is a whole share dir: config.toml names the model.
+    copy_tree("fixtures/agents/kimi-cli/tree", &h.join(".kimi"));
     home
 }
 
@@ -74,6 +80,9 @@ fn run_in(home: &Path, args: &[&str]) -> Run {
         "XDG_DATA_HOME",
         "COPILOT_HOME",
         "COPILOT_CONFIG_DIR",
+        "AMP_DATA_DIR",
+        "KIMI_DATA_DIR",
+        "KIMI_SHARE_DIR",
         "USERPROFILE",
     ] {
         cmd.env_remove(var);
@@ -92,7 +101,7 @@ fn json(run: &Run) -> serde_json::Value {
 }
 
 /// Per agent: calls and femto-dollars from its README.
-const EXPECTED: [(&str, u64, i128); 6] = [
+const EXPECTED: [(&str, u64, i128); 8] = [
     // fixtures/real/README.md, claude-code/tree
     ("claude-code", 308, 22_339_426_750_000_000),
     // fixtures/real/README.md, codex/rtchess-exported-session.jsonl
@@ -106,6 +115,10 @@ const EXPECTED: [(&str, u64, i128); 6] = [
     ("opencode", 43, 16_545_603_250_000_000),
     // fixtures/agents/copilot-cli/README.md: one shutdown record of 6 requests
     ("copilot-cli", 6, 193_454_400_000_000),
+    // fixtures/agents/amp/README.md: 3 constructed threads (one cut short)
+    ("amp", 6, 195_258_000_000_000),
+    // fixtures/agents/kimi-cli/README.md: one constructed wire log
+    ("kimi-cli", 5, 32_510_300_000_000),
 ];
 
 #[test]
@@ -132,9 +145,10 @@ fn every_agent_in_one_report() {
         assert_eq!((n, priced), (calls, cost), "{agent}");
         assert_eq!(report["format_calls"][agent], calls, "{agent}");
     }
-    // 308 + 351 + 62 + 4 + 43 + 6 = 774 calls; the sum of the costs above
-    assert_eq!(report["total"]["calls"], 774);
-    assert_eq!(femto(&report["total"]), 47_186_890_320_000_000);
+    // 308 + 351 + 62 + 4 + 43 + 6 + 6 + 5 = 785 calls; the sum of the
+    // costs above
+    assert_eq!(report["total"]["calls"], 785);
+    assert_eq!(femto(&report["total"]), 47_414_658_620_000_000);
     let notes = report["notes"].to_string();
     assert!(notes.contains("--agents read claude 6 files in"), "{notes}");
 
@@ -151,7 +165,7 @@ fn every_agent_in_one_report() {
             "json",
         ],
     ));
-    assert_eq!(femto(&what_if["total"]), 47_186_890_320_000_000);
+    assert_eq!(femto(&what_if["total"]), 47_414_658_620_000_000);
     let off = crate::util::scenario(&what_if, "cache-off");
     assert!(femto(off) > femto(&what_if["total"]));
     let sweep = run_in(
@@ -198,6 +212,8 @@ fn chosen_agents_only_and_a_home_without_logs() {
         r#""opencode" "dotfiles""#,
         r#""copilot-cli" "VibeCodingTracker""#,
         r#""gemini-cli" "7e8989f71805c3147f6be9b7a71de2a156f8face69f9380beeeb8a777414f21c""#,
+        r#""amp" "billing-api""#,
+        r#""kimi-cli" "a4835b84c49b119c03ee4ddab2fee326""#,
     ] {
         assert!(projects.iter().any(|p| p == want), "{want}: {projects:?}");
     }
