@@ -262,7 +262,7 @@ fn message_call(thread: &Thread, m: &Object, at: &str) -> Result<Option<MessageC
     let id = match &message_id {
         Some(id) => format!("message-{id}"),
         // No id to fold by: the place in the thread (rewritten in order).
-        None => format!("{at}"),
+        None => at.to_string(),
     };
     let credits = credits(usage.get("credits"), &format!("{at}.usage.credits"))?;
     let (call, of) = thread.call(ts, model, u, id, credits);

@@ -366,10 +366,10 @@ mod tests {
         assert!(is_log_file(&wire));
         assert!(!is_log_file(&share.join("sessions/abc/s9/context.jsonl")));
         let none = |_: &str| None;
-        assert_eq!(data_dirs(&none, Some(tmp.path())), [share.clone()]);
+        assert_eq!(data_dirs(&none, Some(tmp.path())), vec![share.clone()]);
         let s = share.display().to_string();
         let env = |k: &str| (k == "KIMI_SHARE_DIR").then(|| s.clone());
-        assert_eq!(data_dirs(&env, None), [share]);
+        assert_eq!(data_dirs(&env, None), vec![share]);
     }
 
     #[test]
