@@ -59,11 +59,12 @@ fn fixture_home() -> tempfile::TempDir {
         "fixtures/agents/droid/tree/sessions",
         &h.join(".factory/sessions"),
     );
-    // Goose's legacy session files, and its exported sessions saved into
-    // the same folder (sessions.db, its current store, is not read).
-    let goose = h.join(".local/share/goose/sessions");
-    copy_tree("fixtures/agents/goose/tree/share/goose/sessions", &goose);
-    copy_tree("fixtures/agents/goose/exports", &goose);
+    copy_tree(
+        "fixtures/agents/amp/tree/threads",
+        &h.join(".local/share/amp/threads"),
+    );
+    // The Kimi fixture is a whole share dir: config.toml names the model.
+    copy_tree("fixtures/agents/kimi-cli/tree", &h.join(".kimi"));
     home
 }
 
@@ -84,8 +85,9 @@ fn run_in(home: &Path, args: &[&str]) -> Run {
         "COPILOT_HOME",
         "COPILOT_CONFIG_DIR",
         "DROID_SESSIONS_DIR",
-        "GOOSE_PATH_ROOT",
-        "APPDATA",
+        "AMP_DATA_DIR",
+        "KIMI_DATA_DIR",
+        "KIMI_SHARE_DIR",
         "USERPROFILE",
     ] {
         cmd.env_remove(var);
@@ -104,7 +106,7 @@ fn json(run: &Run) -> serde_json::Value {
 }
 
 /// Per agent: calls and femto-dollars from its README.
-const EXPECTED: [(&str, u64, i128); 8] = [
+const EXPECTED: [(&str, u64, i128); 9] = [
     // fixtures/real/README.md, claude-code/tree
     ("claude-code", 308, 22_339_426_750_000_000),
     // fixtures/real/README.md, codex/rtchess-exported-session.jsonl
@@ -120,9 +122,10 @@ const EXPECTED: [(&str, u64, i128); 8] = [
     ("copilot-cli", 6, 193_454_400_000_000),
     // fixtures/agents/droid/README.md: 3 sessions (an archived copy folded)
     ("droid", 3, 341_100_000_000_000),
-    // fixtures/agents/goose/README.md: 2 exported sessions (the legacy
-    // file naming no model is skipped)
-    ("goose", 2, 420_000_000_000_000),
+    // fixtures/agents/amp/README.md: 3 constructed threads (one cut short)
+    ("amp", 6, 195_258_000_000_000),
+    // fixtures/agents/kimi-cli/README.md: one constructed wire log
+    ("kimi-cli", 5, 32_510_300_000_000),
 ];
 
 #[test]
@@ -149,10 +152,10 @@ fn every_agent_in_one_report() {
         assert_eq!((n, priced), (calls, cost), "{agent}");
         assert_eq!(report["format_calls"][agent], calls, "{agent}");
     }
-    // 308 + 351 + 62 + 4 + 43 + 6 + 3 + 2 = 779 calls; the sum of the
+    // 308 + 351 + 62 + 4 + 43 + 6 + 6 + 5 + 3 = 788 calls; the sum of the
     // costs above
-    assert_eq!(report["total"]["calls"], 779);
-    assert_eq!(femto(&report["total"]), 47_947_990_320_000_000);
+    assert_eq!(report["total"]["calls"], 788);
+    assert_eq!(femto(&report["total"]), 47_755_758_620_000_000);
     let notes = report["notes"].to_string();
     assert!(notes.contains("--agents read claude 6 files in"), "{notes}");
 
@@ -169,7 +172,7 @@ fn every_agent_in_one_report() {
             "json",
         ],
     ));
-    assert_eq!(femto(&what_if["total"]), 47_947_990_320_000_000);
+    assert_eq!(femto(&what_if["total"]), 47_755_758_620_000_000);
     let off = crate::util::scenario(&what_if, "cache-off");
     assert!(femto(off) > femto(&what_if["total"]));
     let sweep = run_in(
@@ -216,6 +219,8 @@ fn chosen_agents_only_and_a_home_without_logs() {
         r#""opencode" "dotfiles""#,
         r#""copilot-cli" "VibeCodingTracker""#,
         r#""gemini-cli" "7e8989f71805c3147f6be9b7a71de2a156f8face69f9380beeeb8a777414f21c""#,
+        r#""amp" "billing-api""#,
+        r#""kimi-cli" "a4835b84c49b119c03ee4ddab2fee326""#,
     ] {
         assert!(projects.iter().any(|p| p == want), "{want}: {projects:?}");
     }
@@ -225,10 +230,6 @@ fn chosen_agents_only_and_a_home_without_logs() {
         !projects
             .iter()
             .any(|p| p.contains("(none)") && !p.starts_with(r#""droid""#)),
-        "{projects:?}"
-    );
-    assert!(
-        projects.iter().any(|p| p == r#""goose" "shop""#),
         "{projects:?}"
     );
 

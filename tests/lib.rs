@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agents_amp_kimi;
 mod agents_droid_goose;
 mod agents_gemini_qwen;
 mod agents_home;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::format::InputFormat;
 pub use super::places::Env;
 use super::{
-    claude_code, codex, copilot_cli, droid, gemini_cli, goose, opencode, qwen_code, Source,
+    amp, claude_code, codex, copilot_cli, droid, gemini_cli, kimi_cli, opencode, qwen_code, Source,
 };
 
 /// One agent `--agents` can read.
@@ -29,7 +29,7 @@ pub struct Agent {
 /// Every agent, in report order.
 pub fn all() -> Vec<&'static Agent> {
     vec![
-        &CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT, &DROID, &GOOSE,
+        &CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT, &AMP, &KIMI, &DROID,
     ]
 }
 
@@ -89,12 +89,20 @@ static DROID: Agent = Agent {
     is_log_file: droid::is_log_file,
 };
 
-static GOOSE: Agent = Agent {
-    name: "goose",
-    format: &goose::FORMAT,
-    looks_in: "$GOOSE_PATH_ROOT/data/sessions, else $XDG_DATA_HOME/goose/sessions or ~/.local/share/goose/sessions (legacy .jsonl and exported .json; sessions.db not read)",
-    dirs: goose::data_dirs,
-    is_log_file: goose::is_log_file,
+static AMP: Agent = Agent {
+    name: "amp",
+    format: &amp::FORMAT,
+    looks_in: "$AMP_DATA_DIR, else ~/.local/share/amp; threads/T-*.json",
+    dirs: amp::data_dirs,
+    is_log_file: amp::is_log_file,
+};
+
+static KIMI: Agent = Agent {
+    name: "kimi",
+    format: &kimi_cli::FORMAT,
+    looks_in: "$KIMI_DATA_DIR or $KIMI_SHARE_DIR, else ~/.kimi; sessions/*/*/wire.jsonl",
+    dirs: kimi_cli::data_dirs,
+    is_log_file: kimi_cli::is_log_file,
 };
 
 /// The agent whose logs a format reads, if any.

@@ -354,6 +354,10 @@ pub fn all() -> Vec<&'static InputFormat> {
         // user/assistant/system) and must be tried first.
         &super::qwen_code::FORMAT,
         &super::gemini_cli::FORMAT,
+        // Amp threads and Kimi CLI wire lines have shapes of their own
+        // (a `T-` thread id; a numeric timestamp beside message.payload).
+        &super::amp::FORMAT,
+        &super::kimi_cli::FORMAT,
         &super::claude_code::FORMAT,
         &super::codex::FORMAT,
         &super::opencode::FORMAT,
@@ -451,5 +455,27 @@ mod tests {
         assert!(winners.contains(&(a.key, (0, 1))));
         assert!(winners.contains(&(b.key, (1, 1))));
         assert!(!winners.contains(&(b.key, (0, 1))), "b's first copy lost");
+    }
+
+    #[test]
+    fn amp_and_kimi_take_only_their_own_lines() {
+        // Every format's example line is detected as that format's, and the
+        // two agent formats placed early claim no other format's example.
+        for f in all() {
+            let sniff = Sniff {
+                lines: vec![f.example.as_bytes()],
+                path: None,
+            };
+            let got = detect(&sniff).map(|d| d.name);
+            if f.name == "amp" || f.name == "kimi-cli" {
+                assert_eq!(got, Some(f.name));
+            } else {
+                assert!(
+                    !matches!(got, Some("amp") | Some("kimi-cli")),
+                    "{}'s example read as {got:?}",
+                    f.name
+                );
+            }
+        }
     }
 }

@@ -19,14 +19,12 @@
 //! are never added.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::csv_columns;
 use super::fields::{count, last_component, parse_object, path, problem, text, time, Object};
 use super::format::{Context, InputFormat, LineParser, Parsed, Sniff};
-use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
@@ -34,7 +32,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "goose",
     title: "Goose sessions (goose session export --format json; legacy ~/.local/share/goose/sessions/<id>.jsonl)",
     example: r#"{"id":"20260210_3","working_dir":"/home/ana/shop","name":"fix checkout","session_type":"user","created_at":"2026-02-10T08:01:12Z","updated_at":"2026-02-10T09:40:55Z","extension_data":{},"total_tokens":41000,"input_tokens":39500,"output_tokens":1500,"accumulated_total_tokens":182000,"accumulated_input_tokens":171000,"accumulated_output_tokens":11000,"message_count":24,"provider_name":"anthropic","model_config":{"model_name":"claude-sonnet-4-5","context_limit":200000}}"#,
-    mapping: "Goose logs no per-call usage: one record per session (a session row as `goose session export --format json` writes it; the SQLite store sessions.db itself is NOT read yet). input = accumulated_input_tokens, priced ALL at the input rate because Goose's input includes cache reads/writes and does not store the split (over-states cost when caching was used); output = accumulated_output_tokens + reasoning, reasoning = accumulated_total_tokens − input − output when positive (Google thoughts); model = model_config.model_name (the session's last model: all usage goes to it); provider = provider_name; session = id; dated at updated_at (last activity), else created_at; tags project = last folder of working_dir, goose_session_type = session_type. The same session in several files counts once (the largest total wins). The last-call columns input_tokens/output_tokens/total_tokens are never added. Legacy <id>.jsonl metadata lines name no model: skipped with a message. Priced as pieces of at most 100k prompt tokens, like an aggregated row.",
+    mapping: "Goose logs no per-call usage: one record per session (a session row as `goose session export --format json` writes it; name those files: the SQLite store sessions.db is NOT read, so `replay --agents` does not look for Goose). input = accumulated_input_tokens, priced ALL at the input rate because Goose's input includes cache reads/writes and does not store the split (over-states cost when caching was used); output = accumulated_output_tokens + reasoning, reasoning = accumulated_total_tokens − input − output when positive (Google thoughts); model = model_config.model_name (the session's last model: all usage goes to it); provider = provider_name; session = id; dated at updated_at (last activity), else created_at; tags project = last folder of working_dir, goose_session_type = session_type. The same session in several files counts once (the largest total wins). The last-call columns input_tokens/output_tokens/total_tokens are never added. Legacy <id>.jsonl metadata lines name no model: skipped with a message. Priced as pieces of at most 100k prompt tokens, like an aggregated row.",
     detect,
     parser: |ctx| Box::new(Goose::new(ctx)),
 };
@@ -194,42 +192,6 @@ fn tags(obj: &Object) -> BTreeMap<String, String> {
         tags.insert("goose_session_type".to_string(), kind);
     }
     tags
-}
-
-/// The `sessions` folders Goose keeps sessions in, that exist:
-/// `$GOOSE_PATH_ROOT/data/sessions` when set (Goose's variable, which moves
-/// every folder; ccusage reads it too); else
-/// `$XDG_DATA_HOME/goose/sessions` or `~/.local/share/goose/sessions`,
-/// `~/Library/Application Support/goose/sessions` (macOS, as ccusage looks)
-/// and `%APPDATA%\Block\goose\data\sessions` (Windows).
-pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
-    if let Some(roots) = env_list(env, "GOOSE_PATH_ROOT") {
-        return existing(roots.into_iter().map(|r| r.join("data").join("sessions")));
-    }
-    let mut candidates = Vec::new();
-    match env_list(env, "XDG_DATA_HOME").and_then(|l| l.into_iter().next()) {
-        Some(xdg) => candidates.push(xdg.join("goose").join("sessions")),
-        None => candidates.extend(home.map(|h| h.join(".local/share/goose/sessions"))),
-    }
-    candidates.extend(home.map(|h| h.join("Library/Application Support/goose/sessions")));
-    if let Some(appdata) = env_list(env, "APPDATA").and_then(|l| l.into_iter().next()) {
-        candidates.push(
-            appdata
-                .join("Block")
-                .join("goose")
-                .join("data")
-                .join("sessions"),
-        );
-    }
-    existing(candidates)
-}
-
-/// Whether `path` is a session file Goose writes there: a legacy
-/// `<id>.jsonl` (sessions.db is SQLite, not read) or a session exported as
-/// `.json` into the folder.
-pub fn is_log_file(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e == "jsonl" || e == "json")
 }
 
 #[cfg(test)]
@@ -422,35 +384,5 @@ mod tests {
         ] {
             assert_ne!(sniff(other), Some("goose"), "{other}");
         }
-    }
-
-    #[test]
-    fn finds_data_dirs_and_log_files() {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path();
-        let no_env = |_: &str| None;
-        assert!(data_dirs(&no_env, Some(home)).is_empty());
-        let default = home.join(".local/share/goose/sessions");
-        std::fs::create_dir_all(&default).unwrap();
-        assert_eq!(data_dirs(&no_env, Some(home)), vec![default.clone()]);
-        let root = home.join("root");
-        std::fs::create_dir_all(root.join("data/sessions")).unwrap();
-        let root_text = root.display().to_string();
-        let env = |k: &str| (k == "GOOSE_PATH_ROOT").then(|| root_text.clone());
-        assert_eq!(
-            data_dirs(&env, Some(home)),
-            vec![root.join("data/sessions")]
-        );
-        let xdg = home.join("xdg");
-        std::fs::create_dir_all(xdg.join("goose/sessions")).unwrap();
-        let xdg_text = xdg.display().to_string();
-        let env = |k: &str| (k == "XDG_DATA_HOME").then(|| xdg_text.clone());
-        assert_eq!(
-            data_dirs(&env, Some(home)),
-            vec![xdg.join("goose/sessions")]
-        );
-        assert!(is_log_file(Path::new("/s/20250612_143015.jsonl")));
-        assert!(is_log_file(Path::new("/s/20260210_3.json")));
-        assert!(!is_log_file(Path::new("/s/sessions.db")));
     }
 }

@@ -5,6 +5,7 @@
 //! Compression is recognised from the first bytes, not the file name.
 
 pub mod agents;
+pub mod amp;
 pub mod anthropic;
 pub mod anthropic_csv;
 pub mod canonical;
@@ -17,6 +18,7 @@ pub mod fields;
 pub mod format;
 pub mod gemini_cli;
 pub mod goose;
+pub mod kimi_cli;
 pub mod langfuse;
 pub mod litellm;
 pub mod litellm_csv;
