@@ -25,7 +25,9 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::csv_columns;
-use super::fields::{count, last_component, missing, path, problem, read_json, text, timestamp};
+use super::fields::{
+    count, last_component, missing, object, path, problem, read_json, text, timestamp,
+};
 use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
@@ -147,17 +149,9 @@ impl Copilot {
             }
             return Ok(Parsed::NotACall);
         }
-        let metrics = match data.get("modelMetrics") {
-            // A run that made no request.
-            None | Some(Value::Null) => return Ok(Parsed::NotACall),
-            Some(Value::Object(m)) => m,
-            Some(_) => {
-                return Err(problem(
-                    SkipReason::BadField,
-                    "data.modelMetrics",
-                    "expected an object of models",
-                ))
-            }
+        // None: a run that made no request.
+        let Some(metrics) = object(data.get("modelMetrics"), "data.modelMetrics")? else {
+            return Ok(Parsed::NotACall);
         };
         let ts = timestamp(event.timestamp.as_deref(), "timestamp")?;
         // The event id names the shutdown; without one its time does.

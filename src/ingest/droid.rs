@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::csv_columns;
-use super::fields::{count, missing, parse_object, path, problem, text, time};
+use super::fields::{count, missing, object, parse_object, path, problem, text, time};
 use super::format::{Context, InputFormat, LineParser, Parsed, Sniff};
 use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
@@ -104,17 +104,9 @@ impl LineParser for Droid {
 impl Droid {
     fn read(&self, line: &[u8]) -> Result<Parsed, LineProblem> {
         let obj = parse_object(line)?;
-        let usage = match obj.get("tokenUsage") {
-            // Settings written before the first request.
-            None | Some(Value::Null) => return Ok(Parsed::NotACall),
-            Some(Value::Object(u)) => u,
-            Some(_) => {
-                return Err(problem(
-                    SkipReason::BadField,
-                    "tokenUsage",
-                    "expected an object",
-                ))
-            }
+        // None: settings written before the first request.
+        let Some(usage) = object(obj.get("tokenUsage"), "tokenUsage")? else {
+            return Ok(Parsed::NotACall);
         };
         let get = |key: &str| {
             count(usage.get(key), &format!("tokenUsage.{key}")).map(Option::unwrap_or_default)

@@ -74,6 +74,16 @@ pub fn path<'a>(obj: &'a Object, keys: &[&str]) -> Option<&'a Value> {
     (!v.is_null()).then_some(v)
 }
 
+/// An object field that may be absent (or null); anything else there is a
+/// bad field named `name`.
+pub fn object<'a>(v: Option<&'a Value>, name: &str) -> Result<Option<&'a Object>, LineProblem> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o)),
+        Some(_) => Err(problem(SkipReason::BadField, name, "expected an object")),
+    }
+}
+
 /// A label: a non-empty string, a number or a boolean, as text.
 pub fn text(v: Option<&Value>) -> Option<String> {
     match v? {

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::fields::{count, missing, parse_object, path as field, problem, text, time, Object};
+use super::fields::{count, missing, object, parse_object, path as field, problem, text, time};
 use super::format::{Context, CopyOf, InputFormat, LineParser, Parsed, Sniff};
 use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
@@ -121,14 +121,6 @@ impl LineParser for KimiCli {
             Ok(None) => Parsed::NotACall,
             Err(problem) => Parsed::Problem(problem),
         }
-    }
-}
-
-fn object<'a>(v: Option<&'a Value>, name: &str) -> Result<Option<&'a Object>, LineProblem> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(o)) => Ok(Some(o)),
-        Some(_) => Err(problem(SkipReason::BadField, name, "expected an object")),
     }
 }
 
