@@ -303,3 +303,36 @@ fn symlinks_in_an_input_directory_are_followed_and_loops_reported() {
         run.stderr
     );
 }
+
+/// A line longer than 64 MiB is skipped with its own reason, without being
+/// held in memory, and the lines after it are read.
+#[test]
+fn a_huge_line_is_skipped_not_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    use std::io::Write;
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..65 {
+        f.write_all(&chunk).unwrap();
+    }
+    writeln!(f).unwrap();
+    writeln!(
+        f,
+        r#"{{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":{{"input":1000000,"output":0}}}}"#
+    )
+    .unwrap();
+    drop(f);
+    let run = crate::util::costsim(&["replay", path.to_str().unwrap(), "-o", "json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["calls"], 1);
+    assert_eq!(report["skipped"]["by_reason"]["line_too_long"], 1);
+    assert!(
+        run.stderr.contains("huge.jsonl:1: line longer than 64 MiB"),
+        "{}",
+        run.stderr
+    );
+    // gpt-5: 1M input × $1.25
+    assert_eq!(crate::util::femto(&report["total"]), 1_250_000_000_000_000);
+}

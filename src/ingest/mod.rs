@@ -103,9 +103,24 @@ pub enum SkipReason {
     Inconsistent,
     Truncated,
     ReadError,
+    /// A line longer than [`MAX_LINE_BYTES`]: dropped unread.
+    LineTooLong,
 }
 
 impl SkipReason {
+    /// Every reason, in report order.
+    pub const ALL: [SkipReason; 9] = [
+        SkipReason::MalformedJson,
+        SkipReason::MissingField,
+        SkipReason::BadTokenCount,
+        SkipReason::BadTimestamp,
+        SkipReason::BadField,
+        SkipReason::Inconsistent,
+        SkipReason::Truncated,
+        SkipReason::ReadError,
+        SkipReason::LineTooLong,
+    ];
+
     /// Stable machine name, used in JSON and CSV output.
     pub fn key(self) -> &'static str {
         match self {
@@ -117,6 +132,7 @@ impl SkipReason {
             SkipReason::Inconsistent => "inconsistent_usage",
             SkipReason::Truncated => "truncated_input",
             SkipReason::ReadError => "read_error",
+            SkipReason::LineTooLong => "line_too_long",
         }
     }
 
@@ -131,6 +147,7 @@ impl SkipReason {
             SkipReason::Inconsistent => "inconsistent usage",
             SkipReason::Truncated => "truncated input",
             SkipReason::ReadError => "read error",
+            SkipReason::LineTooLong => "line too long",
         }
     }
 }
@@ -596,6 +613,51 @@ fn named(mut call: Call) -> Call {
     call
 }
 
+/// The longest line read: a longer one is skipped (and counted), so one
+/// huge line cannot take the memory of a whole file. Real records are far
+/// shorter (the largest Claude Code line seen is a few MB).
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Reads one line (up to and including its newline) into `buf`, keeping at
+/// most `max` bytes of it: the rest of a longer line is read and dropped.
+/// Returns the bytes consumed and whether the line was longer than `max`.
+fn read_line_capped<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut too_long = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, too_long));
+        }
+        let (take, ends) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            let room = max.saturating_sub(buf.len());
+            if take <= room {
+                buf.extend_from_slice(&available[..take]);
+            } else {
+                too_long = true;
+                buf.clear();
+            }
+        }
+        reader.consume(take);
+        consumed += take;
+        if ends {
+            return Ok((consumed, too_long));
+        }
+    }
+}
+
 /// Reads every line of `reader`, handing parsed calls
 /// (with their line number, and what response they copy when a log may
 /// write the response again: see [`format::Copies`]) to `on_call` and
@@ -615,9 +677,26 @@ pub fn read_lines<R: BufRead>(
     let mut line_no = 0u64;
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
+        match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES) {
+            Ok((0, _)) => break,
+            Ok((n, true)) => {
+                line_no += 1;
+                stats.bytes += n as u64;
+                on_bytes(n as u64);
+                stats.lines += 1;
+                on_error(LineError {
+                    file: file.to_string(),
+                    line: line_no,
+                    reason: SkipReason::LineTooLong,
+                    message: format!(
+                        "line longer than {} MiB ({n} bytes): skipped without being read into memory",
+                        MAX_LINE_BYTES >> 20
+                    ),
+                });
+                // Give back the memory the long line took.
+                buf = Vec::with_capacity(4096);
+            }
+            Ok((n, false)) => {
                 line_no += 1;
                 stats.bytes += n as u64;
                 on_bytes(n as u64);

@@ -149,17 +149,7 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
 }
 
 fn header(r: &Value) -> Option<Header> {
-    let reasons = [
-        SkipReason::MalformedJson,
-        SkipReason::MissingField,
-        SkipReason::BadTokenCount,
-        SkipReason::BadTimestamp,
-        SkipReason::BadField,
-        SkipReason::Inconsistent,
-        SkipReason::Truncated,
-        SkipReason::ReadError,
-    ];
-    let skipped = reasons
+    let skipped = SkipReason::ALL
         .iter()
         .filter_map(|reason| {
             let n = r["skipped"]["by_reason"][reason.key()].as_u64()?;
