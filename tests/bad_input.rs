@@ -336,3 +336,22 @@ fn a_huge_line_is_skipped_not_loaded() {
     // gpt-5: 1M input × $1.25
     assert_eq!(crate::util::femto(&report["total"]), 1_250_000_000_000_000);
 }
+
+/// Past the first few kept messages, skipped lines are only counted (their
+/// messages are not held): every one is still in the header's count.
+#[test]
+fn many_bad_lines_are_all_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    let mut text = String::new();
+    for _ in 0..3000 {
+        text.push_str(r#"{"ts":"bad","model":"gpt-5","usage":{"input":1}}"#);
+        text.push('\n');
+    }
+    text.push_str(r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":{"input":1}}"#);
+    text.push('\n');
+    std::fs::write(&path, text).unwrap();
+    let report = crate::util::replay_json(&[path.to_str().unwrap(), "--threads", "1"]);
+    assert_eq!(report["skipped"]["by_reason"]["bad_timestamp"], 3000);
+    assert_eq!(report["calls"], 1);
+}

@@ -457,6 +457,7 @@ impl Reading<'_> {
         let progress = self.progress;
         let mut failure = None;
         let mut errors = Vec::new();
+        let mut more_errors: BTreeMap<SkipReason, u64> = BTreeMap::new();
         let mut unreported = 0u64;
         // The best copy so far of each response in this stream: copies of a
         // response sit close together in a file, so most are replaced here
@@ -483,7 +484,15 @@ impl Reading<'_> {
                     None => {}
                 }
             },
-            |error| errors.push(error),
+            |error| {
+                // Only the first few messages are kept; the rest are counted
+                // (millions of bad lines must not fill memory).
+                if errors.len() < KEPT_LINE_ERRORS {
+                    errors.push(error);
+                } else {
+                    *more_errors.entry(error.reason).or_insert(0u64) += 1;
+                }
+            },
             |n| {
                 unreported += n;
                 if unreported >= PROGRESS_STEP {
@@ -507,6 +516,9 @@ impl Reading<'_> {
         }
         for e in errors {
             partial.skip(e);
+        }
+        for (reason, n) in more_errors {
+            *partial.skipped.entry(reason).or_default() += n;
         }
         partial.lines += stats.lines;
         partial.not_calls += stats.not_calls;
