@@ -41,6 +41,7 @@ fn pricing(c: &mut Criterion) {
         b.iter(|| {
             model.price(
                 black_box(&call.usage),
+                1,
                 false,
                 &call.options,
                 PricingDate::AtCall,

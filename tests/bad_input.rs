@@ -355,3 +355,28 @@ fn many_bad_lines_are_all_counted() {
     assert_eq!(report["skipped"]["by_reason"]["bad_timestamp"], 3000);
     assert_eq!(report["calls"], 1);
 }
+
+/// Absurd token counts in a usage export neither abort nor fill memory: a
+/// count beyond 10^15 is a bad row, and a row of 10^13 tokens (100 million
+/// pieces of 100k) stays one record priced at its mean request's tier.
+#[test]
+fn huge_export_rows_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.csv");
+    std::fs::write(
+        &path,
+        "usage_date_utc,model_version,api_key,workspace,usage_type,usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens,web_search_count\n\
+         2025-06-12,claude-3-5-haiku-20241022,k,w,standard,18446744073709551615,0,0,0,1,0\n\
+         2025-06-12,claude-3-5-haiku-20241022,k,w,standard,10000000000000,0,0,0,0,0\n",
+    )
+    .unwrap();
+    let report = crate::util::replay_json(&[path.to_str().unwrap()]);
+    assert_eq!(report["skipped"]["by_reason"]["bad_token_count"], 1);
+    // 10^13 input tokens at Claude 3.5 Haiku's $0.80: $8,000,000, counted
+    // as 10^8 requests of 100k tokens (below every long-context threshold)
+    assert_eq!(report["calls"], 100_000_000);
+    assert_eq!(
+        crate::util::femto(&report["total"]),
+        8_000_000_000_000_000_000_000
+    );
+}

@@ -101,6 +101,7 @@ fn price(model: &Model, call: &Call, usage: &Usage) -> Money {
     model
         .price(
             usage,
+            call.requests,
             call.batch,
             &call.options,
             PricingDate::AtCall,
@@ -523,6 +524,7 @@ fn diagnose_run(
                 model
                     .price(
                         &o.call.usage,
+                        o.call.requests,
                         o.call.batch,
                         &o.call.options,
                         PricingDate::AtCall,

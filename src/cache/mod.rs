@@ -686,9 +686,9 @@ mod tests {
                             cache_write_1h: if long { o.write } else { 0 },
                             ..Usage::default()
                         };
-                        cached += m.price(&usage, false, &Default::default(), crate::pricing::PricingDate::AtCall, day).cost;
+                        cached += m.price(&usage, 1, false, &Default::default(), crate::pricing::PricingDate::AtCall, day).cost;
                         let plain = Usage { input: prompt, ..Usage::default() };
-                        off += m.price(&plain, false, &Default::default(), crate::pricing::PricingDate::AtCall, day).cost;
+                        off += m.price(&plain, 1, false, &Default::default(), crate::pricing::PricingDate::AtCall, day).cost;
                     }
                 }
                 prop_assert!(cached <= off, "cached {:?} > off {:?}", cached, off);

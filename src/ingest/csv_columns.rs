@@ -310,19 +310,26 @@ impl Row<'_> {
         })
     }
 
-    /// A token count; an empty cell (or no column) is `None`.
+    /// A token count; an empty cell (or no column) is `None`. Counts above
+    /// [`MAX_ROW_TOKENS`] are refused: no export row is that big, and sums
+    /// of such rows would overflow.
     pub fn count(&self, want: usize) -> Result<Option<u64>, LineProblem> {
+        let bad = |text: &str, what: &str| {
+            LineProblem::new(
+                SkipReason::BadTokenCount,
+                format!("field \"{}\": `{text}` {what}", self.name(want)),
+            )
+        };
         match self.text(want) {
             None => Ok(None),
-            Some(text) => parse_count(text).map(Some).ok_or_else(|| {
-                LineProblem::new(
-                    SkipReason::BadTokenCount,
-                    format!(
-                        "field \"{}\": `{text}` is not a non-negative integer",
-                        self.name(want)
-                    ),
-                )
-            }),
+            Some(text) => match parse_count(text) {
+                None => Err(bad(text, "is not a non-negative integer")),
+                Some(n) if n > MAX_ROW_TOKENS => Err(bad(
+                    text,
+                    "is beyond any real usage row (more than 10^15 tokens)",
+                )),
+                Some(n) => Ok(Some(n)),
+            },
         }
     }
 
@@ -672,12 +679,23 @@ pub fn aggregate(mut call: Call, requests: Option<u64>, long_context: bool) -> P
         Some(r) if r >= n => r,
         _ => n,
     };
-    if n <= 1 {
+    // Beyond a few thousand pieces the row stays one record: pricing takes
+    // the tier of its mean request (prompt ÷ requests, at most a piece's
+    // size), the same decision every piece would get, without holding a
+    // call per piece (a row of u64::MAX tokens would need petabytes).
+    if n <= 1 || n > MAX_PIECES {
         Parsed::call(call)
     } else {
         Parsed::Calls(spread(call, n))
     }
 }
+
+/// Most tokens of one kind an export row may count: a quadrillion tokens
+/// is billions of dollars, far beyond any real row.
+pub const MAX_ROW_TOKENS: u64 = 1_000_000_000_000_000;
+
+/// Most calls one aggregated row is split into.
+const MAX_PIECES: u64 = 4096;
 
 /// Most pieces one session roll-up may become.
 const MAX_ROLLUP_PIECES: u64 = 100_000;

@@ -436,10 +436,14 @@ impl Model {
         })
     }
 
-    /// Prices one call's usage, made `at` with `options`.
+    /// Prices one call's usage, made `at` with `options`, standing for
+    /// `requests` API requests (an aggregated usage row: more than one). The
+    /// long-context tier is chosen by the mean request's prompt, as each
+    /// request would have been billed.
     pub fn price(
         &self,
         usage: &Usage,
+        requests: u64,
         batch: bool,
         options: &CallOptions,
         date: PricingDate,
@@ -458,7 +462,7 @@ impl Model {
             PricingDate::Latest => (self.periods.len() - 1, false, None),
         };
         let period = &self.periods[period_index];
-        let mut tier = period.tier_for(usage.prompt_tokens());
+        let mut tier = period.tier_for(usage.prompt_tokens().div_ceil(requests.max(1)));
         let mut rates = tier.map_or(period.rates, |t| period.tiers[t].rates);
         // Options: rates of their own first, then multipliers on whatever
         // rates apply, so they stack (fast mode in the US region).

@@ -304,7 +304,14 @@ impl<'a> Evaluator<'a> {
             if over {
                 stats.dropped_calls += 1;
                 stats.dropped_cost += model
-                    .price(&call.usage, call.batch, &call.options, date, call.ts)
+                    .price(
+                        &call.usage,
+                        call.requests,
+                        call.batch,
+                        &call.options,
+                        date,
+                        call.ts,
+                    )
                     .cost;
                 return Ok(());
             }
@@ -377,7 +384,8 @@ impl<'a> Evaluator<'a> {
             let usage = state.cache_usage(scenario.cache, call, &leg, self.shared_prefix);
             let leg_model = &catalog.models[leg.model];
             // Request options go with the call wherever it is sent.
-            let priced = leg_model.price(&usage, batch, &call.options, date, call.ts);
+            let priced =
+                leg_model.price(&usage, call.requests, batch, &call.options, date, call.ts);
             sink.record(
                 index,
                 &scenario.name,

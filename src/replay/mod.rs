@@ -366,6 +366,7 @@ impl Reading<'_> {
         let priced = pending.model.map(|i| {
             catalog.models[i].price(
                 &pending.usage,
+                pending.requests,
                 pending.batch,
                 &pending.options,
                 spec.pricing_date,
@@ -1099,7 +1100,7 @@ mod tests {
                 let call = crate::ingest::canonical::parse_line(line(m, d, i, r, w, o, b).as_bytes()).unwrap();
                 let model = catalog.resolve(&call.model).unwrap();
                 let plain = crate::record::Usage { input: call.usage.prompt_tokens(), output: call.usage.output, ..Default::default() };
-                expected += model.price(&plain, call.batch, &call.options, PricingDate::AtCall, call.ts).cost;
+                expected += model.price(&plain, call.requests, call.batch, &call.options, PricingDate::AtCall, call.ts).cost;
             }
             let off = &report.scenarios[1];
             prop_assert_eq!(off.name.as_str(), "cache-off");
