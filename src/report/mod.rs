@@ -340,8 +340,6 @@ impl Report {
                 plural(skipped),
                 reasons.join(", ")
             ));
-        } else {
-            lines.push("Skipped 0 lines".to_string());
         }
         if h.unreadable_files > 0 {
             lines.push(format!(
