@@ -439,18 +439,14 @@ mod tests {
 
     #[test]
     fn detects_threads_and_not_others() {
-        let sniff = |l: &'static str| Sniff {
-            lines: vec![l.as_bytes()],
-            path: None,
-        };
-        assert!(detect(&sniff(THREAD)));
+        assert!(detect(&Sniff::of(&[THREAD])));
         for other in [
             r#"{"info":{"id":"ses_1"},"messages":[]}"#,
             r#"{"sessionId":"s","projectHash":"p","messages":[]}"#,
             r#"{"id":"chatcmpl-1","object":"chat.completion","model":"m","usage":{}}"#,
             r#"{"id":"msg_1","type":"message","model":"m","usage":{}}"#,
         ] {
-            assert!(!detect(&sniff(other)), "{other}");
+            assert!(!detect(&Sniff::of(&[other])), "{other}");
         }
     }
 

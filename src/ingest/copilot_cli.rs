@@ -486,31 +486,17 @@ mod tests {
         }
     }
 
-    fn sniff(line: &str) -> Option<&'static str> {
-        format::detect(&Sniff {
-            lines: vec![line.as_bytes()],
-            path: None,
-        })
-        .map(|f| f.name)
-    }
-
     #[test]
     fn detects_event_logs_only() {
-        assert_eq!(sniff(START), Some("copilot-cli"));
-        assert_eq!(sniff(MESSAGE), Some("copilot-cli"));
-        assert_eq!(sniff(FORMAT.example), Some("copilot-cli"));
+        assert_eq!(format::detected(START), Some("copilot-cli"));
+        assert_eq!(format::detected(MESSAGE), Some("copilot-cli"));
+        assert_eq!(format::detected(FORMAT.example), Some("copilot-cli"));
         for other in [
             r#"{"type":"assistant","sessionId":"s","message":{"role":"assistant"}}"#,
             r#"{"timestamp":"2026-03-03T10:00:00Z","type":"session_meta","payload":{"id":"x"}}"#,
             r#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{"input":1}}"#,
         ] {
-            assert!(
-                !detect(&Sniff {
-                    lines: vec![other.as_bytes()],
-                    path: None
-                }),
-                "{other}"
-            );
+            assert!(!detect(&Sniff::of(&[other])), "{other}");
         }
     }
 

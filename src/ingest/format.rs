@@ -207,6 +207,24 @@ impl LineParser for OneCallPerLine {
     }
 }
 
+#[cfg(test)]
+impl<'a> Sniff<'a> {
+    /// The first lines of a file without a path (unit tests of detectors).
+    pub fn of(lines: &[&'a str]) -> Sniff<'a> {
+        Sniff {
+            lines: lines.iter().map(|l| l.as_bytes()).collect(),
+            path: None,
+        }
+    }
+}
+
+/// The name of the format `line`, a file's first, is detected as (unit
+/// tests).
+#[cfg(test)]
+pub fn detected(line: &str) -> Option<&'static str> {
+    detect(&Sniff::of(&[line])).map(|f| f.name)
+}
+
 /// The call a one-call line parser reads from `line` (unit tests).
 #[cfg(test)]
 pub fn test_call(parse_line: fn(&[u8]) -> Result<Option<Call>, LineProblem>, line: &str) -> Call {

@@ -594,26 +594,20 @@ mod tests {
 
     #[test]
     fn detects_recordings_and_not_others() {
-        fn sniff<'a>(lines: &[&'a str]) -> Sniff<'a> {
-            Sniff {
-                lines: lines.iter().map(|l| l.as_bytes()).collect(),
-                path: None,
-            }
-        }
-        assert!(detect(&sniff(&[HEADER])));
-        assert!(detect(&sniff(&[MESSAGE])));
+        assert!(detect(&Sniff::of(&[HEADER])));
+        assert!(detect(&Sniff::of(&[MESSAGE])));
         for other in [
             r#"{"type":"assistant","sessionId":"s","message":{"role":"assistant"}}"#,
             r#"{"ts":"2026-03-01T00:00:00Z","model":"gemini-2.5-pro","usage":{"input":1}}"#,
             r#"{"uuid":"u","sessionId":"s","type":"assistant","model":"m","usageMetadata":{"promptTokenCount":1}}"#,
         ] {
-            assert!(!detect(&sniff(&[other])), "{other}");
+            assert!(!detect(&Sniff::of(&[other])), "{other}");
         }
         // A legacy object is split before detection; its header line is a
         // header.
         let mut obj: Value = serde_json::from_str(HEADER).unwrap();
         obj["messages"] = Value::Array(vec![]);
-        assert!(detect(&sniff(&[&obj.to_string()])));
+        assert!(detect(&Sniff::of(&[&obj.to_string()])));
         assert!(
             session_lines(&mut serde_json::json!({"messages": [], "sessionId": "s"})).is_none()
         );

@@ -364,25 +364,17 @@ mod tests {
         }
     }
 
-    fn sniff(line: &str) -> Option<&'static str> {
-        format::detect(&Sniff {
-            lines: vec![line.as_bytes()],
-            path: None,
-        })
-        .map(|f| f.name)
-    }
-
     #[test]
     fn detects_sessions_only() {
-        assert_eq!(sniff(FORMAT.example), Some("goose"));
-        assert_eq!(sniff(LEGACY), Some("goose"));
+        assert_eq!(format::detected(FORMAT.example), Some("goose"));
+        assert_eq!(format::detected(LEGACY), Some("goose"));
         for other in [
             r#"{"type":"assistant","sessionId":"s","message":{"role":"assistant"}}"#,
             r#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{"input":1}}"#,
             r#"{"model":"gpt-5.1","providerLock":"openai","tokenUsage":{"inputTokens":1}}"#,
             r#"{"role":"user","created":1749738615,"content":[]}"#,
         ] {
-            assert_ne!(sniff(other), Some("goose"), "{other}");
+            assert_ne!(format::detected(other), Some("goose"), "{other}");
         }
     }
 }

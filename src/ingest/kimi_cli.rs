@@ -366,20 +366,16 @@ mod tests {
 
     #[test]
     fn detects_wire_logs_and_not_others() {
-        let sniff = |l: &'static str| Sniff {
-            lines: vec![l.as_bytes()],
-            path: None,
-        };
-        assert!(detect(&sniff(UPDATE)));
-        assert!(detect(&sniff(
+        assert!(detect(&Sniff::of(&[UPDATE])));
+        assert!(detect(&Sniff::of(&[
             r#"{"type":"metadata","protocol_version":"1.3"}"#
-        )));
+        ])));
         for other in [
             r#"{"type":"assistant","sessionId":"s","timestamp":"2026-01-01T00:00:00Z","message":{"role":"assistant","usage":{}}}"#,
             r#"{"timestamp":"2026-01-01T00:00:00Z","type":"event_msg","payload":{"type":"token_count"}}"#,
             r#"{"timestamp":1770983427,"response":{"id":"x"}}"#,
         ] {
-            assert!(!detect(&sniff(other)), "{other}");
+            assert!(!detect(&Sniff::of(&[other])), "{other}");
         }
     }
 }

@@ -673,19 +673,12 @@ mod tests {
         assert!(p.message.contains("\"tokens\""), "{}", p.message);
     }
 
-    fn sniff(line: &str) -> Option<&'static InputFormat> {
-        format::detect(&Sniff {
-            lines: vec![line.as_bytes()],
-            path: None,
-        })
-    }
-
     #[test]
     fn detects_exports_and_storage_files_only() {
-        assert_eq!(sniff(MESSAGE).map(|f| f.name), Some("opencode"));
-        assert_eq!(sniff(USER).map(|f| f.name), Some("opencode"));
-        assert_eq!(sniff(&export(&[])).map(|f| f.name), Some("opencode"));
-        assert_eq!(sniff(FORMAT.example).map(|f| f.name), Some("opencode"));
+        assert_eq!(format::detected(MESSAGE), Some("opencode"));
+        assert_eq!(format::detected(USER), Some("opencode"));
+        assert_eq!(format::detected(&export(&[])), Some("opencode"));
+        assert_eq!(format::detected(FORMAT.example), Some("opencode"));
         assert!(detect(&Sniff {
             lines: vec![export(&[format!(r#"{{"info":{MESSAGE},"parts":[]}}"#)])
                 .replace("ses_1", "REDACTED")
@@ -697,13 +690,7 @@ mod tests {
             r#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{"input":1}}"#,
             r#"{"type":"session.start","data":{"sessionId":"s"},"id":"e","timestamp":"2026-04-23T17:08:08.908Z"}"#,
         ] {
-            assert!(
-                !detect(&Sniff {
-                    lines: vec![other.as_bytes()],
-                    path: None
-                }),
-                "{other}"
-            );
+            assert!(!detect(&Sniff::of(&[other])), "{other}");
         }
     }
 

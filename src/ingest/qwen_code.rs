@@ -363,22 +363,15 @@ mod tests {
 
     #[test]
     fn detects_qwen_lines_and_not_claude_code() {
-        fn sniff<'a>(lines: &[&'a str]) -> Sniff<'a> {
-            Sniff {
-                lines: lines.iter().map(|l| l.as_bytes()).collect(),
-                path: None,
-            }
-        }
-        assert!(detect(&sniff(&[USER])));
-        assert!(detect(&sniff(&[TELEMETRY])));
-        assert!(detect(&sniff(&[ASSISTANT])));
+        assert!(detect(&Sniff::of(&[USER])));
+        assert!(detect(&Sniff::of(&[TELEMETRY])));
+        assert!(detect(&Sniff::of(&[ASSISTANT])));
         let claude = r#"{"parentUuid":null,"isSidechain":false,"userType":"external","cwd":"/h","sessionId":"s","version":"2.0.0","type":"user","message":{"role":"user","content":"hi"},"uuid":"u","timestamp":"2026-03-02T09:15:02Z"}"#;
-        assert!(!detect(&sniff(&[claude])));
-        assert!(crate::ingest::format::detect(&sniff(&[claude]))
+        assert!(!detect(&Sniff::of(&[claude])));
+        assert!(crate::ingest::format::detect(&Sniff::of(&[claude]))
             .is_some_and(|f| f.name == "claude-code"));
-        assert!(
-            crate::ingest::format::detect(&sniff(&[USER])).is_some_and(|f| f.name == "qwen-code")
-        );
+        assert!(crate::ingest::format::detect(&Sniff::of(&[USER]))
+            .is_some_and(|f| f.name == "qwen-code"));
     }
 
     #[test]
