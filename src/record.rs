@@ -223,13 +223,18 @@ impl Call {
     /// (`model:free:online` both). Suffixes that only choose a route
     /// (`:nitro`, `:floor`) stay in the name; the catalog ignores them.
     pub fn split_model_suffixes(&mut self) {
+        // Runs on every call: compares in place rather than lower-casing a
+        // copy of the name.
+        let base_len = |model: &str, suffix: &str| {
+            let n = model.len().checked_sub(suffix.len())?;
+            model.get(n..)?.eq_ignore_ascii_case(suffix).then_some(n)
+        };
         loop {
-            let lower = self.model.to_ascii_lowercase();
-            if let Some(base) = lower.strip_suffix(":free") {
-                self.model.truncate(base.len());
+            if let Some(n) = base_len(&self.model, ":free") {
+                self.model.truncate(n);
                 self.options.set(OptionKey::Variant, "free");
-            } else if let Some(base) = lower.strip_suffix(":online") {
-                self.model.truncate(base.len());
+            } else if let Some(n) = base_len(&self.model, ":online") {
+                self.model.truncate(n);
                 self.options.add_tool_uses(OPENROUTER_WEB, 1);
             } else {
                 return;
