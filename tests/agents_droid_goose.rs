@@ -159,3 +159,39 @@ fn goose_sessions_are_one_record_each() {
     assert_eq!(femto(&report["total"]), 420_000_000_000_000);
     same_as_twin(&report, "goose/twin.jsonl");
 }
+
+/// Goose's SQLite store holding the same three sessions (fixtures/agents/
+/// goose/README.md, "SQLite store"): one line per row, the same two
+/// records; read with the exports, each session counts once.
+#[test]
+fn goose_database_rows_are_the_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::util::sqlite_db(
+        "fixtures/agents/goose/db/sessions.sql",
+        dir.path(),
+        "sessions.db",
+    )
+    .display()
+    .to_string();
+    let report = replay_json(&[&db, "--by", "model"]);
+    check(
+        &report,
+        Lines {
+            format: "goose",
+            files: 1,
+            lines: Some(3),
+            calls: 2,
+            not_calls: 1,
+            duplicates: 0,
+            skipped: &[],
+            unpriced_calls: 0,
+        },
+    );
+    // [360,000] + [60,000] µ$, as from the exports.
+    assert_eq!(femto(&report["total"]), 420_000_000_000_000);
+    same_as_twin(&report, "goose/twin.jsonl");
+    let both = replay_json(&[&db, &at("goose/exports/*.json"), "--by", "model"]);
+    // The exports' 3 copies of two sessions fold into the rows.
+    assert_eq!(both["duplicates_folded"], 3);
+    assert_eq!(rows(&both), rows(&report));
+}

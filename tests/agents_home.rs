@@ -65,6 +65,18 @@ fn fixture_home() -> tempfile::TempDir {
     );
     // The Kimi fixture is a whole share dir: config.toml names the model.
     copy_tree("fixtures/agents/kimi-cli/tree", &h.join(".kimi"));
+    // SQLite stores: OpenCode's holds the same session as its storage
+    // files (each message counts once); Goose's is its only store.
+    crate::util::sqlite_db(
+        "fixtures/agents/opencode/db/real-session.sql",
+        &h.join(".local/share/opencode"),
+        "opencode.db",
+    );
+    crate::util::sqlite_db(
+        "fixtures/agents/goose/db/sessions.sql",
+        &h.join(".local/share/goose/sessions"),
+        "sessions.db",
+    );
     home
 }
 
@@ -88,6 +100,8 @@ fn run_in(home: &Path, args: &[&str]) -> Run {
         "AMP_DATA_DIR",
         "KIMI_DATA_DIR",
         "KIMI_SHARE_DIR",
+        "GOOSE_PATH_ROOT",
+        "APPDATA",
         "USERPROFILE",
     ] {
         cmd.env_remove(var);
@@ -106,7 +120,7 @@ fn json(run: &Run) -> serde_json::Value {
 }
 
 /// Per agent: calls and femto-dollars from its README.
-const EXPECTED: [(&str, u64, i128); 9] = [
+const EXPECTED: [(&str, u64, i128); 10] = [
     // fixtures/real/README.md, claude-code/tree
     ("claude-code", 308, 22_339_426_750_000_000),
     // fixtures/real/README.md, codex/rtchess-exported-session.jsonl
@@ -116,7 +130,8 @@ const EXPECTED: [(&str, u64, i128); 9] = [
     // fixtures/agents/qwen-code/README.md: 4 calls on models the catalog
     // does not price
     ("qwen-code", 4, 0),
-    // fixtures/agents/opencode/README.md: the 53 storage files, 43 calls
+    // fixtures/agents/opencode/README.md: the 53 storage files and
+    // opencode.db, the same 43 calls
     ("opencode", 43, 16_545_603_250_000_000),
     // fixtures/agents/copilot-cli/README.md: one shutdown record of 6 requests
     ("copilot-cli", 6, 193_454_400_000_000),
@@ -126,6 +141,8 @@ const EXPECTED: [(&str, u64, i128); 9] = [
     ("amp", 6, 195_258_000_000_000),
     // fixtures/agents/kimi-cli/README.md: one constructed wire log
     ("kimi-cli", 5, 32_510_300_000_000),
+    // fixtures/agents/goose/README.md: sessions.db, 2 sessions priced
+    ("goose", 2, 420_000_000_000_000),
 ];
 
 #[test]
@@ -152,10 +169,10 @@ fn every_agent_in_one_report() {
         assert_eq!((n, priced), (calls, cost), "{agent}");
         assert_eq!(report["format_calls"][agent], calls, "{agent}");
     }
-    // 308 + 351 + 62 + 4 + 43 + 6 + 6 + 5 + 3 = 788 calls; the sum of the
-    // costs above
-    assert_eq!(report["total"]["calls"], 788);
-    assert_eq!(femto(&report["total"]), 47_755_758_620_000_000);
+    // 308 + 351 + 62 + 4 + 43 + 6 + 6 + 5 + 3 + 2 = 790 calls; the sum of
+    // the costs above
+    assert_eq!(report["total"]["calls"], 790);
+    assert_eq!(femto(&report["total"]), 48_175_758_620_000_000);
     let notes = report["notes"].to_string();
     assert!(notes.contains("--agents read claude 6 files in"), "{notes}");
 
@@ -172,7 +189,7 @@ fn every_agent_in_one_report() {
             "json",
         ],
     ));
-    assert_eq!(femto(&what_if["total"]), 47_755_758_620_000_000);
+    assert_eq!(femto(&what_if["total"]), 48_175_758_620_000_000);
     let off = crate::util::scenario(&what_if, "cache-off");
     assert!(femto(off) > femto(&what_if["total"]));
     let sweep = run_in(

@@ -210,6 +210,104 @@ fn opencode_every_file() {
     assert_eq!(billed(&report["total"]), (43, Some(16_545_603_250_000_000)));
 }
 
+/// OpenCode's SQLite store, built from fixtures/agents/opencode/db/*.sql.
+fn opencode_db(sql: &str, dir: &Path) -> String {
+    crate::util::sqlite_db(
+        &format!("fixtures/agents/opencode/db/{sql}"),
+        dir,
+        "opencode.db",
+    )
+    .display()
+    .to_string()
+}
+
+/// The ses_13f3 session as OpenCode's SQLite store keeps it (53 message
+/// rows, each assistant row with one step-finish part): the same 43 calls,
+/// and read with the export and the storage files, each counts once.
+#[test]
+fn opencode_database_gives_the_same_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = opencode_db("real-session.sql", dir.path());
+    let report = replay_json(&[&db]);
+    check(
+        &report,
+        Lines {
+            format: "opencode",
+            files: 1,
+            lines: Some(53),
+            calls: 43,
+            not_calls: 10,
+            duplicates: 0,
+            skipped: &[],
+            unpriced_calls: 0,
+        },
+    );
+    check_anthropic_session(&report);
+    let all = replay_json(&[&db, &agent(EXPORT_ANTHROPIC), &agent(STORAGE)]);
+    // 43 calls in each of three inputs: 86 copies folded.
+    assert_eq!(all["duplicates_folded"], 86);
+    check_anthropic_session(&all);
+}
+
+/// The constructed store (fixtures/agents/opencode/README.md, "SQLite
+/// store"): a two-step message is two calls, rows are read in time order,
+/// a cut-short row is skipped and counted.
+#[test]
+fn opencode_database_steps_and_awkward_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = opencode_db("constructed.sql", dir.path());
+    let report = replay_json(&[&db, "--by", "session", "--by", "model"]);
+    check(
+        &report,
+        Lines {
+            format: "opencode",
+            files: 1,
+            lines: Some(7),
+            calls: 4,
+            not_calls: 3,
+            duplicates: 0,
+            skipped: &[("malformed_json", 1)],
+            unpriced_calls: 0,
+        },
+    );
+    let row = |session: &str, model: &str| -> (u64, [u64; 5], i128) {
+        let rows = report["rows"].as_array().expect("rows");
+        let row = rows
+            .iter()
+            .find(|r| r["keys"]["session"] == session && r["keys"]["model"] == model)
+            .unwrap_or_else(|| panic!("no row {session} {model}"));
+        (calls(row), tokens(row), femto(row))
+    };
+    // Two steps of claude-sonnet-4-6 ($3, $0.30 read, $3.75 5m, $15):
+    // [30 + 75,000 + 7,500] + [15 + 6,000 + 3,750 + 12,000] = [104,295]
+    assert_eq!(
+        row("ses_c1", "claude-sonnet-4-6"),
+        (2, [15, 20_000, 21_000, 0, 1_300], 104_295_000_000_000)
+    );
+    // gpt-5.2 ($1.75, $0.175 read, $14), reasoning 200 apart from output:
+    // 1,200 × $1.75 + 4,096 × $0.175 + 500 × $14 = [2,100 + 716.8 + 7,000]
+    assert_eq!(
+        row("ses_c1", "gpt-5.2"),
+        (1, [1_200, 4_096, 0, 0, 500], 9_816_800_000_000)
+    );
+    // claude-haiku-4-5 ($1, $5): 2,000 × $1 + 100 × $5 = [2,500]
+    assert_eq!(
+        row("ses_c2", "claude-haiku-4-5"),
+        (1, [2_000, 0, 0, 0, 100], 2_500_000_000_000)
+    );
+    assert_eq!(femto(&report["total"]), 116_611_800_000_000);
+    // The steps' costs (0.08253 + 0.021765) and gpt-5.2's 0.0098168; the
+    // haiku message's cost 0 is no price, not a billed amount.
+    assert_eq!(billed(&report["total"]), (3, Some(114_111_800_000_000)));
+    // Line n of a database is its n-th message row in time order.
+    let run = crate::util::ok(&["replay", &db]);
+    assert!(
+        run.stderr.contains("opencode.db:5: malformed JSON"),
+        "{}",
+        run.stderr
+    );
+}
+
 // ------------------------------------------------------------ Copilot CLI
 
 /// One session.shutdown × one model: 6 requests of claude-sonnet-4.6.

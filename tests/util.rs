@@ -264,3 +264,15 @@ pub fn same_as_twin(inputs: &[&str], twin: &str, extra: &[&str], with_calls: boo
         "{inputs:?} vs {twin}"
     );
 }
+
+/// Builds the SQLite database `dir/name` from the SQL text at `sql` (below
+/// the project root), as an agent's store: fixtures keep their databases as
+/// reviewable SQL.
+pub fn sqlite_db(sql: &str, dir: &std::path::Path, name: &str) -> PathBuf {
+    let script = std::fs::read_to_string(root().join(sql)).expect("SQL fixture");
+    std::fs::create_dir_all(dir).expect("folder for the database");
+    let path = dir.join(name);
+    let db = rusqlite::Connection::open(&path).expect("new database");
+    db.execute_batch(&script).expect("SQL fixture runs");
+    path
+}

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use super::format::InputFormat;
 pub use super::places::Env;
 use super::{
-    amp, claude_code, codex, copilot_cli, droid, gemini_cli, kimi_cli, opencode, qwen_code, Source,
+    amp, claude_code, codex, copilot_cli, droid, gemini_cli, goose, kimi_cli, opencode, qwen_code,
+    Source,
 };
 
 /// One agent `--agents` can read.
@@ -29,7 +30,7 @@ pub struct Agent {
 /// Every agent, in report order.
 pub fn all() -> Vec<&'static Agent> {
     vec![
-        &CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT, &AMP, &KIMI, &DROID,
+        &CLAUDE, &CODEX, &GEMINI, &QWEN, &OPENCODE, &COPILOT, &AMP, &KIMI, &DROID, &GOOSE,
     ]
 }
 
@@ -103,6 +104,14 @@ static KIMI: Agent = Agent {
     looks_in: "$KIMI_DATA_DIR or $KIMI_SHARE_DIR, else ~/.kimi; sessions/*/*/wire.jsonl",
     dirs: kimi_cli::data_dirs,
     is_log_file: kimi_cli::is_log_file,
+};
+
+static GOOSE: Agent = Agent {
+    name: "goose",
+    format: &goose::FORMAT,
+    looks_in: "$GOOSE_PATH_ROOT/data/sessions, else $XDG_DATA_HOME/goose/sessions or ~/.local/share/goose/sessions (Windows: %APPDATA%\\Block\\goose\\data\\sessions); sessions.db",
+    dirs: goose::data_dirs,
+    is_log_file: goose::is_log_file,
 };
 
 /// The agent whose logs a format reads, if any.

@@ -4,13 +4,13 @@
 //! (`accumulated_input_tokens`, `accumulated_output_tokens`,
 //! `accumulated_total_tokens`): one session is one record. Current Goose
 //! keeps sessions as rows of the SQLite table `sessions` in
-//! `<data>/sessions/sessions.db`; this reader does NOT open SQLite (the
-//! input pipeline reads text lines and no SQLite crate is linked). It reads
-//! the same row as text: a session as `goose session export --format json`
-//! writes it (the `Session` struct, one pretty-printed object read as one
-//! line), and the legacy `<data>/sessions/<id>.jsonl` files whose first line
-//! is the session metadata. Legacy metadata names no model, so those
-//! sessions cannot be priced and are skipped with a message.
+//! `<data>/sessions/sessions.db`, which `sqlite` reads as one line per row
+//! in the shape `goose session export --format json` writes (the `Session`
+//! struct); such exports are read too (one pretty-printed object read as
+//! one line), and so are the legacy `<data>/sessions/<id>.jsonl` files
+//! whose first line is the session metadata. Legacy metadata names no
+//! model, so those sessions cannot be priced and are skipped with a
+//! message.
 //!
 //! Goose's input counts are cache-inclusive (`Usage::from_cache_exclusive_
 //! input` folds cache reads and writes in) and the split is not stored: all
@@ -19,20 +19,22 @@
 //! are never added.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::csv_columns;
 use super::fields::{count, last_component, parse_object, path, problem, text, time, Object};
 use super::format::{Context, InputFormat, LineParser, Parsed, Sniff};
+use super::places::{existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "goose",
-    title: "Goose sessions (goose session export --format json; legacy ~/.local/share/goose/sessions/<id>.jsonl)",
+    title: "Goose sessions: sessions.db (SQLite), goose session export --format json, legacy sessions/<id>.jsonl",
     example: r#"{"id":"20260210_3","working_dir":"/home/ana/shop","name":"fix checkout","session_type":"user","created_at":"2026-02-10T08:01:12Z","updated_at":"2026-02-10T09:40:55Z","extension_data":{},"total_tokens":41000,"input_tokens":39500,"output_tokens":1500,"accumulated_total_tokens":182000,"accumulated_input_tokens":171000,"accumulated_output_tokens":11000,"message_count":24,"provider_name":"anthropic","model_config":{"model_name":"claude-sonnet-4-5","context_limit":200000}}"#,
-    mapping: "Goose logs no per-call usage: one record per session (a session row as `goose session export --format json` writes it; name those files: the SQLite store sessions.db is NOT read, so `replay --agents` does not look for Goose). input = accumulated_input_tokens, priced ALL at the input rate because Goose's input includes cache reads/writes and does not store the split (over-states cost when caching was used); output = accumulated_output_tokens + reasoning, reasoning = accumulated_total_tokens − input − output when positive (Google thoughts); model = model_config.model_name (the session's last model: all usage goes to it); provider = provider_name; session = id; dated at updated_at (last activity), else created_at; tags project = last folder of working_dir, goose_session_type = session_type. The same session in several files counts once (the largest total wins). The last-call columns input_tokens/output_tokens/total_tokens are never added. Legacy <id>.jsonl metadata lines name no model: skipped with a message. Priced as pieces of at most 100k prompt tokens, like an aggregated row.",
+    mapping: "Goose logs no per-call usage: one record per session: a row of the SQLite store sessions.db (line n = the n-th row by id; *_json columns read as JSON, SQLite times as UTC), or a session as `goose session export --format json` writes it. input = accumulated_input_tokens, priced ALL at the input rate because Goose's input includes cache reads/writes and does not store the split (over-states cost when caching was used); output = accumulated_output_tokens + reasoning, reasoning = accumulated_total_tokens − input − output when positive (Google thoughts); model = model_config.model_name (the session's last model: all usage goes to it); provider = provider_name; session = id; dated at updated_at (last activity), else created_at; tags project = last folder of working_dir, goose_session_type = session_type. The same session in several files counts once (the largest total wins). The last-call columns input_tokens/output_tokens/total_tokens are never added. Legacy <id>.jsonl metadata lines name no model: skipped with a message. Priced as pieces of at most 100k prompt tokens, like an aggregated row.",
     detect,
     parser: |ctx| Box::new(Goose::new(ctx)),
 };
@@ -178,6 +180,33 @@ impl Goose {
         };
         Ok(csv_columns::rollup_copies(call, &key, rank))
     }
+}
+
+/// The folders holding Goose's `sessions.db` that exist: with
+/// `GOOSE_PATH_ROOT` (the agent's variable; it moves everything),
+/// `<root>/data/sessions`; else `$XDG_DATA_HOME/goose/sessions` or
+/// `~/.local/share/goose/sessions` (Linux and macOS), and on Windows
+/// `%APPDATA%\Block\goose\data\sessions`.
+pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
+    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if let Some(root) = set("GOOSE_PATH_ROOT") {
+        return existing([PathBuf::from(root.trim()).join("data").join("sessions")]);
+    }
+    let mut candidates = Vec::new();
+    match set("XDG_DATA_HOME") {
+        Some(xdg) => candidates.push(PathBuf::from(xdg.trim()).join("goose").join("sessions")),
+        None => candidates.extend(home.map(|h| h.join(".local/share/goose/sessions"))),
+    }
+    if let Some(appdata) = set("APPDATA") {
+        candidates.push(PathBuf::from(appdata.trim()).join("Block/goose/data/sessions"));
+    }
+    existing(candidates)
+}
+
+/// Whether `path` is Goose's session store. The legacy `<id>.jsonl`
+/// files name no model (nothing to price), so they are not looked for.
+pub fn is_log_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "sessions.db")
 }
 
 fn tags(obj: &Object) -> BTreeMap<String, String> {

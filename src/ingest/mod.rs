@@ -29,6 +29,7 @@ pub mod openrouter_csv;
 pub mod otel;
 pub mod places;
 pub mod qwen_code;
+pub mod sqlite;
 pub mod workload;
 
 use std::fmt;
@@ -359,6 +360,19 @@ pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>, IngestError> {
     })?;
     const GZIP: &[u8] = &[0x1f, 0x8b];
     const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+    if magic.starts_with(sqlite::MAGIC) {
+        // An agent's database: its rows, read through SQLite.
+        return match source {
+            Source::File(path) => sqlite::rows_as_lines(path),
+            _ => Err(IngestError::Unreadable {
+                path: source.display_name(),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a SQLite database is read only from a file named on the command line",
+                ),
+            }),
+        };
+    }
     let out: Box<dyn BufRead + Send> = if magic.starts_with(GZIP) {
         Box::new(BufReader::with_capacity(
             256 * 1024,
@@ -809,6 +823,7 @@ pub fn is_plain_lines(path: &Path) -> bool {
         return false;
     };
     !(head.starts_with(&[0x1f, 0x8b])
+        || head.starts_with(sqlite::MAGIC)
         || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
         || head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
         || is_pretty_object(head))

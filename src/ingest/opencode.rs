@@ -29,7 +29,9 @@
 //! storage file's call. `time.created` is in the key because exports may
 //! replace ids with `REDACTED`.
 //!
-//! OpenCode's current SQLite store (`opencode.db`) is not read.
+//! OpenCode's current store is the SQLite `opencode.db`: `sqlite` reads
+//! each `message` row with its step-finish `part` rows as one line
+//! `{info, parts}`, parsed here like an export's message.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -46,9 +48,9 @@ use crate::record::{Call, Usage};
 
 pub static FORMAT: InputFormat = InputFormat {
     name: "opencode",
-    title: "OpenCode sessions: `opencode export` JSON, storage/message/<sessionID>/<messageID>.json",
+    title: "OpenCode sessions: opencode.db (SQLite), `opencode export` JSON, storage/message/<sessionID>/<messageID>.json",
     example: r#"{"id":"msg_ec0c0d7b0001Tf4nmuhj1xq0f7","sessionID":"ses_13f3f292affeZD3dG0NL1dXJQR","role":"assistant","modelID":"claude-sonnet-4-6","providerID":"anthropic","time":{"created":1781350324144,"completed":1781350384305},"cost":0.12224025,"tokens":{"total":30876,"input":3,"output":574,"reasoning":0,"cache":{"write":30299,"read":0}}}"#,
-    mapping: "one call per assistant message with tokens (user messages are not calls): model = modelID, provider = providerID, session = sessionID, ts = time.created, tag project = last folder of path.root (else path.cwd); input = tokens.input (OpenCode already excludes the cache), cache_read = tokens.cache.read, cache_write_5m = tokens.cache.write, output = tokens.output, with tokens.reasoning added only when tokens.total counts it apart from output (total = input + output + cache + reasoning); when total = input + output with cache tokens (old releases), the cache is taken out of input. In an export, each step-finish part of a message is a call (the message tokens hold only the last step); storage files have no parts, so a multi-step message counts its last step's tokens. billed = the message cost in USD (per step from the step-finish costs; a cost of 0 means OpenCode had no price, e.g. subscription providers, and is left unset). The session roll-up of an export (info.tokens, info.cost) is never added. An export and the storage files of one session hold the same messages: each (session, message id, time.created, step) counts once per run (the copy with the most tokens; ties: the export's step, then the earliest file). Messages whose token counts are all 0 are not calls. OpenCode's SQLite database (opencode.db) is not read.",
+    mapping: "one call per assistant message with tokens (user messages are not calls): model = modelID, provider = providerID, session = sessionID, ts = time.created, tag project = last folder of path.root (else path.cwd); input = tokens.input (OpenCode already excludes the cache), cache_read = tokens.cache.read, cache_write_5m = tokens.cache.write, output = tokens.output, with tokens.reasoning added only when tokens.total counts it apart from output (total = input + output + cache + reasoning); when total = input + output with cache tokens (old releases), the cache is taken out of input. In an export, each step-finish part of a message is a call (the message tokens hold only the last step); storage files have no parts, so a multi-step message counts its last step's tokens. billed = the message cost in USD (per step from the step-finish costs; a cost of 0 means OpenCode had no price, e.g. subscription providers, and is left unset). The session roll-up of an export (info.tokens, info.cost) is never added. An export and the storage files of one session hold the same messages: each (session, message id, time.created, step) counts once per run (the copy with the most tokens; ties: the export's step, then the earliest file). Messages whose token counts are all 0 are not calls. OpenCode's SQLite store (opencode.db, opencode-<channel>.db; name it, or --agents finds it) is read row by row: a message row with its step-finish part rows is read like an export's message (a call per step), line n = the n-th message in time order; it counts once with the storage files and exports of the same messages.",
     detect,
     parser: |_| Box::new(OpenCode),
 };
@@ -57,7 +59,16 @@ fn detect(sniff: &Sniff) -> bool {
     sniff
         .json_objects()
         .iter()
-        .any(|m| is_export(m) || is_message(m))
+        .any(|m| is_export(m) || is_message(m) || is_row(m))
+}
+
+/// `{info, parts}`: one message with its parts, as costsim reads a row of
+/// `opencode.db` (see `sqlite`).
+fn is_row(m: &Object) -> bool {
+    m.get("info")
+        .and_then(Value::as_object)
+        .is_some_and(is_message)
+        && m.get("parts").is_some_and(Value::is_array)
 }
 
 /// `{info: <session>, messages: [{info, parts}]}`.
@@ -104,9 +115,10 @@ impl LineParser for OpenCode {
 
 fn read(line: &[u8]) -> Result<Parsed, LineProblem> {
     let obj = parse_object(line)?;
-    let mut copies = match obj.get("messages") {
-        Some(messages) => export_calls(messages)?,
-        None => message_calls(&obj, None, "", "parts")?,
+    let mut copies = match (obj.get("messages"), obj.get("info"), obj.get("parts")) {
+        (Some(messages), _, _) => export_calls(messages)?,
+        (None, Some(info), Some(parts)) => row_calls(info, parts)?,
+        _ => message_calls(&obj, None, "", "parts")?,
     };
     Ok(match copies.len() {
         0 => Parsed::NotACall,
@@ -164,6 +176,17 @@ fn export_calls(messages: &Value) -> Result<Vec<(Call, CopyOf)>, LineProblem> {
         )?);
     }
     Ok(calls)
+}
+
+/// The calls of one `opencode.db` row: a message `info` and its parts.
+fn row_calls(info: &Value, parts: &Value) -> Result<Vec<(Call, CopyOf)>, LineProblem> {
+    let Value::Object(info) = info else {
+        return Err(problem(SkipReason::BadField, "info", "expected an object"));
+    };
+    let Value::Array(parts) = parts else {
+        return Err(problem(SkipReason::BadField, "parts", "expected an array"));
+    };
+    message_calls(info, Some(parts), "info.", "parts")
 }
 
 /// One `tokens` object in costsim's split.
@@ -372,9 +395,16 @@ pub fn data_dirs(env: Env, home: Option<&Path>) -> Vec<PathBuf> {
     existing(candidates)
 }
 
-/// Whether `path` is a usage log below a data folder: a message file of
-/// the JSON storage, `storage/message/<sessionID>/<messageID>.json`.
+/// Whether `path` is a usage log below a data folder: the SQLite store
+/// (`opencode.db`, or `opencode-<channel>.db` of channel builds) or a
+/// message file of the JSON storage,
+/// `storage/message/<sessionID>/<messageID>.json`.
 pub fn is_log_file(path: &Path) -> bool {
+    if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+        if name == "opencode.db" || (name.starts_with("opencode-") && name.ends_with(".db")) {
+            return true;
+        }
+    }
     if path.extension().and_then(|e| e.to_str()) != Some("json") {
         return false;
     }
@@ -731,7 +761,11 @@ mod tests {
         assert!(!is_log_file(Path::new(
             "/h/.local/share/opencode/storage/session/p/ses_1.json"
         )));
-        assert!(!is_log_file(Path::new("/h/opencode/opencode.db")));
+        assert!(is_log_file(Path::new("/h/opencode/opencode.db")));
+        assert!(is_log_file(Path::new("/h/opencode/opencode-beta.db")));
+        assert!(!is_log_file(Path::new("/h/opencode/opencode.db-wal")));
+        assert!(!is_log_file(Path::new("/h/opencode/opencode.db-shm")));
+        assert!(!is_log_file(Path::new("/h/opencode/other.db")));
         assert!(!is_log_file(Path::new(
             "/h/opencode/storage/message/x.json"
         )));
