@@ -303,6 +303,24 @@ fn codex_file_given_twice_counts_once() {
     check_codex(&report);
 }
 
+/// Twins: the calls fixtures/real/README.md counts in the Claude Code tree
+/// and the Codex rollout, written as canonical traces by calc.py from its
+/// own reading of the rules (`python3 fixtures/real/calc.py --twins
+/// claude-tree codex`), price the same as the logs, by model and session.
+#[test]
+fn claude_code_and_codex_agree_with_their_canonical_twins() {
+    for by in ["model", "session"] {
+        let extra = ["--by", by];
+        crate::util::same_as_twin(
+            &[&real(CLAUDE_TREE)],
+            &real("claude-code/twin-tree.jsonl"),
+            &extra,
+            true,
+        );
+        crate::util::same_as_twin(&[&real(CODEX)], &real("codex/twin.jsonl"), &extra, true);
+    }
+}
+
 // ----------------------------------------------------------------- OpenAI
 
 const OPENAI_CHAT: &str = "openai/pydantic-ai-cassettes-openai-chat.jsonl";
