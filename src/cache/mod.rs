@@ -17,7 +17,8 @@
 
 pub mod doctor;
 
-use std::collections::HashMap;
+// A fast hash: these maps are looked up for every call of every scenario.
+use foldhash::{HashMap, HashMapExt};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -129,11 +130,14 @@ pub struct ScopeCache {
     lone_calls: u64,
 }
 
-fn inferred_key(tag: &[u8], session: u64, len: u64) -> u64 {
-    let mut bytes = tag.to_vec();
-    bytes.extend_from_slice(&session.to_le_bytes());
-    bytes.extend_from_slice(&len.to_le_bytes());
-    xxh3_64(&bytes)
+fn inferred_key<const N: usize>(tag: &[u8; N], session: u64, len: u64) -> u64 {
+    const { assert!(N <= 32, "a short tag") };
+    // Hashed from the stack: this runs for every prefix of every call.
+    let mut bytes = [0u8; 48];
+    bytes[..N].copy_from_slice(tag);
+    bytes[N..N + 8].copy_from_slice(&session.to_le_bytes());
+    bytes[N + 8..N + 16].copy_from_slice(&len.to_le_bytes());
+    xxh3_64(&bytes[..N + 16])
 }
 
 impl ScopeCache {

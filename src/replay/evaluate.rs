@@ -5,7 +5,10 @@
 //! session), so scenarios are independent and run in parallel over the same
 //! parsed calls: the input is read once.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// A fast hash: these maps are looked up for every call of every scenario.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::{DateTime, Utc};
 
@@ -84,6 +87,8 @@ pub struct CallKeys {
     /// A 128-bit hash of `session`: the key of per-session state, so a
     /// million sessions cost a million integers, not strings.
     pub session_id: u128,
+    /// A 128-bit hash of the account: the key of its caches.
+    pub account_id: u128,
 }
 
 impl CallKeys {
@@ -91,6 +96,7 @@ impl CallKeys {
         let session = call.session_key();
         CallKeys {
             session_id: xxhash_rust::xxh3::xxh3_128(session.as_bytes()),
+            account_id: xxhash_rust::xxh3::xxh3_128(call.account.as_bytes()),
             call: call.call_key(),
             session,
         }
@@ -186,7 +192,8 @@ pub struct Evaluated {
 
 struct State<'a> {
     catalog: &'a Catalog,
-    caches: HashMap<(String, usize), (ScopeCache, bool)>,
+    /// Per account (its hash) and model.
+    caches: HashMap<(u128, usize), (ScopeCache, bool)>,
     sessions: HashMap<u128, (u64, u64)>,
     capped: HashSet<u128>,
     seen_sessions: HashSet<u128>,
@@ -281,11 +288,13 @@ impl<'a> Evaluator<'a> {
         };
         let model = &catalog.models[recorded];
         let session = keys.session_id;
-        let first_of_session = match (&call.session, call.step) {
-            (None, _) => true,
-            (Some(_), Some(step)) => step <= 1,
-            (Some(_), None) => state.seen_sessions.insert(session),
-        };
+        // Only batching asks (sessions seen are kept for it alone).
+        let first_of_session = t.batch.is_some()
+            && match (&call.session, call.step) {
+                (None, _) => true,
+                (Some(_), Some(step)) => step <= 1,
+                (Some(_), None) => state.seen_sessions.insert(session),
+            };
         if let (Some(caps), Some(_)) = (t.caps, &call.session) {
             let over = state.capped.contains(&session) || {
                 let entry = state.sessions.entry(session).or_default();
@@ -381,7 +390,7 @@ impl<'a> Evaluator<'a> {
         }
         let last = legs.len() - 1;
         for (i, leg) in legs.into_iter().enumerate() {
-            let usage = state.cache_usage(scenario.cache, call, &leg, self.shared_prefix);
+            let usage = state.cache_usage(scenario.cache, call, keys, &leg, self.shared_prefix);
             let leg_model = &catalog.models[leg.model];
             // Request options go with the call wherever it is sent.
             let priced =
@@ -413,6 +422,7 @@ impl State<'_> {
         &mut self,
         mode: CacheMode,
         call: &Pending,
+        keys: &CallKeys,
         leg: &Leg,
         shared_prefix: u64,
     ) -> Usage {
@@ -421,7 +431,7 @@ impl State<'_> {
             CacheMode::Off => uncached(&leg.usage),
             CacheMode::On { ttl, placement } => {
                 let model = &self.catalog.models[leg.model];
-                let key = (call.account.clone(), leg.model);
+                let key = (keys.account_id, leg.model);
                 let fallback = &mut self.ttl_fallback;
                 let (cache, long) = self.caches.entry(key).or_insert_with(|| {
                     let used = effective_ttl(&model.cache, ttl);

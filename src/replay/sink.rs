@@ -1,7 +1,8 @@
 //! Where priced calls go: the breakdown (baseline only) and, when scenarios
 //! are compared, per-model totals of every scenario.
 
-use std::collections::HashMap;
+// A fast hash: these maps are looked up for every call of every scenario.
+use foldhash::{HashMap, HashMapExt};
 
 use super::evaluate::Pending;
 use crate::money::Money;
@@ -10,9 +11,9 @@ use crate::record::Usage;
 use crate::report::aggregate::{AggregateError, Aggregator, GroupTotals};
 use crate::report::line_items::LineItem;
 
-/// Per (model, scenario) totals. Few groups and many calls: summed here,
-/// handed to polars once at the end.
-pub type ModelTotals = HashMap<(String, String), GroupTotals>;
+/// Per scenario, then per model, totals. Few groups and many calls: summed
+/// here, handed to polars once at the end.
+pub type ModelTotals = HashMap<String, HashMap<String, GroupTotals>>;
 
 /// Per (scenario number, hour since the epoch, model) totals, for the
 /// charts over time of the HTML report.
@@ -75,8 +76,11 @@ impl Sink {
     pub fn merge_models(&mut self, theirs: Option<ModelTotals>) {
         if let Some(theirs) = theirs {
             let mine = self.by_model.get_or_insert_with(HashMap::new);
-            for (key, totals) in theirs {
-                mine.entry(key).or_default().add(&totals);
+            for (scenario, models) in theirs {
+                let mine = mine.entry(scenario).or_default();
+                for (model, totals) in models {
+                    mine.entry(model).or_default().add(&totals);
+                }
             }
         }
     }
@@ -149,10 +153,19 @@ impl Sink {
                 .add(&totals);
         }
         if let Some(by_model) = self.by_model.as_mut() {
-            let t = by_model
-                .entry((model_key.to_string(), scenario.to_string()))
-                .or_default();
-            t.add(&totals);
+            // Looked up by reference: a key is allocated once per group,
+            // not per call.
+            let models = match by_model.get_mut(scenario) {
+                Some(models) => models,
+                None => by_model.entry(scenario.to_string()).or_default(),
+            };
+            match models.get_mut(model_key) {
+                Some(t) => t.add(&totals),
+                None => models
+                    .entry(model_key.to_string())
+                    .or_default()
+                    .add(&totals),
+            }
         }
         Ok(())
     }
@@ -161,7 +174,14 @@ impl Sink {
 /// Groups per-model totals through polars, as every other aggregate.
 pub fn model_rows(totals: ModelTotals) -> Result<Vec<GroupTotals>, AggregateError> {
     let mut aggregator = Aggregator::new(2);
-    let mut entries: Vec<_> = totals.into_iter().collect();
+    let mut entries: Vec<((String, String), GroupTotals)> = totals
+        .into_iter()
+        .flat_map(|(scenario, models)| {
+            models
+                .into_iter()
+                .map(move |(model, t)| ((model, scenario.clone()), t))
+        })
+        .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     for ((model, scenario), t) in entries {
         aggregator.push_totals(vec![model, scenario], &t)?;

@@ -87,12 +87,55 @@ fn sort_key(p: &Pending) -> SortKey {
     (p.ts.timestamp_nanos_opt().unwrap_or(i64::MAX), p.order)
 }
 
+/// Calls buffered before the buffer's room is set aside for a whole run
+/// (small inputs never reserve it; large ones grow it once).
+const SMALL_BUFFER: usize = 4096;
+
+/// The order the calls held arrived in, so that calls logged in time order
+/// (the usual case: logs are appended) are never sorted or merged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Arrival {
+    /// Every call held came in time order, runs and buffer alike (a run's
+    /// calls all precede the next run's and the buffer's).
+    in_order: bool,
+    /// The buffer's calls came in time order.
+    buffer_in_order: bool,
+    /// Keys of the first and the last call held, if any.
+    first: Option<SortKey>,
+    last: Option<SortKey>,
+}
+
+impl Arrival {
+    const EMPTY: Arrival = Arrival {
+        in_order: true,
+        buffer_in_order: true,
+        first: None,
+        last: None,
+    };
+
+    fn note(&mut self, key: SortKey) {
+        if self.last.is_some_and(|last| key < last) {
+            self.in_order = false;
+            self.buffer_in_order = false;
+        }
+        self.first.get_or_insert(key);
+        self.last = Some(key);
+    }
+
+    fn shift(&mut self, offset: u64) {
+        for key in [&mut self.first, &mut self.last].into_iter().flatten() {
+            key.1 .1 += offset;
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Spool {
     dir: Arc<SpoolDir>,
     limit: usize,
     buffer: Vec<Pending>,
     runs: Vec<Run>,
+    arrival: Arrival,
 }
 
 impl Spool {
@@ -102,34 +145,53 @@ impl Spool {
             limit: limit.max(1),
             buffer: Vec::new(),
             runs: Vec::new(),
+            arrival: Arrival::EMPTY,
         }
     }
 
     pub fn push(&mut self, call: Pending) -> Result<(), SpoolError> {
+        self.arrival.note(sort_key(&call));
+        if self.buffer.len() == SMALL_BUFFER {
+            // Grow once to a whole run, not by doubling (each doubling
+            // copies every call and touches fresh pages).
+            self.buffer
+                .reserve_exact(self.limit - SMALL_BUFFER.min(self.limit));
+        }
         self.buffer.push(call);
         if self.buffer.len() >= self.limit {
-            self.spill()?;
+            self.write_run()?;
         }
         Ok(())
     }
 
-    /// Writes the buffer as a sorted run, if it holds any call.
+    /// Writes the buffered calls as a sorted run and frees the buffer (the
+    /// calls wait on disk).
     pub fn spill(&mut self) -> Result<(), SpoolError> {
+        self.write_run()?;
+        self.buffer = Vec::new();
+        Ok(())
+    }
+
+    /// Writes the buffer as a sorted run, if it holds any call; the buffer
+    /// keeps its room for the next run.
+    fn write_run(&mut self) -> Result<(), SpoolError> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let mut calls = std::mem::take(&mut self.buffer);
-        calls.sort_unstable_by_key(sort_key);
+        if !self.arrival.buffer_in_order {
+            self.buffer.sort_unstable_by_key(sort_key);
+        }
         let (path, file) = self.dir.new_file()?;
         let mut out = BufWriter::with_capacity(256 * 1024, file);
-        for call in &calls {
-            bincode::serde::encode_into_std_write(call, &mut out, config())?;
+        for call in self.buffer.drain(..) {
+            bincode::serde::encode_into_std_write(&call, &mut out, config())?;
         }
         out.flush()?;
         self.runs.push(Run {
             path,
             line_offset: 0,
         });
+        self.arrival.buffer_in_order = true;
         Ok(())
     }
 
@@ -141,25 +203,50 @@ impl Spool {
         for r in &mut self.runs {
             r.line_offset += offset;
         }
+        self.arrival.shift(offset);
     }
 
-    /// Takes over another spool's calls.
-    pub fn merge(&mut self, other: Spool) -> Result<(), SpoolError> {
-        self.runs.extend(other.runs);
-        for call in other.buffer {
-            self.push(call)?;
+    /// Takes over another spool's calls, which come after this one's.
+    pub fn merge(&mut self, mut other: Spool) -> Result<(), SpoolError> {
+        if other.runs.is_empty() {
+            // Each call is noted as it comes.
+            for call in other.buffer.drain(..) {
+                self.push(call)?;
+            }
+            return Ok(());
         }
+        let follows = match (self.arrival.last, other.arrival.first) {
+            (Some(last), Some(first)) => first >= last,
+            _ => true,
+        };
+        // This buffer's calls come before the other's runs.
+        self.spill()?;
+        self.runs.append(&mut other.runs);
+        self.buffer = std::mem::take(&mut other.buffer);
+        self.arrival = Arrival {
+            in_order: self.arrival.in_order && other.arrival.in_order && follows,
+            buffer_in_order: other.arrival.buffer_in_order,
+            first: self.arrival.first.or(other.arrival.first),
+            last: other.arrival.last,
+        };
         Ok(())
     }
 
-    /// Every call, in time order.
+    /// Every call, in time order. Calls that came in order are handed back
+    /// as they came: the buffer as it is, the runs one after the other.
     pub fn into_sorted(mut self) -> Result<Sorted, SpoolError> {
         if self.runs.is_empty() {
             let mut calls = std::mem::take(&mut self.buffer);
-            calls.sort_unstable_by_key(sort_key);
+            if !self.arrival.buffer_in_order {
+                calls.sort_unstable_by_key(sort_key);
+            }
             return Ok(Sorted::Memory(calls.into_iter()));
         }
         self.spill()?;
+        if self.arrival.in_order {
+            let runs = std::mem::take(&mut self.runs);
+            return Ok(Sorted::Chain(Chain::open(runs), self.dir));
+        }
         let mut runs = std::mem::take(&mut self.runs);
         while runs.len() > FAN_IN {
             let rest = runs.split_off(FAN_IN);
@@ -180,10 +267,12 @@ impl Spool {
     }
 }
 
-/// Calls in time order, from memory or merged from runs.
+/// Calls in time order, from memory, from runs read one after the other,
+/// or merged from runs.
 pub enum Sorted {
     Memory(std::vec::IntoIter<Pending>),
     /// The directory is kept alive until the runs are read.
+    Chain(Chain, Arc<SpoolDir>),
     Merge(Merge, Arc<SpoolDir>),
 }
 
@@ -193,7 +282,44 @@ impl Iterator for Sorted {
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             Sorted::Memory(calls) => calls.next().map(Ok),
+            Sorted::Chain(chain, _) => chain.next(),
             Sorted::Merge(merge, _) => merge.next(),
+        }
+    }
+}
+
+/// Runs whose calls follow each other in time order, read in turn.
+pub struct Chain {
+    runs: std::vec::IntoIter<Run>,
+    current: Option<RunReader>,
+}
+
+impl Chain {
+    fn open(runs: Vec<Run>) -> Chain {
+        Chain {
+            runs: runs.into_iter(),
+            current: None,
+        }
+    }
+}
+
+impl Iterator for Chain {
+    type Item = Result<Pending, SpoolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(reader) = &mut self.current {
+                match reader.read() {
+                    Ok(Some(call)) => return Some(Ok(call)),
+                    Ok(None) => self.current = None,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            let run = self.runs.next()?;
+            match RunReader::open(run) {
+                Ok(reader) => self.current = Some(reader),
+                Err(e) => return Some(Err(e)),
+            }
         }
     }
 }
@@ -204,6 +330,17 @@ struct RunReader {
 }
 
 impl RunReader {
+    fn open(run: Run) -> Result<RunReader, SpoolError> {
+        let reader = RunReader {
+            input: BufReader::with_capacity(64 * 1024, File::open(&run.path)?),
+            line_offset: run.line_offset,
+        };
+        // A run's file is read once: unlinking it now frees its space as
+        // soon as it is read to the end.
+        let _ = std::fs::remove_file(&run.path);
+        Ok(reader)
+    }
+
     fn read(&mut self) -> Result<Option<Pending>, SpoolError> {
         // End of file shows as an empty buffer before decoding.
         if io::BufRead::fill_buf(&mut self.input)?.is_empty() {
@@ -231,13 +368,7 @@ impl Merge {
             heads: Vec::with_capacity(runs.len()),
         };
         for (i, run) in runs.into_iter().enumerate() {
-            let mut reader = RunReader {
-                input: BufReader::with_capacity(64 * 1024, File::open(&run.path)?),
-                line_offset: run.line_offset,
-            };
-            // A run's file is read once: unlinking it now frees its space as
-            // soon as it is read to the end.
-            let _ = std::fs::remove_file(&run.path);
+            let mut reader = RunReader::open(run)?;
             let head = reader.read()?;
             if let Some(call) = &head {
                 merge.heap.push(Reverse((sort_key(call), i)));
@@ -264,5 +395,107 @@ impl Iterator for Merge {
             Err(e) => return Some(Err(e)),
         }
         Some(Ok(call))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn call(seconds: i64, line: u64) -> Pending {
+        Pending {
+            order: (0, line),
+            ts: Utc.timestamp_opt(1_780_000_000 + seconds, 0).unwrap(),
+            keys: Vec::new(),
+            model: None,
+            model_key: "m".to_string(),
+            account: "default".to_string(),
+            session: None,
+            id: None,
+            step: None,
+            success: None,
+            tags: Default::default(),
+            usage: Default::default(),
+            batch: false,
+            shape: Default::default(),
+            billed: None,
+            requests: 1,
+            undated: false,
+            options: Default::default(),
+            format: crate::replay::evaluate::FormatName("canonical"),
+            copy: None,
+        }
+    }
+
+    /// (seconds, line) of every call handed back, and whether the runs were
+    /// read one after the other (no merge).
+    fn drain(spool: Spool) -> (Vec<(i64, u64)>, bool) {
+        let sorted = spool.into_sorted().unwrap();
+        let chained = matches!(sorted, Sorted::Chain(..) | Sorted::Memory(_));
+        let calls = sorted
+            .map(|c| {
+                let c = c.unwrap();
+                (c.ts.timestamp() - 1_780_000_000, c.order.1)
+            })
+            .collect();
+        (calls, chained)
+    }
+
+    /// A spool of calls at `times` (seconds), spilling every `limit` calls.
+    /// Spools of one run share their folder, as a replay's do.
+    fn spool_of(times: &[i64], limit: usize) -> Spool {
+        thread_local!(static DIR: Arc<SpoolDir> = Arc::new(SpoolDir::default()));
+        let mut spool = Spool::new(DIR.with(Arc::clone), limit);
+        for (line, &t) in times.iter().enumerate() {
+            spool.push(call(t, line as u64 + 1)).unwrap();
+        }
+        spool
+    }
+
+    #[test]
+    fn calls_in_time_order_are_read_back_without_a_merge() {
+        let times: Vec<i64> = (0..10).map(|i| i / 2).collect();
+        let (calls, chained) = drain(spool_of(&times, 3));
+        assert!(chained);
+        let want: Vec<(i64, u64)> = times.iter().zip(1..).map(|(&t, l)| (t, l)).collect();
+        assert_eq!(calls, want);
+    }
+
+    #[test]
+    fn calls_out_of_order_are_sorted_and_merged() {
+        let (calls, chained) = drain(spool_of(&[5, 1, 4, 2, 3, 0, 9, 7], 3));
+        assert!(!chained);
+        let times: Vec<i64> = calls.iter().map(|c| c.0).collect();
+        assert_eq!(times, [0, 1, 2, 3, 4, 5, 7, 9]);
+        // In memory only: sorted too.
+        let (calls, _) = drain(spool_of(&[3, 1, 2], 10));
+        assert_eq!(calls, [(1, 2), (2, 3), (3, 1)]);
+    }
+
+    #[test]
+    fn merged_spools_stay_chained_only_when_they_follow_each_other() {
+        for (second, chained_want) in [(vec![4, 5, 6, 7], true), (vec![2, 5, 6, 7], false)] {
+            let mut first = spool_of(&[0, 1, 2, 3, 4], 2);
+            let mut next = spool_of(&second, 2);
+            next.shift_lines(5);
+            first.merge(next).unwrap();
+            let (calls, chained) = drain(first);
+            assert_eq!(chained, chained_want, "{second:?}");
+            let mut want: Vec<(i64, u64)> = [0, 1, 2, 3, 4]
+                .into_iter()
+                .chain(second.iter().copied())
+                .zip(1..)
+                .collect();
+            want.sort();
+            assert_eq!(calls, want);
+        }
+        // A small spool merged into one with runs: the calls are noted as
+        // they come.
+        let mut first = spool_of(&[0, 1, 2, 3], 2);
+        first.merge(spool_of(&[1], 2)).unwrap();
+        let (calls, chained) = drain(first);
+        assert!(!chained);
+        assert_eq!(calls, [(0, 1), (1, 1), (1, 2), (2, 3), (3, 4)]);
     }
 }

@@ -74,6 +74,14 @@ pub struct RouteRule {
     pub targets: Vec<RouteTarget>,
 }
 
+impl RouteRule {
+    /// Whether the rule applies to calls of `model` (`*`, every sweep's
+    /// rule, without running the glob on every call).
+    fn matches(&self, model: &str) -> bool {
+        self.from == "*" || self.pattern.matches(model)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     pub rules: Vec<RouteRule>,
@@ -85,7 +93,11 @@ impl Route {
     /// The target for a call of `model`, or `None` when no rule matches.
     /// `session_key` and `call_key` identify the session and the call.
     pub fn target(&self, model: &str, session_key: &str, call_key: &str) -> Option<&RouteTarget> {
-        let rule = self.rules.iter().find(|r| r.pattern.matches(model))?;
+        let rule = self.rules.iter().find(|r| r.matches(model))?;
+        if let [only] = rule.targets.as_slice() {
+            // One target takes every call: nothing to draw.
+            return Some(only);
+        }
         let key = match self.sticky {
             Sticky::Session => session_key,
             Sticky::Call => call_key,
