@@ -376,7 +376,7 @@ pub struct RunArgs {
 pub struct WhatIfArgs {
     /// Route calls to other models: GLOB=MODEL:SHARE,MODEL:SHARE (rules
     /// separated by `;`), e.g. 'claude-opus-*=claude-sonnet-4-5:0.7,claude-haiku-4-5:0.3'.
-    /// Shares of a rule sum to 1. Combined with the other shorthand flags into
+    /// Shares (0.3 or 30%) of a rule sum to 1. Combined with the other shorthand flags into
     /// one scenario. [default: no routing]
     #[arg(long, value_name = "SPEC")]
     pub route: Option<String>,

@@ -263,8 +263,15 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Scenario>, ScenarioErr
     Ok(out)
 }
 
+/// A share as a decimal fraction (`0.3`) or a percentage (`30%`), in ppm.
 fn share(invalid: &Fail, key: &str, value: &Num) -> Result<u64, ScenarioError> {
-    let ppm = parse_scaled_decimal(&value.text(), 6).map_err(|e| invalid(format!("{key}: {e}")))?;
+    let text = value.text();
+    let ppm = match text.trim().strip_suffix('%') {
+        // Percent to ppm: four more decimal places.
+        Some(percent) => parse_scaled_decimal(percent.trim(), 4),
+        None => parse_scaled_decimal(&text, 6),
+    }
+    .map_err(|e| invalid(format!("{key}: {e}")))?;
     if ppm as u64 > PPM {
         return Err(invalid(format!("{key}: {} is more than 1", value.text())));
     }
@@ -831,6 +838,21 @@ to = [{ model = "gpt-5-mini", share = 1 }]
             .unwrap_err()
             .to_string();
         assert!(e.contains("shares sum to 0.9"), "{e}");
+        // Percentages read as the same fractions.
+        let percent = parse_route_spec(
+            "claude-opus-*=claude-sonnet-4-5:70%,claude-haiku-4-5: 30 %",
+            Sticky::Session,
+        )
+        .unwrap();
+        assert_eq!(percent, r);
+        let e = parse_route_spec("*=a:50%,b:0.4", Sticky::Session)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("shares sum to 0.9"), "{e}");
+        let e = parse_route_spec("*=a:150%", Sticky::Session)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 1"), "{e}");
         let s = shorthand(Some(r), Some("0.5"), Some(30), None)
             .unwrap()
             .unwrap();
