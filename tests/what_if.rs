@@ -654,3 +654,40 @@ fn cascade_escalates_failed_calls() {
     assert_eq!(effect(cascade, "labelled_calls"), 5);
     assert_eq!(effect(cascade, "successful_calls"), 2);
 }
+
+/// Plain sweeps are priced together, one loop over their models per call;
+/// with `--line-items` each goes through its own scenario evaluator. Both
+/// must give the same report, here on calls that exercise every branch: a
+/// model the catalog does not price, a prompt too long for most models'
+/// context windows (left on its model), success labels, and a batch call.
+#[test]
+fn pooled_sweeps_equal_one_evaluator_per_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let traces = dir.path().join("mix.jsonl");
+    std::fs::write(
+        &traces,
+        concat!(
+            r#"{"ts":"2026-06-01T10:00:00Z","model":"claude-sonnet-4-5","session":"s1","step":1,"success":true,"usage":{"input":1200,"cache_read":24000,"cache_write_5m":3000,"output":800}}"#, "\n",
+            r#"{"ts":"2026-06-01T10:01:00Z","model":"gpt-5-mini","session":"s1","step":2,"success":false,"batch":true,"usage":{"input":50000,"output":2000,"reasoning":900}}"#, "\n",
+            r#"{"ts":"2026-06-01T10:02:00Z","model":"gemini-2.5-pro","session":"s2","usage":{"input":700000,"output":4000}}"#, "\n",
+            r#"{"ts":"2026-06-01T10:03:00Z","model":"mystery-model-9","session":"s2","usage":{"input":100,"output":10}}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let traces = traces.display().to_string();
+    let items = dir.path().join("items.csv").display().to_string();
+    for sweep in ["all", "claude-haiku-4-5,gpt-5-mini,gemini-2.5-flash"] {
+        let pooled = crate::util::replay_json(&[&traces, "--sweep", sweep]);
+        let one_each =
+            crate::util::replay_json(&[&traces, "--sweep", sweep, "--line-items", &items]);
+        assert_eq!(pooled, one_each, "--sweep {sweep}");
+        // The long prompt did not fit everywhere, and was kept on its model.
+        let not_fit: u64 = pooled["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["effects"]["did_not_fit_calls"].as_u64())
+            .sum();
+        assert!(not_fit > 0, "{pooled}");
+    }
+}

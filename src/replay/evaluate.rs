@@ -12,14 +12,15 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::{DateTime, Utc};
 
-use super::sink::Sink;
+use super::sink::{call_totals, Sink};
 use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
 use crate::pricing::{CacheKind, Catalog, PricingDate};
 use crate::record::Usage;
 use crate::report::aggregate::AggregateError;
+use crate::report::aggregate::GroupTotals;
 use crate::report::line_items::LineItem;
 use crate::report::ScenarioStats;
-use crate::scenario::{CacheMode, Eligible, Ratio, Scenario};
+use crate::scenario::{CacheMode, Eligible, Ratio, Role, Scenario};
 
 /// A call resolved against the catalog, ready to be priced per scenario.
 /// Serializable: big scenario runs spool calls to disk (see `spool.rs`).
@@ -257,6 +258,11 @@ impl<'a> Evaluator<'a> {
             .unwrap_or_default()
     }
 
+    /// The number of the scenario this evaluates.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
     pub fn finish(self) -> Evaluated {
         Evaluated {
             sink: self.sink,
@@ -454,6 +460,155 @@ impl State<'_> {
                     ..leg.usage
                 }
             }
+        }
+    }
+}
+
+/// The model a `--sweep` scenario sends every call to, when that is all the
+/// scenario does (no cache simulation, cascade, batch or caps): such
+/// scenarios keep no state and are priced together by [`SweepEvaluator`].
+pub fn sweep_model(scenario: &Scenario) -> Option<&str> {
+    let Role::Sweep(model) = &scenario.role else {
+        return None;
+    };
+    let t = &scenario.transforms;
+    let [rule] = t.route.as_ref()?.rules.as_slice() else {
+        return None;
+    };
+    let [target] = rule.targets.as_slice() else {
+        return None;
+    };
+    let plain = scenario.cache == CacheMode::AsRecorded
+        && t.cascade.is_none()
+        && t.batch.is_none()
+        && t.caps.is_none()
+        && rule.from == "*"
+        && target.model == *model
+        && target.token_ratio == Ratio::ONE
+        && target.output_ratio == Ratio::ONE;
+    plain.then_some(model.as_str())
+}
+
+/// Sweep scenarios (see [`sweep_model`]) priced in one pass: per call, one
+/// loop over their models, each call repriced on each model exactly as
+/// [`Evaluator`] routes it, without a scenario state machine each.
+pub struct SweepEvaluator<'a> {
+    catalog: &'a Catalog,
+    targets: Vec<SweepTarget<'a>>,
+}
+
+struct SweepTarget<'a> {
+    index: usize,
+    scenario: &'a Scenario,
+    model: usize,
+    date: PricingDate,
+    stats: ScenarioStats,
+    /// Whether per-model totals are kept (the scenario tables).
+    per_model: bool,
+    /// Totals per answering model: the target, else the recorded model.
+    totals: HashMap<String, GroupTotals>,
+}
+
+impl<'a> SweepEvaluator<'a> {
+    /// `sweeps`: (scenario number, scenario), each passing [`sweep_model`].
+    pub fn new(
+        catalog: &'a Catalog,
+        sweeps: &[(usize, &'a Scenario)],
+        default_date: PricingDate,
+        per_model: bool,
+    ) -> Self {
+        let targets = sweeps
+            .iter()
+            .map(|&(index, scenario)| SweepTarget {
+                index,
+                scenario,
+                model: sweep_model(scenario)
+                    .and_then(|m| catalog.resolve_index(m))
+                    .expect("checked against the catalog"),
+                date: scenario.transforms.pricing_date.unwrap_or(default_date),
+                stats: ScenarioStats::default(),
+                per_model,
+                totals: HashMap::new(),
+            })
+            .collect();
+        SweepEvaluator { catalog, targets }
+    }
+
+    /// Prices the next call in time order on every swept model.
+    pub fn step(&mut self, call: &Pending) {
+        let catalog = self.catalog;
+        for t in &mut self.targets {
+            let Some(recorded) = call.model else {
+                // Unpriced: shown with its tokens in every scenario.
+                t.add(
+                    &call.model_key,
+                    call_totals(t.index, call, &call.usage, None),
+                );
+                continue;
+            };
+            let routed = scaled_usage(&call.usage, Ratio::ONE, Ratio::ONE);
+            let (answering, usage) =
+                if routed.prompt_tokens() > catalog.models[t.model].context_window {
+                    t.stats.not_fit += 1;
+                    (recorded, call.usage)
+                } else if t.model == recorded {
+                    (recorded, call.usage)
+                } else {
+                    t.stats.routed += 1;
+                    (t.model, routed)
+                };
+            let model = &catalog.models[answering];
+            let priced = model.price(
+                &usage,
+                call.requests,
+                call.batch,
+                &call.options,
+                t.date,
+                call.ts,
+            );
+            t.add(&model.id, call_totals(t.index, call, &usage, Some(priced)));
+            if let Some(ok) = call.success {
+                let entry = t.stats.success.entry(model.id.clone()).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(ok);
+            }
+        }
+    }
+
+    /// What each sweep scenario produced, with its number.
+    pub fn finish(self) -> Vec<(usize, Evaluated)> {
+        self.targets
+            .into_iter()
+            .map(|t| {
+                let mut sink = Sink::new(0, t.per_model);
+                if let Some(by_model) = sink.by_model.as_mut() {
+                    by_model.insert(t.scenario.name.clone(), t.totals);
+                }
+                let evaluated = Evaluated {
+                    sink,
+                    stats: t.stats,
+                    ttl_fallback: 0,
+                };
+                (t.index, evaluated)
+            })
+            .collect()
+    }
+}
+
+impl SweepTarget<'_> {
+    /// Adds a call to its answering model's totals (looked up by
+    /// reference: a key is allocated once per model, not per call).
+    fn add(&mut self, model: &str, totals: GroupTotals) {
+        if !self.per_model {
+            return;
+        }
+        match self.totals.get_mut(model) {
+            Some(t) => t.add(&totals),
+            None => self
+                .totals
+                .entry(model.to_string())
+                .or_default()
+                .add(&totals),
         }
     }
 }

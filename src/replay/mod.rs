@@ -31,7 +31,7 @@ use crate::report::{
     Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
 };
 use crate::scenario::Scenario;
-use evaluate::{CallKeys, Evaluator, Pending};
+use evaluate::{CallKeys, Evaluator, Pending, SweepEvaluator};
 use sink::Sink;
 use spool::{Spool, SpoolDir, SpoolError};
 
@@ -251,6 +251,13 @@ fn max_opt(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTim
 
 /// Calls handed to the scenario evaluators at a time.
 const EVALUATION_BATCH: usize = 16 * 1024;
+
+/// What steps through the time-ordered calls: one scenario's evaluator, or
+/// a share of the plain sweeps priced together.
+enum Stepper<'a> {
+    One(Box<Evaluator<'a>>),
+    Sweeps(SweepEvaluator<'a>),
+}
 
 /// Bytes read between progress updates, to keep the bar cheap.
 const PROGRESS_STEP: u64 = 1 << 20;
@@ -657,26 +664,45 @@ pub fn replay_with_items(
                 Spool::new(spec.spool_dir.clone(), spec.spool_calls),
             );
             let mut calls = spool.into_sorted()?;
-            let mut evaluators: Vec<Evaluator> = scenarios
-                .iter()
-                .enumerate()
-                .map(|(index, scenario)| {
-                    // Per-model totals make the scenario tables: none without scenarios.
-                    let per_model = !spec.scenarios.is_empty();
-                    let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, per_model)
-                        .with_sessions(index == 0 && spec.top.is_some())
-                        .with_timeline(spec.timeline)
-                        .with_line_items(spec.line_items);
-                    Evaluator::new(
-                        catalog,
-                        index,
-                        scenario,
-                        spec.pricing_date,
-                        spec.shared_prefix,
-                        sink,
-                    )
-                })
-                .collect();
+            // Per-model totals make the scenario tables: none without scenarios.
+            let per_model = !spec.scenarios.is_empty();
+            // Plain sweeps are priced together, one loop over their models
+            // per call, unless their line items or hourly series are asked
+            // for (those go through each scenario's own evaluator).
+            let pool_sweeps = !spec.line_items && !spec.timeline;
+            let mut sweeps: Vec<(usize, &Scenario)> = Vec::new();
+            let mut evaluators: Vec<Stepper> = Vec::new();
+            for (index, scenario) in scenarios.iter().enumerate() {
+                if index > 0 && pool_sweeps && evaluate::sweep_model(scenario).is_some() {
+                    sweeps.push((index, scenario));
+                    continue;
+                }
+                let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, per_model)
+                    .with_sessions(index == 0 && spec.top.is_some())
+                    .with_timeline(spec.timeline)
+                    .with_line_items(spec.line_items);
+                evaluators.push(Stepper::One(Box::new(Evaluator::new(
+                    catalog,
+                    index,
+                    scenario,
+                    spec.pricing_date,
+                    spec.shared_prefix,
+                    sink,
+                ))));
+            }
+            // One share of the sweeps per thread, so they price in parallel.
+            let share = sweeps
+                .len()
+                .div_ceil(rayon::current_num_threads().max(1))
+                .max(1);
+            for chunk in sweeps.chunks(share) {
+                evaluators.push(Stepper::Sweeps(SweepEvaluator::new(
+                    catalog,
+                    chunk,
+                    spec.pricing_date,
+                    per_model,
+                )));
+            }
             // One pass over the calls in time order; each batch fans out to
             // every scenario's own state in parallel.
             let mut batch = Vec::with_capacity(EVALUATION_BATCH);
@@ -689,19 +715,33 @@ pub fn replay_with_items(
                     break;
                 }
                 let keys: Vec<CallKeys> = batch.par_iter().map(CallKeys::of).collect();
-                evaluators.par_iter_mut().try_for_each(|e| {
-                    batch
+                evaluators.par_iter_mut().try_for_each(|e| match e {
+                    Stepper::One(e) => batch
                         .iter()
                         .zip(&keys)
-                        .try_for_each(|(call, keys)| e.step(call, keys))
+                        .try_for_each(|(call, keys)| e.step(call, keys)),
+                    Stepper::Sweeps(e) => {
+                        batch.iter().for_each(|call| e.step(call));
+                        Ok(())
+                    }
                 })?;
                 if let Some(items) = items.as_deref_mut() {
                     for e in &mut evaluators {
-                        items.write(e.take_line_items())?;
+                        if let Stepper::One(e) = e {
+                            items.write(e.take_line_items())?;
+                        }
                     }
                 }
             }
-            for (index, e) in evaluators.into_iter().map(Evaluator::finish).enumerate() {
+            let mut evaluated: Vec<(usize, evaluate::Evaluated)> = evaluators
+                .into_iter()
+                .flat_map(|e| match e {
+                    Stepper::One(e) => vec![(e.index(), e.finish())],
+                    Stepper::Sweeps(e) => e.finish(),
+                })
+                .collect();
+            evaluated.sort_by_key(|(index, _)| *index);
+            for (index, e) in evaluated {
                 if index == 0 {
                     all.sink.main = e.sink.main;
                     all.sink.sessions = e.sink.sessions;

@@ -124,16 +124,7 @@ impl Sink {
                 costs: priced.map(|p| p.by_class),
             });
         }
-        let cost = priced.map(|p| p.cost);
-        let premium = priced.map_or(Money::ZERO, |p| p.write_premium);
-        // What the provider billed is known for the recorded call only.
-        let billed = if index == 0 { call.billed } else { None };
-        let mut totals = GroupTotals::of_call(usage, cost, premium, billed);
-        // An aggregated usage row counts the requests it stands for.
-        totals.calls = call.requests;
-        totals.unpriced_calls *= call.requests;
-        totals.billed_calls *= call.requests;
-        totals.tools = priced.map_or(Money::ZERO, |p| p.by_class.tools);
+        let totals = call_totals(index, call, usage, priced);
         if index == 0 {
             self.main.push_totals(call.keys.clone(), &totals)?;
             if let (Some(sessions), Some(session)) = (self.sessions.as_mut(), &call.session) {
@@ -172,6 +163,26 @@ impl Sink {
 }
 
 /// Groups per-model totals through polars, as every other aggregate.
+/// What one call adds to its groups in scenario `index`.
+pub fn call_totals(
+    index: usize,
+    call: &Pending,
+    usage: &Usage,
+    priced: Option<Priced>,
+) -> GroupTotals {
+    let cost = priced.map(|p| p.cost);
+    let premium = priced.map_or(Money::ZERO, |p| p.write_premium);
+    // What the provider billed is known for the recorded call only.
+    let billed = if index == 0 { call.billed } else { None };
+    let mut totals = GroupTotals::of_call(usage, cost, premium, billed);
+    // An aggregated usage row counts the requests it stands for.
+    totals.calls = call.requests;
+    totals.unpriced_calls *= call.requests;
+    totals.billed_calls *= call.requests;
+    totals.tools = priced.map_or(Money::ZERO, |p| p.by_class.tools);
+    totals
+}
+
 pub fn model_rows(totals: ModelTotals) -> Result<Vec<GroupTotals>, AggregateError> {
     let mut aggregator = Aggregator::new(2);
     let mut entries: Vec<((String, String), GroupTotals)> = totals
