@@ -467,15 +467,22 @@ impl Model {
         // Options: rates of their own first, then multipliers on whatever
         // rates apply, so they stack (fast mode in the US region).
         let mut option_unpriced = false;
-        let found: Vec<&Variant> = options
-            .iter()
-            .filter_map(|(key, value)| {
-                let v = self.variant(key, value, day);
-                option_unpriced |= v.is_none();
-                v
-            })
-            .chain(self.clock_variant(at, day))
-            .collect();
+        let clock = self.clock_variant(at, day);
+        // Most calls set no option and meet no clock window: nothing to
+        // collect (this runs for every call on every swept model).
+        let mut chosen = options.iter().peekable();
+        let found: Vec<&Variant> = if chosen.peek().is_none() && clock.is_none() {
+            Vec::new()
+        } else {
+            chosen
+                .filter_map(|(key, value)| {
+                    let v = self.variant(key, value, day);
+                    option_unpriced |= v.is_none();
+                    v
+                })
+                .chain(clock)
+                .collect()
+        };
         for v in &found {
             if let VariantPrice::Rates(own) = v.price {
                 rates = own;

@@ -505,8 +505,10 @@ struct SweepTarget<'a> {
     stats: ScenarioStats,
     /// Whether per-model totals are kept (the scenario tables).
     per_model: bool,
-    /// Totals per answering model: the target, else the recorded model.
-    totals: HashMap<String, GroupTotals>,
+    /// Totals of the calls the target model answers (most of them).
+    own: Option<GroupTotals>,
+    /// Totals of the calls left on their recorded model, or unpriced.
+    others: HashMap<String, GroupTotals>,
 }
 
 impl<'a> SweepEvaluator<'a> {
@@ -528,7 +530,8 @@ impl<'a> SweepEvaluator<'a> {
                 date: scenario.transforms.pricing_date.unwrap_or(default_date),
                 stats: ScenarioStats::default(),
                 per_model,
-                totals: HashMap::new(),
+                own: None,
+                others: HashMap::new(),
             })
             .collect();
         SweepEvaluator { catalog, targets }
@@ -540,10 +543,8 @@ impl<'a> SweepEvaluator<'a> {
         for t in &mut self.targets {
             let Some(recorded) = call.model else {
                 // Unpriced: shown with its tokens in every scenario.
-                t.add(
-                    &call.model_key,
-                    call_totals(t.index, call, &call.usage, None),
-                );
+                let totals = call_totals(t.index, call, &call.usage, None);
+                t.add(None, &call.model_key, totals);
                 continue;
             };
             let routed = scaled_usage(&call.usage, Ratio::ONE, Ratio::ONE);
@@ -566,7 +567,8 @@ impl<'a> SweepEvaluator<'a> {
                 t.date,
                 call.ts,
             );
-            t.add(&model.id, call_totals(t.index, call, &usage, Some(priced)));
+            let totals = call_totals(t.index, call, &usage, Some(priced));
+            t.add(Some(answering), &model.id, totals);
             if let Some(ok) = call.success {
                 let entry = t.stats.success.entry(model.id.clone()).or_default();
                 entry.0 += 1;
@@ -582,7 +584,12 @@ impl<'a> SweepEvaluator<'a> {
             .map(|t| {
                 let mut sink = Sink::new(0, t.per_model);
                 if let Some(by_model) = sink.by_model.as_mut() {
-                    by_model.insert(t.scenario.name.clone(), t.totals);
+                    let mut models = t.others;
+                    if let Some(own) = &t.own {
+                        let id = self.catalog.models[t.model].id.clone();
+                        models.entry(id).or_default().add(own);
+                    }
+                    by_model.insert(t.scenario.name.clone(), models);
                 }
                 let evaluated = Evaluated {
                     sink,
@@ -596,17 +603,24 @@ impl<'a> SweepEvaluator<'a> {
 }
 
 impl SweepTarget<'_> {
-    /// Adds a call to its answering model's totals (looked up by
-    /// reference: a key is allocated once per model, not per call).
-    fn add(&mut self, model: &str, totals: GroupTotals) {
+    /// Adds a call to the totals of the model that answered it (`None`:
+    /// unpriced, named `name`); the others are looked up by reference, so
+    /// a key is allocated once per model, not per call.
+    fn add(&mut self, answering: Option<usize>, name: &str, totals: GroupTotals) {
         if !self.per_model {
             return;
         }
-        match self.totals.get_mut(model) {
+        if answering == Some(self.model) {
+            self.own
+                .get_or_insert_with(GroupTotals::default)
+                .add(&totals);
+            return;
+        }
+        match self.others.get_mut(name) {
             Some(t) => t.add(&totals),
             None => self
-                .totals
-                .entry(model.to_string())
+                .others
+                .entry(name.to_string())
                 .or_default()
                 .add(&totals),
         }
