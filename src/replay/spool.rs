@@ -16,11 +16,19 @@ use std::sync::{Arc, OnceLock};
 
 use super::evaluate::Pending;
 
-/// Calls buffered before a run is written: about 70 MB of parsed calls.
-pub const DEFAULT_SPOOL_CALLS: usize = 64 * 1024;
+/// Calls buffered before a run is written: about 7 MB of parsed calls.
+/// Small runs keep a scenario run's memory low (a big file is read in
+/// parallel pieces, each with its own buffer) and cost less CPU than large
+/// ones: fresh pages and cache misses outweigh the longer merge
+/// (benches/scenarios.sh).
+pub const DEFAULT_SPOOL_CALLS: usize = 16 * 1024;
 
-/// Runs merged at once (open files); more are merged in rounds.
-const FAN_IN: usize = 128;
+/// Runs merged at once (open files, each with a read buffer); more are
+/// merged in rounds.
+const FAN_IN: usize = 512;
+
+/// Bytes buffered per run while merging.
+const RUN_READ_BUFFER: usize = 16 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot spool calls to a temporary file (set TMPDIR to a disk with room): {0}")]
@@ -178,15 +186,28 @@ impl Spool {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        if !self.arrival.buffer_in_order {
-            self.buffer.sort_unstable_by_key(sort_key);
-        }
         let (path, file) = self.dir.new_file()?;
         let mut out = BufWriter::with_capacity(256 * 1024, file);
-        for call in self.buffer.drain(..) {
-            bincode::serde::encode_into_std_write(&call, &mut out, config())?;
+        if self.arrival.buffer_in_order {
+            for call in &self.buffer {
+                bincode::serde::encode_into_std_write(call, &mut out, config())?;
+            }
+        } else {
+            // Sorted by key and position, not moved: a call is hundreds of
+            // bytes, a key and position 32.
+            let mut order: Vec<(SortKey, usize)> = self
+                .buffer
+                .iter()
+                .enumerate()
+                .map(|(i, call)| (sort_key(call), i))
+                .collect();
+            order.sort_unstable();
+            for (_, i) in order {
+                bincode::serde::encode_into_std_write(&self.buffer[i], &mut out, config())?;
+            }
         }
         out.flush()?;
+        self.buffer.clear();
         self.runs.push(Run {
             path,
             line_offset: 0,
@@ -332,7 +353,7 @@ struct RunReader {
 impl RunReader {
     fn open(run: Run) -> Result<RunReader, SpoolError> {
         let reader = RunReader {
-            input: BufReader::with_capacity(64 * 1024, File::open(&run.path)?),
+            input: BufReader::with_capacity(RUN_READ_BUFFER, File::open(&run.path)?),
             line_offset: run.line_offset,
         };
         // A run's file is read once: unlinking it now frees its space as
