@@ -270,7 +270,10 @@ impl Spool {
         }
         let mut runs = std::mem::take(&mut self.runs);
         while runs.len() > FAN_IN {
-            let rest = runs.split_off(FAN_IN);
+            // Merge just enough runs into one that the rest fit in a
+            // final merge: each extra round rewrites the calls it takes.
+            let take = FAN_IN.min(runs.len() - FAN_IN + 1);
+            let rest = runs.split_off(take);
             let merged = Merge::open(runs)?;
             let (path, file) = self.dir.new_file()?;
             let mut out = BufWriter::with_capacity(256 * 1024, file);
@@ -492,6 +495,17 @@ mod tests {
         // In memory only: sorted too.
         let (calls, _) = drain(spool_of(&[3, 1, 2], 10));
         assert_eq!(calls, [(1, 2), (2, 3), (3, 1)]);
+    }
+
+    #[test]
+    fn more_runs_than_one_merge_takes_are_merged_in_rounds() {
+        // One call per run: FAN_IN + 88 runs, out of order.
+        let times: Vec<i64> = (0..FAN_IN as i64 + 88).map(|i| (i * 7919) % 1000).collect();
+        let (calls, chained) = drain(spool_of(&times, 1));
+        assert!(!chained);
+        let mut want: Vec<(i64, u64)> = times.iter().zip(1..).map(|(&t, l)| (t, l)).collect();
+        want.sort();
+        assert_eq!(calls, want);
     }
 
     #[test]
