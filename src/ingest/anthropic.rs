@@ -452,10 +452,7 @@ mod tests {
 
     #[test]
     fn detects_its_shapes_only() {
-        let sniff = |line: &'static [u8]| Sniff {
-            lines: vec![line],
-            path: None,
-        };
+        let sniff = |line: &'static [u8]| Sniff::new(vec![line], None);
         assert!(detect(&sniff(
             br#"{"timestamp":1,"response":{"type":"message","usage":{}}}"#
         )));

@@ -314,10 +314,8 @@ mod tests {
 
     #[test]
     fn detects_header_variants() {
-        let sniff = |text: &'static str| Sniff {
-            lines: text.lines().map(str::as_bytes).collect(),
-            path: None,
-        };
+        let sniff =
+            |text: &'static str| Sniff::new(text.lines().map(str::as_bytes).collect(), None);
         assert!(detect(&sniff(HEADER)));
         assert!(detect(&sniff(
             "Usage Date (UTC),Model,Workspace,Uncached Input Tokens,Output Tokens"

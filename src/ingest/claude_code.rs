@@ -35,6 +35,11 @@ use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, OptionKey, Usage};
 
+/// Lines without this cannot carry usage: skipped before any JSON parsing
+/// (the searcher is built once, not per line).
+static USAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"usage\""));
+
 pub static FORMAT: InputFormat = InputFormat {
     name: "claude-code",
     title: "Claude Code session logs (~/.claude/projects/<project>/<session>.jsonl)",
@@ -80,7 +85,7 @@ impl LineParser for ClaudeCode {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         // Most lines (user turns, tool results) carry no usage: a complete
         // line without the key is skipped before any JSON parsing.
-        if line.ends_with(b"}") && memchr::memmem::find(line, b"\"usage\"").is_none() {
+        if line.ends_with(b"}") && USAGE.find(line).is_none() {
             return Parsed::NotACall;
         }
         match parse_line(line, self.project.as_deref()) {
@@ -589,16 +594,10 @@ mod tests {
             br#"{"type":"summary","summary":"x","leafUuid":"u"}"#,
             br#"{"type":"user","sessionId":"s","message":{"role":"user","content":"hi"}}"#,
         ];
-        assert!(detect(&Sniff {
-            lines: yes.to_vec(),
-            path: None
-        }));
+        assert!(detect(&Sniff::new(yes.to_vec(), None)));
         let no: &[&[u8]] =
             &[br#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{}}"#];
-        assert!(!detect(&Sniff {
-            lines: no.to_vec(),
-            path: None
-        }));
+        assert!(!detect(&Sniff::new(no.to_vec(), None)));
     }
 
     #[test]

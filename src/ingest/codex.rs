@@ -519,14 +519,8 @@ mod tests {
         let yes: &[&[u8]] = &[
             br#"{"timestamp":"2026-03-03T10:00:00Z","type":"session_meta","payload":{"id":"x"}}"#,
         ];
-        assert!(detect(&Sniff {
-            lines: yes.to_vec(),
-            path: None
-        }));
+        assert!(detect(&Sniff::new(yes.to_vec(), None)));
         let no: &[&[u8]] = &[br#"{"type":"assistant","sessionId":"s","message":{}}"#];
-        assert!(!detect(&Sniff {
-            lines: no.to_vec(),
-            path: None
-        }));
+        assert!(!detect(&Sniff::new(no.to_vec(), None)));
     }
 }

@@ -360,11 +360,7 @@ mod tests {
     }
 
     fn sniff(line: &str, path: Option<&str>) -> Option<&'static str> {
-        format::detect(&Sniff {
-            lines: vec![line.as_bytes()],
-            path: path.map(Path::new),
-        })
-        .map(|f| f.name)
+        format::detect(&Sniff::new(vec![line.as_bytes()], path.map(Path::new))).map(|f| f.name)
     }
 
     #[test]

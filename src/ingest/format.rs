@@ -211,10 +211,7 @@ impl LineParser for OneCallPerLine {
 impl<'a> Sniff<'a> {
     /// The first lines of a file without a path (unit tests of detectors).
     pub fn of(lines: &[&'a str]) -> Sniff<'a> {
-        Sniff {
-            lines: lines.iter().map(|l| l.as_bytes()).collect(),
-            path: None,
-        }
+        Sniff::new(lines.iter().map(|l| l.as_bytes()).collect(), None)
     }
 }
 
@@ -272,28 +269,36 @@ pub struct Sniff<'a> {
     /// Up to a few complete, non-blank lines.
     pub lines: Vec<&'a [u8]>,
     pub path: Option<&'a std::path::Path>,
+    /// The lines that are JSON objects, parsed once for every detector (a
+    /// tree of agent logs is thousands of files, each asked by every format).
+    objects: std::cell::OnceCell<Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
-impl Sniff<'_> {
-    /// The first line parsed as a JSON object, if it is one.
-    pub fn first_json(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
-        self.lines
-            .iter()
-            .find_map(|l| match serde_json::from_slice(l) {
-                Ok(serde_json::Value::Object(m)) => Some(m),
-                _ => None,
-            })
+impl<'a> Sniff<'a> {
+    pub fn new(lines: Vec<&'a [u8]>, path: Option<&'a std::path::Path>) -> Sniff<'a> {
+        Sniff {
+            lines,
+            path,
+            objects: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The first sniffed line that is a JSON object, if any.
+    pub fn first_json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.json_objects().first()
     }
 
     /// Every sniffed line that parses as a JSON object.
-    pub fn json_objects(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
-        self.lines
-            .iter()
-            .filter_map(|l| match serde_json::from_slice(l) {
-                Ok(serde_json::Value::Object(m)) => Some(m),
-                _ => None,
-            })
-            .collect()
+    pub fn json_objects(&self) -> &[serde_json::Map<String, serde_json::Value>] {
+        self.objects.get_or_init(|| {
+            self.lines
+                .iter()
+                .filter_map(|l| match serde_json::from_slice(l) {
+                    Ok(serde_json::Value::Object(m)) => Some(m),
+                    _ => None,
+                })
+                .collect()
+        })
     }
 
     /// The first line as CSV header names, lower-cased and trimmed.
@@ -480,10 +485,7 @@ mod tests {
         // Every format's example line is detected as that format's, and the
         // two agent formats placed early claim no other format's example.
         for f in all() {
-            let sniff = Sniff {
-                lines: vec![f.example.as_bytes()],
-                path: None,
-            };
+            let sniff = Sniff::new(vec![f.example.as_bytes()], None);
             let got = detect(&sniff).map(|d| d.name);
             if f.name == "amp" || f.name == "kimi-cli" {
                 assert_eq!(got, Some(f.name));

@@ -30,6 +30,11 @@ use super::places::{existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
+/// Lines without this cannot carry usage: skipped before any JSON parsing
+/// (the searcher is built once, not per line).
+static ACCUMULATED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"accumulated_"));
+
 pub static FORMAT: InputFormat = InputFormat {
     name: "goose",
     title: "Goose sessions: sessions.db (SQLite), goose session export --format json, legacy sessions/<id>.jsonl",
@@ -77,7 +82,7 @@ impl LineParser for Goose {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         // Legacy files hold messages after the metadata line; a complete
         // line without a running total is not a session.
-        if line.ends_with(b"}") && memchr::memmem::find(line, b"\"accumulated_").is_none() {
+        if line.ends_with(b"}") && ACCUMULATED.find(line).is_none() {
             return Parsed::NotACall;
         }
         match self.read(line) {

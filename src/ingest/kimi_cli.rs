@@ -37,6 +37,11 @@ use crate::record::{Call, Usage};
 /// no config names one.
 pub const DEFAULT_MODEL: &str = "kimi-for-coding";
 
+/// Lines without this cannot carry usage: skipped before any JSON parsing
+/// (the searcher is built once, not per line).
+static TOKEN_USAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"token_usage\""));
+
 pub static FORMAT: InputFormat = InputFormat {
     name: "kimi-cli",
     title: "Kimi CLI wire logs (~/.kimi/sessions/<hash>/<session>/wire.jsonl)",
@@ -112,7 +117,7 @@ fn model_of_config(share: &Path) -> Option<String> {
 impl LineParser for KimiCli {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         // Content parts and tool output (most lines) carry no usage.
-        if line.ends_with(b"}") && memchr::memmem::find(line, b"\"token_usage\"").is_none() {
+        if line.ends_with(b"}") && TOKEN_USAGE.find(line).is_none() {
             return Parsed::NotACall;
         }
         match self.read(line) {

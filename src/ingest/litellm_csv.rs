@@ -484,10 +484,8 @@ mod tests {
 
     #[test]
     fn detection() {
-        let sniff = |text: &'static str| Sniff {
-            lines: text.lines().map(str::as_bytes).collect(),
-            path: None,
-        };
+        let sniff =
+            |text: &'static str| Sniff::new(text.lines().map(str::as_bytes).collect(), None);
         assert!(detect(&sniff(HEADER)));
         assert!(!detect(&sniff(
             "generation_id,created_at,cost_total,tokens_prompt"

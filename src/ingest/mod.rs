@@ -611,7 +611,7 @@ pub fn sniff_format(
         Source::File(p) => Some(p.as_path()),
         _ => None,
     };
-    let sniff = format::Sniff { lines, path };
+    let sniff = format::Sniff::new(lines, path);
     Ok(format::detect(&sniff).or_else(|| {
         // Lines that are not JSON at all (corruption, garbage) are read as
         // canonical so each bad line is reported where it is; JSON or CSV of

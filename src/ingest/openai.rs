@@ -637,10 +637,7 @@ mod tests {
             br#"{"ts":1,"response":{"object":"response"}}"#,
         ];
         for line in yes {
-            let sniff = Sniff {
-                lines: vec![line],
-                path: None,
-            };
+            let sniff = Sniff::new(vec![line], None);
             assert!(detect(&sniff), "{}", String::from_utf8_lossy(line));
         }
         let no: [&[u8]; 3] = [
@@ -649,10 +646,7 @@ mod tests {
             br#"{"timestamp":1,"response":{"type":"message","usage":{}}}"#,
         ];
         for line in no {
-            let sniff = Sniff {
-                lines: vec![line],
-                path: None,
-            };
+            let sniff = Sniff::new(vec![line], None);
             assert!(!detect(&sniff), "{}", String::from_utf8_lossy(line));
         }
     }

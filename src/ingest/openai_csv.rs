@@ -268,10 +268,7 @@ mod tests {
         // A bucket without usage: its trailing empty cells trimmed away.
         let parsed = FORMAT.test_parse(&[&tsv(HEADER), "2026-03-03\t2026-03-04"]);
         assert!(matches!(parsed[1], Parsed::NotACall), "{:?}", parsed[1]);
-        let sniff = Sniff {
-            lines: vec![tsv(HEADER).into_bytes().leak()],
-            path: None,
-        };
+        let sniff = Sniff::new(vec![tsv(HEADER).into_bytes().leak()], None);
         assert!(detect(&sniff));
     }
 

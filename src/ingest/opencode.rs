@@ -709,12 +709,12 @@ mod tests {
         assert_eq!(format::detected(USER), Some("opencode"));
         assert_eq!(format::detected(&export(&[])), Some("opencode"));
         assert_eq!(format::detected(FORMAT.example), Some("opencode"));
-        assert!(detect(&Sniff {
-            lines: vec![export(&[format!(r#"{{"info":{MESSAGE},"parts":[]}}"#)])
+        assert!(detect(&Sniff::new(
+            vec![export(&[format!(r#"{{"info":{MESSAGE},"parts":[]}}"#)])
                 .replace("ses_1", "REDACTED")
                 .as_bytes()],
-            path: None
-        }));
+            None
+        )));
         for other in [
             r#"{"type":"assistant","sessionId":"s","message":{"role":"assistant"}}"#,
             r#"{"ts":"2026-03-01T00:00:00Z","model":"m","session":"s","usage":{"input":1}}"#,

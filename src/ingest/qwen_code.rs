@@ -37,6 +37,11 @@ use super::places::{env_list, existing, Env};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, Usage};
 
+/// Lines without this cannot carry usage: skipped before any JSON parsing
+/// (the searcher is built once, not per line).
+static USAGE_METADATA: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"usageMetadata\""));
+
 pub static FORMAT: InputFormat = InputFormat {
     name: "qwen-code",
     title: "Qwen Code chat logs (~/.qwen/projects/<project>/chats/<sessionId>.jsonl)",
@@ -69,7 +74,7 @@ impl LineParser for QwenCode {
         // Only assistant lines carry usage: the rest (user turns, tool
         // results, telemetry, which names usage differently) are skipped
         // before any JSON parsing.
-        if line.ends_with(b"}") && memchr::memmem::find(line, b"\"usageMetadata\"").is_none() {
+        if line.ends_with(b"}") && USAGE_METADATA.find(line).is_none() {
             return Parsed::NotACall;
         }
         match parse_line(line) {
