@@ -28,6 +28,7 @@ pub mod opencode;
 pub mod openrouter_csv;
 pub mod otel;
 pub mod places;
+pub mod produced;
 pub mod qwen_code;
 pub mod sqlite;
 pub mod workload;

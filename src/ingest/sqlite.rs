@@ -14,30 +14,24 @@
 //!   times as RFC 3339 UTC.
 //!
 //! Line *n* of such an input is its *n*-th row in time order. Rows are
-//! produced by a thread into a small bounded channel, so memory does not
-//! grow with the database; a row larger than the line cap is not loaded
-//! and is skipped as a line too long. The database is opened read-only and
+//! produced on a thread of their own (`produced`), so memory does not grow
+//! with the database; a row larger than the line cap is not loaded and is
+//! skipped as a line too long. The database is opened read-only and
 //! waits for an agent that is writing it.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead};
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 
+use super::produced::{lines_from, Lines, Stop};
 use super::{IngestError, MAX_LINE_BYTES};
 
 /// The first bytes of every SQLite database file.
 pub const MAGIC: &[u8] = b"SQLite format 3\0";
-
-/// Lines are handed over in batches of about this many bytes.
-const BATCH_BYTES: usize = 256 * 1024;
-
-/// Batches in flight between the row thread and the reader.
-const BATCHES_IN_FLIGHT: usize = 4;
 
 /// The stores costsim knows, by the tables that identify them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,37 +63,10 @@ pub fn rows_as_lines(path: &Path) -> Result<Box<dyn BufRead + Send>, IngestError
     // Fail here, not in the thread, when the query itself is wrong.
     db.prepare(&query(store))
         .map_err(|e| unreadable(format!("SQLite: {e}")))?;
-    let (sender, receiver) = mpsc::sync_channel(BATCHES_IN_FLIGHT);
-    std::thread::spawn(move || {
-        let mut out = Batches {
-            sender,
-            batch: Vec::with_capacity(BATCH_BYTES),
-        };
-        let result = match store {
-            Store::OpenCode { .. } => opencode_rows(&db, store, &mut out),
-            Store::Goose => goose_rows(&db, &mut out),
-        };
-        match result {
-            Ok(()) => out.finish(),
-            // The reader is gone: nothing more to do.
-            Err(Stop::Closed) => {}
-            Err(Stop::Sql(e)) => {
-                out.flush_ok();
-                let _ = out.sender.send(Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("SQLite: {e}"),
-                )));
-            }
-        }
-    });
-    Ok(Box::new(BufReader::with_capacity(
-        BATCH_BYTES,
-        ChannelReader {
-            receiver,
-            current: io::Cursor::new(Vec::new()),
-            done: false,
-        },
-    )))
+    Ok(lines_from(move |out| match store {
+        Store::OpenCode { .. } => opencode_rows(&db, store, out),
+        Store::Goose => goose_rows(&db, out),
+    }))
 }
 
 /// Which store the database is, from its tables and columns.
@@ -159,67 +126,13 @@ fn query(store: Store) -> String {
     }
 }
 
-/// Why the row thread stopped early.
-enum Stop {
-    /// The reader dropped its end (the run ended or failed).
-    Closed,
-    Sql(rusqlite::Error),
-}
-
 impl From<rusqlite::Error> for Stop {
     fn from(e: rusqlite::Error) -> Self {
-        Stop::Sql(e)
+        Stop::Failed(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("SQLite: {e}"),
+        ))
     }
-}
-
-/// Lines collected into batches for the channel.
-struct Batches {
-    sender: mpsc::SyncSender<io::Result<Vec<u8>>>,
-    batch: Vec<u8>,
-}
-
-impl Batches {
-    /// Adds one line (`line` holds no newline).
-    fn line(&mut self, line: &[u8]) -> Result<(), Stop> {
-        self.batch.extend_from_slice(line);
-        self.batch.push(b'\n');
-        if self.batch.len() >= BATCH_BYTES {
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
-            self.sender.send(Ok(full)).map_err(|_| Stop::Closed)?;
-        }
-        Ok(())
-    }
-
-    /// A line longer than the cap, without holding it: the reader skips it
-    /// as too long.
-    fn oversized_line(&mut self) -> Result<(), Stop> {
-        let mut left = MAX_LINE_BYTES + 1;
-        while left > 0 {
-            let n = left.min(BATCH_BYTES);
-            self.batch.resize(self.batch.len() + n, b' ');
-            left -= n;
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
-            self.sender.send(Ok(full)).map_err(|_| Stop::Closed)?;
-        }
-        self.line(b"")
-    }
-
-    fn flush_ok(&mut self) {
-        if !self.batch.is_empty() {
-            let _ = self.sender.send(Ok(std::mem::take(&mut self.batch)));
-        }
-    }
-
-    fn finish(mut self) {
-        self.flush_ok();
-    }
-}
-
-/// JSON text as one line: raw newlines (only whitespace in valid JSON)
-/// become spaces.
-fn one_line(text: &str) -> impl Iterator<Item = u8> + '_ {
-    text.bytes()
-        .map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b })
 }
 
 /// A JSON string literal.
@@ -240,9 +153,9 @@ fn message_info(id: &str, session: &str, data: &str, out: &mut Vec<u8>) {
             if !rest.trim_start().starts_with('}') {
                 out.push(b',');
             }
-            out.extend(one_line(rest));
+            out.extend_from_slice(rest.as_bytes());
         }
-        None => out.extend(one_line(data)),
+        None => out.extend_from_slice(data.as_bytes()),
     }
 }
 
@@ -256,7 +169,7 @@ fn text_at(row: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<String>> {
     }
 }
 
-fn opencode_rows(db: &Connection, store: Store, out: &mut Batches) -> Result<(), Stop> {
+fn opencode_rows(db: &Connection, store: Store, out: &mut Lines) -> Result<(), Stop> {
     let cap = MAX_LINE_BYTES as i64;
     let mut statement = db.prepare(&query(store))?;
     let mut rows = statement.query([cap])?;
@@ -264,7 +177,7 @@ fn opencode_rows(db: &Connection, store: Store, out: &mut Batches) -> Result<(),
     // too long, and its parts.
     let mut current: Option<(String, Vec<u8>, bool, Vec<String>)> = None;
     let emit =
-        |out: &mut Batches,
+        |out: &mut Lines,
          (_, mut line, oversized, parts): (String, Vec<u8>, bool, Vec<String>)| {
             let size = line.len() + parts.iter().map(String::len).sum::<usize>();
             if oversized || size > MAX_LINE_BYTES {
@@ -275,10 +188,10 @@ fn opencode_rows(db: &Connection, store: Store, out: &mut Batches) -> Result<(),
                 if i > 0 {
                     line.push(b',');
                 }
-                line.extend(one_line(part));
+                line.extend_from_slice(part.as_bytes());
             }
             line.extend_from_slice(b"]}");
-            out.line(&line)
+            out.json_line(&line)
         };
     while let Some(row) = rows.next()? {
         let id = text_at(row, 0)?.unwrap_or_default();
@@ -324,7 +237,7 @@ fn rfc3339(text: &str) -> String {
     }
 }
 
-fn goose_rows(db: &Connection, out: &mut Batches) -> Result<(), Stop> {
+fn goose_rows(db: &Connection, out: &mut Lines) -> Result<(), Stop> {
     let mut statement = db.prepare(&query(Store::Goose))?;
     let names: Vec<String> = statement
         .column_names()
@@ -367,42 +280,17 @@ fn goose_rows(db: &Connection, out: &mut Batches) -> Result<(), Stop> {
             out.oversized_line()?;
         } else {
             let line = serde_json::to_vec(&Value::Object(object))
-                .map_err(|e| Stop::Sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+                .map_err(|e| Stop::Failed(io::Error::other(e)))?;
             out.line(&line)?;
         }
     }
     Ok(())
 }
 
-/// The reading end: batches of lines as one byte stream.
-struct ChannelReader {
-    receiver: mpsc::Receiver<io::Result<Vec<u8>>>,
-    current: io::Cursor<Vec<u8>>,
-    done: bool,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let n = self.current.read(buf)?;
-            if n > 0 || buf.is_empty() || self.done {
-                return Ok(n);
-            }
-            match self.receiver.recv() {
-                Ok(Ok(batch)) => self.current = io::Cursor::new(batch),
-                Ok(Err(e)) => {
-                    self.done = true;
-                    return Err(e);
-                }
-                Err(_) => self.done = true,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     fn lines_of(path: &Path) -> Vec<String> {
         let mut text = String::new();
