@@ -18,6 +18,7 @@ pub mod fields;
 pub mod format;
 pub mod gemini_cli;
 pub mod goose;
+pub mod json_documents;
 pub mod kimi_cli;
 pub mod langfuse;
 pub mod litellm;
@@ -421,13 +422,14 @@ pub fn open_with_format(
         .find(|b| !b.is_ascii_whitespace())
         == Some(&b'[');
     if starts_with_array {
-        reader = json_array_as_lines(reader, source)?;
+        reader = json_documents::array_as_lines(reader);
     } else if starts_with_pretty_object(&mut reader, source)? {
-        reader = json_values_as_lines(reader, source)?;
+        reader = json_documents::values_as_lines(reader);
     }
     let format = match forced {
         Some(f) => f,
         None => {
+            reader = with_first_line_buffered(reader, source)?;
             let empty = reader
                 .fill_buf()
                 .map_err(|e| IngestError::Unreadable {
@@ -455,44 +457,32 @@ pub fn open_with_format(
     })
 }
 
-/// The rest of a source, whole (a JSON document read as a unit).
-fn read_all(reader: &mut Box<dyn BufRead + Send>, source: &Source) -> Result<Vec<u8>, IngestError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| IngestError::Unreadable {
-            path: source.display_name(),
-            source: e,
-        })?;
-    Ok(bytes)
-}
-
-/// A file holding one JSON array (exports from dashboards) re-read as one
-/// element per line, so every format reads arrays and JSONL alike. Element
-/// `n` becomes line `n`.
-fn json_array_as_lines(
+/// Detection reads a source's first lines from its buffer. A first line
+/// longer than the buffer (an export compacted to one line, a long agent
+/// line) is read whole first, up to [`SNIFF_LINE_BYTES`], and put back in
+/// front of the rest.
+fn with_first_line_buffered(
     mut reader: Box<dyn BufRead + Send>,
     source: &Source,
 ) -> Result<Box<dyn BufRead + Send>, IngestError> {
-    let bytes = read_all(&mut reader, source)?;
-    let items: Vec<Box<serde_json::value::RawValue>> =
-        serde_json::from_slice(&bytes).map_err(|e| IngestError::Unreadable {
-            path: source.display_name(),
-            source: io::Error::new(io::ErrorKind::InvalidData, format!("not a JSON array: {e}")),
-        })?;
-    let mut lines = Vec::with_capacity(bytes.len());
-    for item in items {
-        // Compact each element onto one line.
-        let value: serde_json::Value =
-            serde_json::from_str(item.get()).unwrap_or(serde_json::Value::Null);
-        serde_json::to_writer(&mut lines, &value).map_err(|e| IngestError::Unreadable {
-            path: source.display_name(),
-            source: e.into(),
-        })?;
-        lines.push(b'\n');
+    let unreadable = |e| IngestError::Unreadable {
+        path: source.display_name(),
+        source: e,
+    };
+    let buffer = reader.fill_buf().map_err(unreadable)?;
+    if buffer.is_empty() || memchr::memchr(b'\n', buffer).is_some() {
+        return Ok(reader);
     }
-    Ok(Box::new(io::Cursor::new(lines)))
+    let mut head = Vec::new();
+    (&mut reader)
+        .take(SNIFF_LINE_BYTES as u64)
+        .read_until(b'\n', &mut head)
+        .map_err(unreadable)?;
+    Ok(Box::new(io::Cursor::new(head).chain(reader)))
 }
+
+/// The longest first line detection reads whole.
+const SNIFF_LINE_BYTES: usize = 16 << 20;
 
 /// Whether the input starts with a JSON object spread over several lines
 /// (a pretty-printed record, as LiteLLM and dashboards save one), not one
@@ -523,54 +513,6 @@ fn is_pretty_object(buffer: &[u8]) -> bool {
         serde_json::from_slice::<serde::de::IgnoredAny>(first_line),
         Err(e) if e.is_eof()
     )
-}
-
-/// A file of pretty-printed JSON values re-read as one value per line, so
-/// formats read it as JSONL. Value `n` becomes line `n` (a Gemini CLI
-/// legacy session object becomes several lines: its header, then one line
-/// per message); a value that does not parse ends the input there with that
-/// line malformed.
-fn json_values_as_lines(
-    mut reader: Box<dyn BufRead + Send>,
-    source: &Source,
-) -> Result<Box<dyn BufRead + Send>, IngestError> {
-    let bytes = read_all(&mut reader, source)?;
-    let mut lines = Vec::with_capacity(bytes.len());
-    let mut values = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
-    loop {
-        let start = values.byte_offset();
-        match values.next() {
-            None => break,
-            Some(Ok(mut value)) => {
-                // A Gemini CLI legacy session: a line per message, so each
-                // can fold with its copy in the session's .jsonl.
-                let values = gemini_cli::session_lines(&mut value).unwrap_or_else(|| vec![value]);
-                for (i, value) in values.iter().enumerate() {
-                    if i > 0 {
-                        lines.push(b'\n');
-                    }
-                    serde_json::to_writer(&mut lines, value).map_err(|e| {
-                        IngestError::Unreadable {
-                            path: source.display_name(),
-                            source: e.into(),
-                        }
-                    })?;
-                }
-            }
-            Some(Err(_)) => {
-                // The rest as one line: the format reports it as malformed.
-                let rest = bytes[start..].trim_ascii_start();
-                lines.extend(
-                    rest.iter()
-                        .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
-                );
-                lines.push(b'\n');
-                break;
-            }
-        }
-        lines.push(b'\n');
-    }
-    Ok(Box::new(io::Cursor::new(lines)))
 }
 
 /// What reading one source produced besides its calls.
@@ -957,8 +899,7 @@ mod tests {
         let mut reader = open(&source).unwrap();
         assert!(starts_with_pretty_object(&mut reader, &source).unwrap());
         let mut text = String::new();
-        json_values_as_lines(reader, &source)
-            .unwrap()
+        json_documents::values_as_lines(reader)
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "{\"a\":1,\"b\":{\"c\":2}}\n{\"a\":3}\n{  \"cut\n");

@@ -177,8 +177,7 @@ fn opencode_rows(db: &Connection, store: Store, out: &mut Lines) -> Result<(), S
     // too long, and its parts.
     let mut current: Option<(String, Vec<u8>, bool, Vec<String>)> = None;
     let emit =
-        |out: &mut Lines,
-         (_, mut line, oversized, parts): (String, Vec<u8>, bool, Vec<String>)| {
+        |out: &mut Lines, (_, mut line, oversized, parts): (String, Vec<u8>, bool, Vec<String>)| {
             let size = line.len() + parts.iter().map(String::len).sum::<usize>();
             if oversized || size > MAX_LINE_BYTES {
                 return out.oversized_line();
