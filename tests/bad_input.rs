@@ -280,6 +280,32 @@ fn route_draws_do_not_depend_on_the_order_of_the_inputs() {
     assert_eq!(report(&paths[0], &paths[1]), report(&paths[1], &paths[0]));
 }
 
+/// Calls at the same instant in two files are replayed in the order of the
+/// files' names, whatever the order of the arguments: here the order decides
+/// whether the longer prompt finds the shorter one cached
+/// (69,000,000,000,000 fUSD as recorded; cache-5m 51,000,000,000,000 with
+/// the 10,000-token call first, 85,500,000,000,000 the other way round).
+#[test]
+fn calls_at_the_same_instant_keep_one_order_whatever_the_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, input: u64| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("{{\"ts\":\"2026-06-01T10:00:00Z\",\"model\":\"claude-sonnet-4-5\",\"session\":\"s\",\"usage\":{{\"input\":{input},\"output\":100}}}}\n"),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    let (short, long) = (write("a.jsonl", 10_000), write("b.jsonl", 12_000));
+    let cached = |first: &str, second: &str| {
+        let json = crate::util::replay_json(&[first, second, "--scenario", "cache-5m"]);
+        crate::util::femto(crate::util::scenario(&json, "cache-5m"))
+    };
+    assert_eq!(cached(&short, &long), 51_000_000_000_000);
+    assert_eq!(cached(&long, &short), 51_000_000_000_000);
+}
+
 /// A symlinked trace inside an input directory is read; a symlink loop is
 /// reported as unreadable (naming the loop) and the rest is read.
 #[cfg(unix)]

@@ -238,7 +238,7 @@ fn looks_like_glob(arg: &str) -> bool {
 /// Expands command-line inputs into an ordered, de-duplicated list of sources.
 /// Directory contents and glob matches are sorted so runs are deterministic.
 pub fn resolve_inputs(args: &[String]) -> Result<Vec<Source>, IngestError> {
-    let mut sources = Vec::new();
+    let mut groups: Vec<(&String, Vec<Source>)> = Vec::new();
     let mut stdin_seen = false;
     for arg in args {
         if arg == "-" {
@@ -246,27 +246,36 @@ pub fn resolve_inputs(args: &[String]) -> Result<Vec<Source>, IngestError> {
                 return Err(IngestError::StdinTwice);
             }
             stdin_seen = true;
-            sources.push(Source::Stdin);
+            groups.push((arg, vec![Source::Stdin]));
             continue;
         }
         let path = Path::new(arg);
-        if path.is_dir() {
+        let found = if path.is_dir() {
             let found = walk_dir(path)?;
             if found.is_empty() {
                 return Err(IngestError::EmptyDir { path: arg.clone() });
             }
-            sources.extend(found);
+            found
         } else if path.exists() {
-            sources.push(Source::File(path.to_path_buf()));
+            vec![Source::File(path.to_path_buf())]
         } else if looks_like_glob(arg) {
-            sources.extend(expand_glob(arg)?);
+            expand_glob(arg)?
         } else {
             return Err(IngestError::NotFound { path: arg.clone() });
-        }
+        };
+        groups.push((arg, found));
     }
+    // Inputs in the order of their names, not of the arguments: the order
+    // breaks ties (calls at the same instant, copies of one response), and
+    // the same files given in another order must give the same report.
+    // Each argument's own files keep their walk order.
+    groups.sort_by(|a, b| a.0.cmp(b.0));
     let mut seen = std::collections::HashSet::new();
-    sources.retain(|s| seen.insert(s.clone()));
-    Ok(sources)
+    Ok(groups
+        .into_iter()
+        .flat_map(|(_, found)| found)
+        .filter(|s| seen.insert(s.clone()))
+        .collect())
 }
 
 /// The trace files below `dir`, in name order. Symlinks are followed (a
