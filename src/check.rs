@@ -316,15 +316,27 @@ pub fn evaluate(spend: &Spend, rules: &[Rule]) -> Vec<Verdict> {
             } => {
                 let now = Money(spend.total().femto() / days.max(1) as i128);
                 let change = (now - *per_day).share_basis_points(*per_day);
+                // From a baseline that spent nothing, any spend is an
+                // increase beyond every percentage.
+                let from_zero = change.is_none() && now > Money::ZERO;
                 Verdict {
                     rule: format!("change in spend per day against {baseline}"),
-                    figure: change.map_or_else(|| "—".to_string(), signed_percent),
+                    figure: match change {
+                        Some(c) => signed_percent(c),
+                        None if from_zero => "up from $0".to_string(),
+                        None => "—".to_string(),
+                    },
                     limit: format!("+{}", percent(*max_bp)),
-                    passed: change.is_none_or(|c| c <= *max_bp),
+                    passed: !from_zero && change.is_none_or(|c| c <= *max_bp),
                     method: format!(
-                        "{} per day now vs {} per day in the baseline",
+                        "{} per day now vs {} per day in the baseline{}",
                         now.display_usd(),
-                        per_day.display_usd()
+                        per_day.display_usd(),
+                        if from_zero {
+                            " (an increase from $0 exceeds any percentage)"
+                        } else {
+                            ""
+                        }
                     ),
                     figure_money: Some(now),
                     limit_money: Some(*per_day),

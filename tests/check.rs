@@ -108,6 +108,48 @@ fn baseline_increase_is_per_observed_day() {
     );
 }
 
+/// A baseline that spent nothing: any spend now is an increase beyond every
+/// percentage, so the rule fails and says why.
+#[test]
+fn an_increase_from_zero_fails_any_max_increase() {
+    let dir = tempfile::tempdir().unwrap();
+    let free = dir.path().join("free.jsonl");
+    std::fs::write(
+        &free,
+        "{\"ts\":\"2026-04-01T00:00:00Z\",\"model\":\"gpt-5-nano\",\"usage\":{\"input\":0,\"output\":0}}\n",
+    )
+    .unwrap();
+    let base = dir.path().join("base.json");
+    let saved = costsim(
+        &[
+            "replay",
+            free.to_str().unwrap(),
+            "-o",
+            "json",
+            "--out",
+            base.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let run = check(&[
+        "--baseline",
+        base.to_str().unwrap(),
+        "--max-increase",
+        "1000%",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["rules"][0]["figure"], "up from $0");
+    let method = json["rules"][0]["method"].as_str().unwrap();
+    assert!(
+        method.contains("an increase from $0 exceeds any percentage"),
+        "{method}"
+    );
+}
+
 #[test]
 fn markdown_is_a_pr_comment() {
     let run = check(&["--budget", "300/month", "-o", "markdown"]);

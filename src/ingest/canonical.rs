@@ -113,7 +113,10 @@ impl<'de> Deserialize<'de> for Timestamp {
                     .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
-                epoch(v as i64)
+                // Beyond i64 is out of range (not a negative time).
+                i64::try_from(v)
+                    .ok()
+                    .and_then(epoch)
                     .map(Timestamp)
                     .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
             }
@@ -376,6 +379,22 @@ mod tests {
         assert_eq!(call.tags["team"], "search");
         assert_eq!(call.segments.as_ref().unwrap().len(), 3);
         assert_eq!(call.ts.to_rfc3339(), "2026-03-01T12:00:00.123+00:00");
+    }
+
+    #[test]
+    fn epoch_times_beyond_range_are_skipped_not_read_as_1969() {
+        for ts in [
+            "9223372036854775808",
+            "18446744073709551615",
+            "9223372036854775807",
+        ] {
+            let e = err(&format!(
+                r#"{{"ts":{ts},"model":"gpt-5","usage":{{"input":10}}}}"#
+            ));
+            assert_eq!(e.reason, SkipReason::BadTimestamp, "{ts}");
+        }
+        let call = ok(r#"{"ts":1772323200,"model":"gpt-5","usage":{"input":10}}"#);
+        assert_eq!(call.ts.to_rfc3339(), "2026-03-01T00:00:00+00:00");
     }
 
     #[test]

@@ -610,6 +610,12 @@ impl Catalog {
 
     /// Up to three catalog ids that look like `name`, best first.
     pub fn suggest(&self, name: &str) -> Vec<String> {
+        // Model names are short; the similarity scales with the length, so
+        // a name far longer than any model's (garbage in a log) gets none.
+        const LONGEST_NAME: usize = 200;
+        if name.len() > LONGEST_NAME {
+            return Vec::new();
+        }
         let key = name.trim().to_lowercase();
         let mut scored: Vec<(f64, &str)> = self
             .models
@@ -744,6 +750,10 @@ mod tests {
             "{suggested:?}"
         );
         assert!(!suggested.is_empty());
+        // A megabyte of garbage as a model name gets no suggestion (and
+        // costs no time comparing it with every model).
+        let garbage = format!("claude-sonnet-4-5{}", "x".repeat(1 << 20));
+        assert!(catalog.suggest(&garbage).is_empty());
     }
 
     fn rates(input: &str, output: &str) -> Rates {
