@@ -406,3 +406,28 @@ fn huge_export_rows_are_bounded() {
         8_000_000_000_000_000_000_000
     );
 }
+
+/// A UTF-8 byte order mark (as Windows tools write one) is not data: a JSON
+/// array or JSONL file that starts with one reads like one without.
+#[test]
+fn a_byte_order_mark_is_not_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let record =
+        r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":{"input":1000,"output":100}}"#;
+    for (name, body) in [
+        ("array.json", format!("[{record}]\n")),
+        ("lines.jsonl", format!("{record}\n")),
+    ] {
+        let path = dir.path().join(name);
+        let mut bytes = vec![0xef, 0xbb, 0xbf];
+        bytes.extend_from_slice(body.as_bytes());
+        std::fs::write(&path, bytes).unwrap();
+        let json = crate::util::replay_json(&[path.to_str().unwrap()]);
+        // gpt-5: 1,000 × $1.25 + 100 × $10 = [1,250 + 1,000] µ$
+        assert_eq!(
+            crate::util::femto(&json["total"]),
+            2_250_000_000_000,
+            "{name}"
+        );
+    }
+}

@@ -421,6 +421,7 @@ pub fn open_with_format(
     assume_time: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Opened, IngestError> {
     let mut reader = open(source)?;
+    skip_byte_order_mark(&mut reader, source)?;
     let starts_with_array = reader
         .fill_buf()
         .map_err(|e| IngestError::Unreadable {
@@ -464,6 +465,22 @@ pub fn open_with_format(
         format,
         parser,
     })
+}
+
+/// A UTF-8 byte order mark at the start (as Windows tools write) is not
+/// data: dropped before the content is looked at.
+fn skip_byte_order_mark(
+    reader: &mut Box<dyn BufRead + Send>,
+    source: &Source,
+) -> Result<(), IngestError> {
+    let buffer = reader.fill_buf().map_err(|e| IngestError::Unreadable {
+        path: source.display_name(),
+        source: e,
+    })?;
+    if buffer.starts_with(&[0xef, 0xbb, 0xbf]) {
+        reader.consume(3);
+    }
+    Ok(())
 }
 
 /// Detection reads a source's first lines from its buffer. A first line
