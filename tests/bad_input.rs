@@ -431,3 +431,33 @@ fn a_byte_order_mark_is_not_data() {
         );
     }
 }
+
+/// Text from logs that a spreadsheet would run as a formula goes out with a
+/// leading `'` in CSV; negative numbers stay numbers.
+#[test]
+fn csv_cells_never_start_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            r#"{"ts":"2026-03-01T00:00:00Z","model":"=HYPERLINK(\"http://x\")","usage":{"input":10}}"#,
+            "\n",
+            r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","tags":{"team":"@sum(A1)"},"usage":{"input":10}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let run = crate::util::ok(&[
+        "replay", path, "--by", "model", "--by", "tag:team", "-o", "csv",
+    ]);
+    assert!(run.stdout.contains("'=HYPERLINK"), "{}", run.stdout);
+    assert!(run.stdout.contains("'@sum(A1)"), "{}", run.stdout);
+    for line in run.stdout.lines() {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(!cell.starts_with(['=', '+', '@']), "{line}");
+        }
+    }
+}

@@ -138,7 +138,8 @@ pub fn write_csv(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&grid.headers)?;
     for row in &grid.rows {
-        writer.write_record(row)?;
+        let cells: Vec<_> = row.iter().map(|c| super::csv_cell(c)).collect();
+        writer.write_record(cells.iter().map(|c| c.as_bytes()))?;
     }
     writer.flush()
 }

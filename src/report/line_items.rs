@@ -205,15 +205,16 @@ fn csv_row(
 ) -> Result<(), csv::Error> {
     let money = |m: Option<Money>| m.map_or_else(String::new, |m| m.to_decimal_string(9));
     let c = r.costs;
+    let text = crate::report::csv_cell;
     w.write_record([
-        scenarios[r.scenario as usize].as_str(),
+        &*text(&scenarios[r.scenario as usize]),
         &timestamp(&r.ts),
         &r.ts.timestamp_millis().to_string(),
-        &r.account,
-        r.session.as_deref().unwrap_or(""),
-        r.call_id.as_deref().unwrap_or(""),
-        &r.recorded_model,
-        &r.model,
+        &text(&r.account),
+        &text(r.session.as_deref().unwrap_or("")),
+        &text(r.call_id.as_deref().unwrap_or("")),
+        &text(&r.recorded_model),
+        &text(&r.model),
         if r.batch { "true" } else { "false" },
         &tags_json(&r.tags),
         &r.usage.input.to_string(),

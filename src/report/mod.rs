@@ -547,9 +547,26 @@ impl Report {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(self.machine_headers())?;
         for row in &self.rows {
-            writer.write_record(self.machine_cells(row))?;
+            let cells = self.machine_cells(row);
+            let safe: Vec<_> = cells.iter().map(|c| csv_cell(c)).collect();
+            writer.write_record(safe.iter().map(|c| c.as_bytes()))?;
         }
         writer.flush()
+    }
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula: text from logs
+/// (model names, tags, sessions) that starts with `=`, `+`, `-`, `@` or a
+/// control character gets a leading `'`; numbers (`-1.5`) are left alone.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -661,6 +678,23 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_that_would_be_formulas_are_quoted() {
+        for (cell, want) in [
+            ("=1+1", "'=1+1"),
+            ("+cmd", "'+cmd"),
+            ("-x", "'-x"),
+            ("@sum(A1)", "'@sum(A1)"),
+            ("\tx", "'\tx"),
+            ("-1.5", "-1.5"),
+            ("+2", "+2"),
+            ("gpt-5", "gpt-5"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(cell), want, "{cell:?}");
+        }
+    }
 
     #[test]
     fn formats_shares() {

@@ -234,8 +234,16 @@ pub fn with_baseline(requested: Vec<Scenario>) -> Result<Vec<Scenario>, Scenario
     let mut all = vec![Scenario::baseline()];
     for s in requested {
         if all.iter().any(|a| a.name == s.name) {
-            if s.name == "as-recorded" {
+            if s == Scenario::baseline() {
+                // `--scenario as-recorded`: the baseline, always there.
                 continue;
+            }
+            if s.name == "as-recorded" {
+                // Another scenario would vanish behind the baseline's name.
+                return Err(ScenarioError::Invalid {
+                    path: s.origin,
+                    message: "the scenario name `as-recorded` is reserved for the baseline: choose another".to_string(),
+                });
             }
             return Err(ScenarioError::Repeated(s.name));
         }
@@ -304,6 +312,18 @@ mod tests {
         let all = with_baseline(off.clone()).unwrap();
         assert_eq!(all[0].name, "as-recorded");
         assert!(with_baseline([off.clone(), off].concat()).is_err());
+        // The baseline preset is always there; another scenario under its
+        // name would vanish behind it, so it is refused.
+        let baseline = resolve("as-recorded").unwrap();
+        assert_eq!(with_baseline(baseline).unwrap().len(), 1);
+        let mut impostor = resolve("cache-1h").unwrap();
+        impostor[0].name = "as-recorded".to_string();
+        impostor[0].origin = "mine.toml".to_string();
+        let err = with_baseline(impostor).unwrap_err().to_string();
+        assert!(
+            err.starts_with("mine.toml: the scenario name `as-recorded` is reserved"),
+            "{err}"
+        );
     }
 
     #[test]
