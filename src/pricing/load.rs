@@ -956,12 +956,14 @@ pub fn load_texts(files: &[(String, String)], origin: &str) -> Result<Catalog, C
         models.extend(parse_file(name, text, &mut problems, &mut shared));
     }
     shared.apply(&mut models);
-    let mut owners: HashMap<String, (String, String)> = HashMap::new();
-    for m in &models {
+    // Each name belongs to one model entry (a model may repeat its own id
+    // as an alias; two entries may not share a name, even in one file).
+    let mut owners: HashMap<String, (usize, String, String)> = HashMap::new();
+    for (index, m) in models.iter().enumerate() {
         for name in std::iter::once(&m.id).chain(m.aliases.iter()) {
             let key = name.to_lowercase();
-            if let Some((file, id)) = owners.get(&key) {
-                if id != &m.id || file != &m.file {
+            if let Some((owner, file, id)) = owners.get(&key) {
+                if *owner != index {
                     problems.push(CatalogProblem {
                         file: m.file.clone(),
                         entry: format!("model \"{}\"", m.id),
@@ -971,7 +973,7 @@ pub fn load_texts(files: &[(String, String)], origin: &str) -> Result<Catalog, C
                     });
                 }
             } else {
-                owners.insert(key, (m.file.clone(), m.id.clone()));
+                owners.insert(key, (index, m.file.clone(), m.id.clone()));
             }
         }
     }
@@ -1119,6 +1121,15 @@ cache_write_1h = 6
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].contains("line"), "{p:?}");
         assert!(p[0].contains("context_windw"), "{p:?}");
+    }
+
+    #[test]
+    fn rejects_a_model_given_twice_in_one_file() {
+        let twice = format!("{GOOD}\n{}", &GOOD[GOOD.find("[[models]]").unwrap()..]);
+        match load_texts(&[("a.toml".to_string(), twice)], "t") {
+            Err(CatalogError::Invalid(p)) => assert!(p[0].to_string().contains("already used")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
