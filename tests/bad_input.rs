@@ -461,3 +461,27 @@ fn csv_cells_never_start_a_formula() {
         }
     }
 }
+
+/// Escape sequences and carriage returns in log fields never reach the
+/// terminal or break a markdown table: they are shown as U+FFFD.
+#[test]
+fn control_characters_in_log_fields_are_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("escapes.jsonl");
+    std::fs::write(
+        &path,
+        r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","tags":{"team":"red\u001b[31mteam\rover"},"usage":{"input":10}}"#,
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    for format in ["table", "markdown"] {
+        let run = crate::util::ok(&["replay", path, "--by", "tag:team", "-o", format]);
+        assert!(!run.stdout.contains('\u{1b}'), "{format}: {:?}", run.stdout);
+        assert!(!run.stdout.contains('\r'), "{format}: {:?}", run.stdout);
+        assert!(
+            run.stdout.contains("red\u{fffd}"),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+}

@@ -61,7 +61,7 @@ pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
         row.iter()
             .zip(&grid.align)
             .map(|(text, align)| {
-                Cell::new(text).set_alignment(match align {
+                Cell::new(printable(text)).set_alignment(match align {
                     Align::Left => CellAlignment::Left,
                     Align::Right => CellAlignment::Right,
                 })
@@ -82,6 +82,22 @@ pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{table}")
 }
 
+/// Text from logs as a terminal may show it: control characters (escape
+/// sequences, carriage returns, new lines) become U+FFFD, so a log field
+/// cannot move the cursor, recolour the screen or break a table's rows.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { REPLACEMENT } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+const REPLACEMENT: char = '\u{fffd}';
+
 /// Escapes the characters that would break a markdown table cell or line.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -91,7 +107,8 @@ pub fn escape_markdown(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' => out.push(' '),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push(REPLACEMENT),
             _ => out.push(c),
         }
     }
