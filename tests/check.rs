@@ -13,6 +13,19 @@ fn check(rules: &[&str]) -> crate::util::Run {
     costsim(&args, None)
 }
 
+/// Saves the replay of `traces` as the report `base`, then checks the
+/// volume fixture against it with `--max-increase limit` (JSON output).
+fn check_against_baseline(
+    traces: &std::path::Path,
+    base: &std::path::Path,
+    limit: &str,
+) -> crate::util::Run {
+    let (traces, base) = (traces.to_str().unwrap(), base.to_str().unwrap());
+    let saved = costsim(&["replay", traces, "-o", "json", "--out", base], None);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    check(&["--baseline", base, "--max-increase", limit, "-o", "json"])
+}
+
 #[test]
 fn a_tight_budget_fails_with_exit_1_and_says_why() {
     // Projected to a month: $304.35 × 30 / 30 = $304.35 > $300.
@@ -66,26 +79,7 @@ fn baseline_increase_is_per_observed_day() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&nano, lines).unwrap();
-    let saved = costsim(
-        &[
-            "replay",
-            nano.to_str().unwrap(),
-            "-o",
-            "json",
-            "--out",
-            base.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(saved.code, 0, "{}", saved.stderr);
-    let run = check(&[
-        "--baseline",
-        base.to_str().unwrap(),
-        "--max-increase",
-        "10%",
-        "-o",
-        "json",
-    ]);
+    let run = check_against_baseline(&nano, &base, "10%");
     assert_eq!(run.code, 1, "{}", run.stdout);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["rules"][0]["figure"], "+6896.55%");
@@ -119,27 +113,7 @@ fn an_increase_from_zero_fails_any_max_increase() {
         "{\"ts\":\"2026-04-01T00:00:00Z\",\"model\":\"gpt-5-nano\",\"usage\":{\"input\":0,\"output\":0}}\n",
     )
     .unwrap();
-    let base = dir.path().join("base.json");
-    let saved = costsim(
-        &[
-            "replay",
-            free.to_str().unwrap(),
-            "-o",
-            "json",
-            "--out",
-            base.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(saved.code, 0, "{}", saved.stderr);
-    let run = check(&[
-        "--baseline",
-        base.to_str().unwrap(),
-        "--max-increase",
-        "1000%",
-        "-o",
-        "json",
-    ]);
+    let run = check_against_baseline(&free, &dir.path().join("base.json"), "1000%");
     assert_eq!(run.code, 1, "{}", run.stdout);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["rules"][0]["figure"], "up from $0");
