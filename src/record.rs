@@ -21,8 +21,12 @@ pub struct Usage {
 
 impl Usage {
     /// Every prompt token, whatever rate it is billed at.
+    /// Every prompt token (saturating: sums of absurd counts do not wrap).
     pub fn prompt_tokens(&self) -> u64 {
-        self.input + self.cache_read + self.cache_write_5m + self.cache_write_1h
+        self.input
+            .saturating_add(self.cache_read)
+            .saturating_add(self.cache_write_5m)
+            .saturating_add(self.cache_write_1h)
     }
 
     pub fn cache_write(&self) -> u64 {

@@ -485,3 +485,30 @@ fn control_characters_in_log_fields_are_not_printed() {
         );
     }
 }
+
+/// Counts no call can have (beyond 10^15 tokens of a kind) are skipped with
+/// a reason, so no sum over a call's counts, and no count a scenario scales,
+/// can wrap: here a prompt of u64::MAX − 5 plus 10 cached tokens would wrap
+/// to 4 tokens and a segment sum to a few.
+#[test]
+fn counts_beyond_any_call_are_skipped_not_wrapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":{"input":18446744073709551610,"cache_read":10,"output":1}}"#,
+            "\n",
+            r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":{"input":20,"output":1},"prompt":{"segments":[{"tokens":18446744073709551610},{"tokens":26}]}}"#,
+            "\n",
+            r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":{"input":1000,"output":100}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let json = crate::util::replay_json(&[path.to_str().unwrap(), "--scenario", "cache-5m"]);
+    assert_eq!(json["skipped"]["by_reason"]["bad_token_count"], 2, "{json}");
+    assert_eq!(json["total"]["calls"], 1);
+    // The one real call: gpt-5, 1,000 × $1.25 + 100 × $10 = [2,250] µ$.
+    assert_eq!(crate::util::femto(&json["total"]), 2_250_000_000_000);
+}

@@ -589,6 +589,43 @@ pub fn sniff_format(
     }))
 }
 
+/// Most tokens of one kind one call may count: a quadrillion tokens is
+/// billions of dollars. Larger counts are not real (a corrupt or hostile
+/// log); refusing them keeps every sum over a call's counts, and counts
+/// scaled by a scenario, far from overflowing.
+pub const MAX_CALL_TOKENS: u64 = csv_columns::MAX_ROW_TOKENS;
+
+/// Whether a call's counts are within [`MAX_CALL_TOKENS`].
+fn check_counts(call: &Call) -> Result<(), LineProblem> {
+    let u = &call.usage;
+    let counts = [
+        ("usage.input", u.input),
+        ("usage.cache_read", u.cache_read),
+        ("usage.cache_write_5m", u.cache_write_5m),
+        ("usage.cache_write_1h", u.cache_write_1h),
+        ("usage.output", u.output),
+        ("usage.reasoning", u.reasoning),
+    ];
+    let segments = call
+        .segments
+        .iter()
+        .flatten()
+        .map(|s| ("prompt.segments", s.tokens));
+    match counts
+        .into_iter()
+        .chain(segments)
+        .find(|&(_, n)| n > MAX_CALL_TOKENS)
+    {
+        Some((field, n)) => Err(LineProblem::new(
+            SkipReason::BadTokenCount,
+            format!(
+                "field \"{field}\": {n} tokens is more than one call can count (at most 10^15)"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A parsed call with the options its model name carries (OpenRouter's
 /// `:free`, `:online`) moved into its options, whatever the format.
 fn named(mut call: Call) -> Call {
@@ -688,35 +725,50 @@ pub fn read_lines<R: BufRead>(
                     continue;
                 }
                 stats.lines += 1;
-                match parser.parse(line) {
-                    format::Parsed::Call(call) => {
+                // A line with a count beyond reason is skipped whole.
+                let counted = match parser.parse(line) {
+                    format::Parsed::Call(call) => check_counts(&call).map(|()| {
                         stats.calls += 1;
                         on_call(named(*call), line_no, None);
-                    }
+                    }),
                     format::Parsed::Calls(calls) => {
-                        for call in calls {
-                            stats.calls += 1;
-                            on_call(named(call), line_no, None);
-                        }
+                        calls.iter().try_for_each(check_counts).map(|()| {
+                            for call in calls {
+                                stats.calls += 1;
+                                on_call(named(call), line_no, None);
+                            }
+                        })
                     }
-                    format::Parsed::Copy(call, of) => {
+                    format::Parsed::Copy(call, of) => check_counts(&call).map(|()| {
                         stats.calls += 1;
                         on_call(named(*call), line_no, Some(of));
+                    }),
+                    format::Parsed::Copies(copies) => copies
+                        .iter()
+                        .try_for_each(|(call, _)| check_counts(call))
+                        .map(|()| {
+                            for (call, of) in copies {
+                                stats.calls += 1;
+                                on_call(named(call), line_no, Some(of));
+                            }
+                        }),
+                    format::Parsed::NotACall => {
+                        stats.not_calls += 1;
+                        Ok(())
                     }
-                    format::Parsed::Copies(copies) => {
-                        for (call, of) in copies {
-                            stats.calls += 1;
-                            on_call(named(call), line_no, Some(of));
-                        }
+                    format::Parsed::Duplicate => {
+                        stats.duplicates += 1;
+                        Ok(())
                     }
-                    format::Parsed::NotACall => stats.not_calls += 1,
-                    format::Parsed::Duplicate => stats.duplicates += 1,
-                    format::Parsed::Problem(problem) => on_error(LineError {
+                    format::Parsed::Problem(problem) => Err(problem),
+                };
+                if let Err(problem) = counted {
+                    on_error(LineError {
                         file: file.to_string(),
                         line: line_no,
                         reason: problem.reason,
                         message: problem.message,
-                    }),
+                    });
                 }
             }
             Err(e) => {

@@ -305,7 +305,11 @@ impl<'a> Evaluator<'a> {
             let over = state.capped.contains(&session) || {
                 let entry = state.sessions.entry(session).or_default();
                 entry.0 += 1;
-                entry.1 += call.usage.prompt_tokens() + call.usage.output;
+                // Saturating: a cap is reached, never wrapped past.
+                entry.1 = entry
+                    .1
+                    .saturating_add(call.usage.prompt_tokens())
+                    .saturating_add(call.usage.output);
                 let over = caps.max_steps.is_some_and(|m| entry.0 > m)
                     || caps.max_tokens.is_some_and(|m| entry.1 > m);
                 if over {

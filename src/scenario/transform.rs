@@ -20,8 +20,11 @@ impl Ratio {
     pub const ONE: Ratio = Ratio(PPM);
 
     /// `tokens × ratio`, rounded half up.
+    /// `tokens` scaled, rounded to the nearest token; a result beyond u64
+    /// (only from counts no call has) stays at the largest count.
     pub fn apply(self, tokens: u64) -> u64 {
-        ((tokens as u128 * self.0 as u128 + (PPM / 2) as u128) / PPM as u128) as u64
+        let scaled = (tokens as u128 * self.0 as u128 + (PPM / 2) as u128) / PPM as u128;
+        u64::try_from(scaled).unwrap_or(u64::MAX)
     }
 }
 
