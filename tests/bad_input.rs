@@ -512,3 +512,26 @@ fn counts_beyond_any_call_are_skipped_not_wrapped() {
     // The one real call: gpt-5, 1,000 × $1.25 + 100 × $10 = [2,250] µ$.
     assert_eq!(crate::util::femto(&json["total"]), 2_250_000_000_000);
 }
+
+/// UTF-16 text and lines ended by a carriage return alone are named for what
+/// they are (the file is unreadable, exit 2), not reported as bad JSON.
+#[test]
+fn encodings_costsim_cannot_read_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = r#"{"ts":"2026-03-01T00:00:00Z","model":"gpt-5","usage":{"input":10}}"#;
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(record.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let cr_only = format!("{record}\r{record}\r").into_bytes();
+    for (name, bytes, want) in [
+        ("utf16.jsonl", utf16, "UTF-16 text"),
+        ("mac.jsonl", cr_only, "carriage return alone"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let run = crate::util::costsim(&["replay", path.to_str().unwrap()], None);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(want), "{name}: {}", run.stderr);
+    }
+}

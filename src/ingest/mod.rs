@@ -421,7 +421,7 @@ pub fn open_with_format(
     assume_time: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Opened, IngestError> {
     let mut reader = open(source)?;
-    skip_byte_order_mark(&mut reader, source)?;
+    check_encoding(&mut reader, source)?;
     let starts_with_array = reader
         .fill_buf()
         .map_err(|e| IngestError::Unreadable {
@@ -467,18 +467,52 @@ pub fn open_with_format(
     })
 }
 
-/// A UTF-8 byte order mark at the start (as Windows tools write) is not
-/// data: dropped before the content is looked at.
-fn skip_byte_order_mark(
+/// Whether the first two characters look like ASCII stored as UTF-16: an
+/// ASCII byte beside a zero byte, twice (`ascii_at` 0 for little-endian, 1
+/// for big-endian). Binary data rarely has this shape; JSON text never does.
+fn ascii_in_utf16(buffer: &[u8], ascii_at: usize) -> bool {
+    buffer.len() >= 4
+        && (0..2).all(|unit| {
+            let ascii = buffer[2 * unit + ascii_at];
+            let zero = buffer[2 * unit + 1 - ascii_at];
+            zero == 0 && (ascii.is_ascii_graphic() || ascii.is_ascii_whitespace())
+        })
+}
+
+/// Text costsim cannot read line by line is named for what it is, not
+/// reported as bad JSON on every line: UTF-16 (as some Windows tools save),
+/// and lines ended by a carriage return alone. A UTF-8 byte order mark at
+/// the start is not data: dropped before the content is looked at.
+fn check_encoding(
     reader: &mut Box<dyn BufRead + Send>,
     source: &Source,
 ) -> Result<(), IngestError> {
+    let unreadable = |message: &str| IngestError::Unreadable {
+        path: source.display_name(),
+        source: io::Error::new(io::ErrorKind::InvalidData, message.to_string()),
+    };
     let buffer = reader.fill_buf().map_err(|e| IngestError::Unreadable {
         path: source.display_name(),
         source: e,
     })?;
     if buffer.starts_with(&[0xef, 0xbb, 0xbf]) {
         reader.consume(3);
+        return Ok(());
+    }
+    let utf16 = buffer.starts_with(&[0xff, 0xfe])
+        || buffer.starts_with(&[0xfe, 0xff])
+        || ascii_in_utf16(buffer, 0)
+        || ascii_in_utf16(buffer, 1);
+    if utf16 {
+        return Err(unreadable(
+            "UTF-16 text: costsim reads UTF-8 (convert it, e.g. `iconv -f UTF-16 -t UTF-8`)",
+        ));
+    }
+    let returns = memchr::memchr_iter(b'\r', buffer).take(2).count();
+    if returns == 2 && memchr::memchr(b'\n', buffer).is_none() {
+        return Err(unreadable(
+            "lines end with a carriage return alone (old Mac line ends): convert them to newlines, e.g. `tr '\\r' '\\n'`",
+        ));
     }
     Ok(())
 }
