@@ -893,11 +893,13 @@ fn finish(
         })
         .collect();
     timeline.sort_by(|a, b| (a.scenario, a.hour, &a.model).cmp(&(b.scenario, b.hour, &b.model)));
+    let report = Report::new(header, spec.dims.clone(), groups)
+        .with_scenarios(scenario_results)
+        .with_top_sessions(top_sessions)
+        .with_timeline(timeline);
+    report.check_sums()?;
     Ok(ReplayOutcome {
-        report: Report::new(header, spec.dims.clone(), groups)
-            .with_scenarios(scenario_results)
-            .with_top_sessions(top_sessions)
-            .with_timeline(timeline),
+        report,
         line_errors: all.line_errors,
         unreadable: all.unreadable,
         empty_files: all.empty_files,

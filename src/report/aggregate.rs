@@ -45,8 +45,44 @@ pub fn count_cells(t: &GroupTotals) -> [String; 8] {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("aggregation failed: {0}")]
-pub struct AggregateError(#[from] PolarsError);
+pub enum AggregateError {
+    #[error("aggregation failed: {0}")]
+    Polars(#[from] PolarsError),
+    /// A sum left the range of its type (`u64` tokens, `i128` femto-dollars).
+    #[error(
+        "the sums of {group} overflow: more than 18,446,744,073,709,551,615 tokens of one kind \
+         or about $1.7 × 10^23 in one sum; the input's counts are not real usage"
+    )]
+    Overflow { group: String },
+}
+
+/// Sums `n` into `sum`; on overflow leaves `u64::MAX` and says so.
+fn add_count(sum: &mut u64, n: u64) -> bool {
+    match sum.checked_add(n) {
+        Some(total) => {
+            *sum = total;
+            true
+        }
+        None => {
+            *sum = u64::MAX;
+            false
+        }
+    }
+}
+
+/// Sums `m` into `sum`; on overflow leaves the bound it passed and says so.
+fn add_money(sum: &mut Money, m: Money) -> bool {
+    match sum.0.checked_add(m.0) {
+        Some(total) => {
+            sum.0 = total;
+            true
+        }
+        None => {
+            sum.0 = if m.0 > 0 { i128::MAX } else { i128::MIN };
+            false
+        }
+    }
+}
 
 /// One group's totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,6 +102,10 @@ pub struct GroupTotals {
     pub billed_calls: u64,
     pub billed: Money,
     pub billed_priced: Money,
+    /// Whether a sum in these totals overflowed (the sums stop at their
+    /// bound). Reports refuse such totals, naming the group, rather than
+    /// print wrapped numbers.
+    pub overflowed: bool,
 }
 
 impl GroupTotals {
@@ -76,21 +116,48 @@ impl GroupTotals {
         (prompt > 0).then(|| (self.usage.cache_read as i128 * 10_000 + prompt / 2) / prompt)
     }
 
+    /// Adds `other`; a sum that overflows stops at its bound and marks
+    /// these totals [`overflowed`](Self::overflowed).
     pub fn add(&mut self, other: &GroupTotals) {
-        self.calls += other.calls;
-        self.unpriced_calls += other.unpriced_calls;
-        self.usage.input += other.usage.input;
-        self.usage.cache_write_5m += other.usage.cache_write_5m;
-        self.usage.cache_write_1h += other.usage.cache_write_1h;
-        self.usage.cache_read += other.usage.cache_read;
-        self.usage.output += other.usage.output;
-        self.usage.reasoning += other.usage.reasoning;
-        self.cost += other.cost;
-        self.write_premium += other.write_premium;
-        self.tools += other.tools;
-        self.billed_calls += other.billed_calls;
-        self.billed += other.billed;
-        self.billed_priced += other.billed_priced;
+        let u = &mut self.usage;
+        // `&`, not `&&`: every sum is taken whether or not one overflowed.
+        let fits = add_count(&mut self.calls, other.calls)
+            & add_count(&mut self.unpriced_calls, other.unpriced_calls)
+            & add_count(&mut u.input, other.usage.input)
+            & add_count(&mut u.cache_write_5m, other.usage.cache_write_5m)
+            & add_count(&mut u.cache_write_1h, other.usage.cache_write_1h)
+            & add_count(&mut u.cache_read, other.usage.cache_read)
+            & add_count(&mut u.output, other.usage.output)
+            & add_count(&mut u.reasoning, other.usage.reasoning)
+            & add_money(&mut self.cost, other.cost)
+            & add_money(&mut self.write_premium, other.write_premium)
+            & add_money(&mut self.tools, other.tools)
+            & add_count(&mut self.billed_calls, other.billed_calls)
+            & add_money(&mut self.billed, other.billed)
+            & add_money(&mut self.billed_priced, other.billed_priced);
+        self.overflowed |= other.overflowed || !fits;
+    }
+
+    /// An error naming these totals as `group` if a sum overflowed.
+    pub fn check(&self, group: impl FnOnce() -> String) -> Result<(), AggregateError> {
+        if self.overflowed {
+            return Err(AggregateError::Overflow { group: group() });
+        }
+        Ok(())
+    }
+
+    /// Every money amount's size, summed: while the sizes of all amounts
+    /// pushed fit in `i128`, no sum of some of them can overflow.
+    fn money_size(&self) -> u128 {
+        [
+            self.cost,
+            self.write_premium,
+            self.tools,
+            self.billed,
+            self.billed_priced,
+        ]
+        .iter()
+        .fold(0u128, |size, m| size.saturating_add(m.0.unsigned_abs()))
     }
 
     /// The totals of one priced call.
@@ -115,6 +182,7 @@ impl GroupTotals {
             } else {
                 Money::ZERO
             },
+            overflowed: false,
         }
     }
 }
@@ -136,6 +204,7 @@ struct Columns {
     billed_calls: Vec<u64>,
     billed: Vec<i128>,
     billed_priced: Vec<i128>,
+    overflowed: Vec<u64>,
 }
 
 /// Accumulates line items grouped by a fixed list of key dimensions.
@@ -146,6 +215,11 @@ pub struct Aggregator {
     buffer: Columns,
     rows: usize,
     partial: Option<DataFrame>,
+    /// The sizes of every money amount pushed, summed (saturating): polars
+    /// sums `i128` without a check, so its sums are trusted while this fits.
+    money_size: u128,
+    /// The group whose push took `money_size` past `i128::MAX`.
+    money_overflow: Option<Vec<String>>,
 }
 
 fn key_name(i: usize) -> String {
@@ -163,6 +237,8 @@ impl Aggregator {
             pending: HashMap::new(),
             rows: 0,
             partial: None,
+            money_size: 0,
+            money_overflow: None,
         }
     }
 
@@ -186,6 +262,10 @@ impl Aggregator {
         t: &GroupTotals,
     ) -> Result<(), AggregateError> {
         debug_assert_eq!(keys.len(), self.dims);
+        self.money_size = self.money_size.saturating_add(t.money_size());
+        if self.money_size > i128::MAX as u128 && self.money_overflow.is_none() {
+            self.money_overflow = Some(keys.clone());
+        }
         if let Some(sum) = self.pending.get_mut(&keys) {
             sum.add(t);
             return Ok(());
@@ -230,6 +310,7 @@ impl Aggregator {
         b.billed_calls.push(t.billed_calls);
         b.billed.push(t.billed.femto());
         b.billed_priced.push(t.billed_priced.femto());
+        b.overflowed.push(u64::from(t.overflowed));
         self.rows += 1;
     }
 
@@ -251,18 +332,26 @@ impl Aggregator {
             .enumerate()
             .map(|(i, values)| Column::new(key_name(i).into(), values))
             .collect();
-        columns.push(Column::new("calls".into(), b.calls));
-        columns.push(Column::new("unpriced_calls".into(), b.unpriced));
-        columns.push(Column::new("input".into(), b.input));
-        columns.push(Column::new("cache_write_5m".into(), b.cache_write_5m));
-        columns.push(Column::new("cache_write_1h".into(), b.cache_write_1h));
-        columns.push(Column::new("cache_read".into(), b.cache_read));
-        columns.push(Column::new("output".into(), b.output));
-        columns.push(Column::new("reasoning".into(), b.reasoning));
+        // Counts are summed as i128 (polars' sums do not check for
+        // overflow): read back, a sum past u64 is an overflow, not a wrap.
+        let counts = [
+            ("calls", b.calls),
+            ("unpriced_calls", b.unpriced),
+            ("input", b.input),
+            ("cache_write_5m", b.cache_write_5m),
+            ("cache_write_1h", b.cache_write_1h),
+            ("cache_read", b.cache_read),
+            ("output", b.output),
+            ("reasoning", b.reasoning),
+            ("billed_calls", b.billed_calls),
+            ("overflowed", b.overflowed),
+        ];
+        for (name, values) in counts {
+            columns.push(Column::new(name.into(), values).cast(&DataType::Int128)?);
+        }
         columns.push(Column::new("cost".into(), b.cost));
         columns.push(Column::new("write_premium".into(), b.premium));
         columns.push(Column::new("tools".into(), b.tools));
-        columns.push(Column::new("billed_calls".into(), b.billed_calls));
         columns.push(Column::new("billed".into(), b.billed));
         columns.push(Column::new("billed_priced".into(), b.billed_priced));
         let chunk = DataFrame::new(rows, columns)?;
@@ -308,7 +397,13 @@ impl Aggregator {
         m.billed_calls.extend(b.billed_calls);
         m.billed.extend(b.billed);
         m.billed_priced.extend(b.billed_priced);
+        m.overflowed.extend(b.overflowed);
         self.rows += other.rows;
+        self.money_size = self.money_size.saturating_add(other.money_size);
+        if self.money_overflow.is_none() {
+            self.money_overflow = other.money_overflow;
+        }
+
         if let Some(frame) = other.partial {
             self.flush()?;
             self.fold(frame)?;
@@ -319,13 +414,33 @@ impl Aggregator {
         Ok(())
     }
 
-    /// The totals of every group, in no particular order.
+    /// The totals of every group, in no particular order; an error names
+    /// a group whose sums overflowed.
     pub fn finish(mut self) -> Result<Vec<GroupTotals>, AggregateError> {
         self.spill()?;
+        if self.money_size > i128::MAX as u128 {
+            let keys = self.money_overflow.unwrap_or_default();
+            return Err(AggregateError::Overflow {
+                group: group_name(&keys),
+            });
+        }
         let Some(frame) = self.partial else {
             return Ok(Vec::new());
         };
-        read_groups(&frame, self.dims)
+        let groups = read_groups(&frame, self.dims)?;
+        for g in &groups {
+            g.check(|| group_name(&g.keys))?;
+        }
+        Ok(groups)
+    }
+}
+
+/// A group's keys as a user reads them: `group claude-opus-4-5 / 2026-03-01`.
+pub fn group_name(keys: &[String]) -> String {
+    if keys.is_empty() {
+        "the total row".to_string()
+    } else {
+        format!("group `{}`", keys.join(" / "))
     }
 }
 
@@ -341,6 +456,7 @@ fn group(frame: DataFrame, dims: usize) -> Result<DataFrame, PolarsError> {
                 "billed_calls",
                 "billed",
                 "billed_priced",
+                "overflowed",
             ]
             .iter(),
         )
@@ -353,7 +469,7 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
     let keys: Vec<&StringChunked> = (0..dims)
         .map(|i| frame.column(&key_name(i)).and_then(|c| c.str()))
         .collect::<Result<_, _>>()?;
-    let count = |name: &str| -> Result<&UInt64Chunked, PolarsError> { frame.column(name)?.u64() };
+    let count = |name: &str| -> Result<&Int128Chunked, PolarsError> { frame.column(name)?.i128() };
     let calls = count("calls")?;
     let unpriced = count("unpriced_calls")?;
     let input = count("input")?;
@@ -368,29 +484,42 @@ fn read_groups(frame: &DataFrame, dims: usize) -> Result<Vec<GroupTotals>, Aggre
     let billed_calls = count("billed_calls")?;
     let billed = frame.column("billed")?.i128()?;
     let billed_priced = frame.column("billed_priced")?.i128()?;
+    let overflowed = count("overflowed")?;
     let mut rows = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
+        let mut fits = overflowed.get(i).unwrap_or(0) == 0;
+        // A count sum past u64 is kept at u64::MAX and marks the group.
+        let mut get = |column: &Int128Chunked| {
+            let sum = column.get(i).unwrap_or(0);
+            u64::try_from(sum).unwrap_or_else(|_| {
+                fits = false;
+                u64::MAX
+            })
+        };
+        let (n_calls, n_unpriced, n_billed) = (get(calls), get(unpriced), get(billed_calls));
+        let usage = Usage {
+            input: get(input),
+            cache_write_5m: get(cw5),
+            cache_write_1h: get(cw1),
+            cache_read: get(cread),
+            output: get(output),
+            reasoning: get(reasoning),
+        };
         rows.push(GroupTotals {
             keys: keys
                 .iter()
                 .map(|k| k.get(i).unwrap_or_default().to_string())
                 .collect(),
-            calls: calls.get(i).unwrap_or(0),
-            unpriced_calls: unpriced.get(i).unwrap_or(0),
-            usage: Usage {
-                input: input.get(i).unwrap_or(0),
-                cache_write_5m: cw5.get(i).unwrap_or(0),
-                cache_write_1h: cw1.get(i).unwrap_or(0),
-                cache_read: cread.get(i).unwrap_or(0),
-                output: output.get(i).unwrap_or(0),
-                reasoning: reasoning.get(i).unwrap_or(0),
-            },
+            calls: n_calls,
+            unpriced_calls: n_unpriced,
+            usage,
             cost: Money(cost.get(i).unwrap_or(0)),
             write_premium: Money(premium.get(i).unwrap_or(0)),
             tools: Money(tools.get(i).unwrap_or(0)),
-            billed_calls: billed_calls.get(i).unwrap_or(0),
+            billed_calls: n_billed,
             billed: Money(billed.get(i).unwrap_or(0)),
             billed_priced: Money(billed_priced.get(i).unwrap_or(0)),
+            overflowed: !fits,
         });
     }
     Ok(rows)

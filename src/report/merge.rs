@@ -38,6 +38,8 @@ pub enum MergeError {
         first: String,
         expected: String,
     },
+    #[error("cannot merge: {0}")]
+    Sums(#[from] super::aggregate::AggregateError),
 }
 
 /// Reads one saved `replay --output json` report (or the report inside a
@@ -141,6 +143,7 @@ fn totals(v: &Value, keys: Vec<String>) -> Option<GroupTotals> {
         billed_calls: count(&v["billed_calls"])?,
         billed: femto(&v["billed_femto_usd"])?,
         billed_priced: femto(&v["billed_priced_femto_usd"])?,
+        overflowed: false,
     })
 }
 
@@ -400,7 +403,9 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
     let mut top: Vec<GroupTotals> = top.into_values().collect();
     top.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.keys.cmp(&b.keys)));
     top.truncate(top_n);
-    Ok(Report::new(header, dims, rows.into_values().collect())
+    let merged = Report::new(header, dims, rows.into_values().collect())
         .with_scenarios(scenarios)
-        .with_top_sessions(top))
+        .with_top_sessions(top);
+    merged.check_sums()?;
+    Ok(merged)
 }

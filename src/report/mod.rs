@@ -264,6 +264,30 @@ impl Report {
         self
     }
 
+    /// An error naming the first group, total or scenario whose sums
+    /// overflowed: such numbers are refused, never printed wrapped.
+    pub fn check_sums(&self) -> Result<(), aggregate::AggregateError> {
+        for row in &self.rows {
+            row.totals
+                .check(|| aggregate::group_name(&row.totals.keys))?;
+        }
+        self.total.check(|| "the total row".to_string())?;
+        for s in &self.scenarios {
+            s.total.check(|| format!("scenario `{}`", s.name))?;
+            for m in &s.by_model {
+                m.check(|| format!("model `{}` in scenario `{}`", m.keys.join(" / "), s.name))?;
+            }
+        }
+        for t in &self.top_sessions {
+            t.check(|| format!("session `{}`", t.keys.join(" / ")))?;
+        }
+        for p in &self.timeline {
+            p.totals
+                .check(|| format!("model `{}` in hour {}", p.model, p.hour))?;
+        }
+        Ok(())
+    }
+
     pub fn with_top_sessions(mut self, sessions: Vec<GroupTotals>) -> Report {
         self.top_sessions = sessions;
         self
