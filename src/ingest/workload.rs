@@ -35,6 +35,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::ingest::MAX_CALL_TOKENS;
 use crate::scenario::transform::draw;
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +156,7 @@ impl Workload {
             success_ppm,
             tags: raw.tags,
         };
+        workload.check_bounds().map_err(invalid)?;
         if workload.system_tokens + workload.user_tokens == 0 {
             return Err(invalid(
                 "`system_tokens` + `user_tokens` is 0: a call needs a prompt".to_string(),
@@ -170,6 +172,50 @@ impl Workload {
             )));
         }
         Ok(workload)
+    }
+
+    /// Every call written must be one costsim reads back: the last step's
+    /// prompt within [`MAX_CALL_TOKENS`] and the last call's time within
+    /// year 9999 (numbers that would wrap or times that cannot be written
+    /// are refused here, not written).
+    fn check_bounds(&self) -> Result<(), String> {
+        let last_step = self.steps - 1;
+        let largest_prompt = self
+            .output_tokens
+            .checked_add(self.growth_per_step)
+            .and_then(|per_step| per_step.checked_mul(last_step))
+            .and_then(|grown| grown.checked_add(self.system_tokens))
+            .and_then(|grown| grown.checked_add(self.user_tokens));
+        if largest_prompt.is_none_or(|p| p > MAX_CALL_TOKENS) {
+            return Err(format!(
+                "the last step's prompt, `system_tokens` + `user_tokens` + (`steps` - 1) × \
+                 (`output_tokens` + `growth_per_step`), is more than {MAX_CALL_TOKENS} tokens, \
+                 the most costsim reads in one call"
+            ));
+        }
+        if self.output_tokens > MAX_CALL_TOKENS {
+            return Err(format!(
+                "`output_tokens`: more than {MAX_CALL_TOKENS}, the most costsim reads in one call"
+            ));
+        }
+        let last_call = (self.days - 1)
+            .checked_mul(86_400)
+            .zip(last_step.checked_mul(self.step_seconds))
+            .and_then(|(days, steps)| days.checked_add(steps))
+            .and_then(|seconds| i64::try_from(seconds).ok())
+            .and_then(chrono::TimeDelta::try_seconds)
+            .and_then(|offset| {
+                let day0 = self.start.and_hms_opt(0, 0, 0)?.and_utc();
+                day0.checked_add_signed(offset + chrono::TimeDelta::days(1))
+            });
+        if last_call.is_none_or(|t| chrono::Datelike::year(&t) > 9999) {
+            return Err(
+                "the last call, `days` and (`steps` - 1) × `step_seconds` after `start`, is past \
+                 the year 9999"
+                    .to_string(),
+            );
+        }
+        Ok(())
     }
 
     /// Calls the workload describes.
@@ -273,5 +319,33 @@ mod tests {
         );
         let e = Workload::parse("w.toml", "model = \"m\"\nrequest_per_day = 5\n").unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    /// Numbers that would wrap, and times past what can be written, are
+    /// refused with the keys that make them (they were written wrapped).
+    #[test]
+    fn refuses_calls_it_could_not_write() {
+        let base = "model = \"m\"\nrequests_per_day = 1\noutput_tokens = 1\n";
+        for (extra, want) in [
+            (
+                "system_tokens = 9223372036854775807\nuser_tokens = 9223372036854775807\n",
+                "last step's prompt",
+            ),
+            (
+                "user_tokens = 1\nsteps = 2\ngrowth_per_step = 9223372036854775807\n",
+                "last step's prompt",
+            ),
+            ("user_tokens = 1000000000000001\n", "last step's prompt"),
+            ("user_tokens = 1\ndays = 3000000\n", "year 9999"),
+            (
+                "user_tokens = 1\nsteps = 2\nstep_seconds = 9223372036854775807\n",
+                "year 9999",
+            ),
+        ] {
+            let e = Workload::parse("w.toml", &format!("{base}{extra}")).unwrap_err();
+            assert!(e.to_string().contains(want), "{extra}: {e}");
+        }
+        let fits = format!("{base}user_tokens = 1000000000000000\ndays = 2\n");
+        assert!(Workload::parse("w.toml", &fits).is_ok());
     }
 }
