@@ -98,22 +98,26 @@ pub struct CheckArgs {
 
     /// Total spend limit, projected from the observed days to the period:
     /// AMOUNT/day, /week or /month, e.g. 2000/month.
-    #[arg(long, value_name = "AMOUNT/PERIOD")]
+    #[arg(long, allow_hyphen_values = true, value_name = "AMOUNT/PERIOD")]
     pub budget: Option<String>,
 
     /// Spend limit for models matching a glob, e.g. 'claude-opus-*=500/month'.
     /// Repeatable.
-    #[arg(long, value_name = "GLOB=AMOUNT/PERIOD")]
+    #[arg(long, allow_hyphen_values = true, value_name = "GLOB=AMOUNT/PERIOD")]
     pub budget_model: Vec<String>,
 
     /// Spend limit for calls with a tag value, e.g. team:search=300/month.
     /// Repeatable.
-    #[arg(long, value_name = "KEY:VALUE=AMOUNT/PERIOD")]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "KEY:VALUE=AMOUNT/PERIOD"
+    )]
     pub budget_tag: Vec<String>,
 
     /// Largest share of total cost allowed on models matching a glob, e.g.
     /// 'claude-opus-*=50%'. Repeatable.
-    #[arg(long, value_name = "GLOB=PERCENT")]
+    #[arg(long, allow_hyphen_values = true, value_name = "GLOB=PERCENT")]
     pub max_share: Vec<String>,
 
     /// A saved `costsim replay --output json` report to compare spend per day
@@ -122,7 +126,7 @@ pub struct CheckArgs {
     pub baseline: Option<PathBuf>,
 
     /// Largest increase in spend per day allowed against --baseline, e.g. 10%.
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, allow_hyphen_values = true, value_name = "PERCENT")]
     pub max_increase: Option<String>,
 
     /// Do not fail on calls whose model is not in the pricing catalog.
@@ -153,7 +157,12 @@ pub struct DoctorArgs {
 
     /// Tokens at the start of every prompt shared across sessions (a common
     /// system prompt), for traces without prompt.segments. [default: 0]
-    #[arg(long, value_name = "TOKENS", default_value_t = 0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "TOKENS",
+        default_value_t = 0
+    )]
     pub shared_prefix: u64,
 
     #[command(flatten)]
@@ -347,11 +356,11 @@ pub struct RunArgs {
 
     /// Also list the N most expensive sessions with their step counts: the
     /// runaway-loop finder. [default: none]
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub top: Option<usize>,
 
     /// Worker threads for reading inputs. [default: one per core]
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub threads: Option<usize>,
 
     /// Also price the calls under this scenario and add a savings table: a
@@ -364,7 +373,12 @@ pub struct RunArgs {
     /// Tokens at the start of every prompt that are the same across sessions
     /// of an account and model (a shared system prompt), for simulated caching
     /// of traces without prompt.segments. [default: 0]
-    #[arg(long, value_name = "TOKENS", default_value_t = 0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "TOKENS",
+        default_value_t = 0
+    )]
     pub shared_prefix: u64,
 
     #[command(flatten)]
@@ -388,17 +402,17 @@ pub struct WhatIfArgs {
 
     /// Send this share (0-1) of the non-interactive calls (first step of a
     /// session, or no session) through the batch API. [default: none]
-    #[arg(long, value_name = "SHARE")]
+    #[arg(long, allow_hyphen_values = true, value_name = "SHARE")]
     pub batch: Option<String>,
 
     /// Cap agent sessions at this many calls; later calls are dropped.
     /// [default: no cap]
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub max_steps: Option<u64>,
 
     /// Cap agent sessions at this many tokens (prompt + output, summed);
     /// the call that crosses it and later ones are dropped. [default: no cap]
-    #[arg(long, value_name = "TOKENS")]
+    #[arg(long, allow_negative_numbers = true, value_name = "TOKENS")]
     pub max_tokens: Option<u64>,
 
     /// Price the same calls on each of these models (comma-separated ids, or
