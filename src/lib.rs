@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod crash;
 pub mod ingest;
 pub mod money;
 pub mod pricing;

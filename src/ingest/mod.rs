@@ -729,8 +729,10 @@ pub fn read_lines<R: BufRead>(
     let mut stats = ReadStats::default();
     let mut buf = Vec::with_capacity(4096);
     let mut line_no = 0u64;
+    crate::crash::reading(file);
     loop {
         buf.clear();
+        crate::crash::at_line(line_no + 1);
         match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES) {
             Ok((0, _)) => break,
             Ok((n, true)) => {
@@ -827,6 +829,7 @@ pub fn read_lines<R: BufRead>(
         }
     }
     stats.raw_lines = line_no;
+    crate::crash::reading("");
     stats
 }
 
