@@ -15,6 +15,7 @@ mod formats_agents;
 mod formats_billing;
 mod formats_logs;
 mod hand_checked;
+mod hostile;
 mod merge;
 mod options;
 mod pipes;
