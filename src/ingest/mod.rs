@@ -533,7 +533,8 @@ fn with_first_line_buffered(
     if buffer.is_empty() || memchr::memchr(b'\n', buffer).is_some() {
         return Ok(reader);
     }
-    let mut head = Vec::new();
+    // Reserved whole for the same reason as a long line's buffer.
+    let mut head = Vec::with_capacity(SNIFF_LINE_BYTES);
     (&mut reader)
         .take(SNIFF_LINE_BYTES as u64)
         .read_until(b'\n', &mut head)
@@ -698,10 +699,16 @@ fn read_line_capped<R: BufRead>(
         if !too_long {
             let room = max.saturating_sub(buf.len());
             if take <= room {
+                if buf.len() + take > buf.capacity() {
+                    // Straight to the cap, not by doubling: the address space
+                    // is reserved, memory is taken only as the line fills it,
+                    // and no half-size copies are left behind on the way.
+                    buf.reserve_exact(max - buf.len());
+                }
                 buf.extend_from_slice(&available[..take]);
             } else {
                 too_long = true;
-                buf.clear();
+                *buf = Vec::new();
             }
         }
         reader.consume(take);
@@ -731,6 +738,10 @@ pub fn read_lines<R: BufRead>(
     let mut line_no = 0u64;
     crate::crash::reading(file);
     loop {
+        if buf.len() > 1 << 20 {
+            // Give back the memory a long line took.
+            buf = Vec::with_capacity(4096);
+        }
         buf.clear();
         crate::crash::at_line(line_no + 1);
         match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES) {
@@ -749,8 +760,6 @@ pub fn read_lines<R: BufRead>(
                         MAX_LINE_BYTES >> 20
                     ),
                 });
-                // Give back the memory the long line took.
-                buf = Vec::with_capacity(4096);
             }
             Ok((n, false)) => {
                 line_no += 1;
@@ -841,15 +850,15 @@ pub fn line_ranges(path: &Path, parts: usize) -> io::Result<Vec<(u64, u64)>> {
     let mut file = BufReader::new(File::open(path)?);
     let mut cuts = vec![0u64];
     let step = (len / parts.max(1) as u64).max(1);
-    let mut skip = Vec::new();
     for i in 1..parts as u64 {
         let at = (i * step).max(*cuts.last().expect("starts with 0"));
         if at >= len {
             break;
         }
         file.seek(SeekFrom::Start(at))?;
-        skip.clear();
-        let n = file.read_until(b'\n', &mut skip)? as u64;
+        // To the next line end without keeping the line: it may be huge.
+        let (n, _) = read_line_capped(&mut file, &mut Vec::new(), 0)?;
+        let n = n as u64;
         let cut = at + n;
         if cut < len && cut > *cuts.last().expect("starts with 0") {
             cuts.push(cut);
