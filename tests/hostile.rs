@@ -452,3 +452,75 @@ fn synth_refuses_numbers_it_cannot_write() {
     assert!(run.stderr.contains("last step's prompt"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
+
+/// Item 9: an epoch time of 2^63 milliseconds or more is out of range and
+/// skipped as a bad timestamp, not read as 1969.
+#[test]
+fn epoch_times_beyond_i64_are_skipped() {
+    let lines = "{\"ts\":9223372036854775808,\"model\":\"gpt-5\",\"usage\":{\"input\":10}}\n\
+                 {\"ts\":\"2026-03-01T00:00:00Z\",\"model\":\"gpt-5\",\"usage\":{\"input\":10}}\n";
+    let run = crate::util::costsim(&["replay", "-", "-o", "json"], Some(lines.as_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("<stdin>:1: field \"ts\""), "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["total"]["calls"], 1);
+    assert!(!run.stdout.contains("1969"), "{}", run.stdout);
+}
+
+/// Item 11: a 1 MB unknown model name gets no suggestions (they took 23 s
+/// of CPU), and the call is still shown, unpriced.
+#[test]
+fn a_huge_model_name_gets_no_suggestions() {
+    let name = "m".repeat(1 << 20);
+    let line = format!(
+        "{{\"ts\":\"2026-03-01T00:00:00Z\",\"model\":\"{name}\",\"usage\":{{\"input\":10}}}}\n"
+    );
+    let run = crate::util::costsim(&["replay", "-", "-o", "json"], Some(line.as_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("did you mean"),
+        "{}",
+        &run.stderr[..200]
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["total"]["unpriced_calls"], 1);
+}
+
+/// Smaller items: a catalog naming one model twice, and a scenario file
+/// named `as-recorded`, are refused (the last model won silently; the
+/// scenario vanished behind the baseline).
+#[test]
+fn names_that_would_hide_others_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = "[[models]]\nid = \"twin\"\ncontext_window = 1000\n[[models.periods]]\n\
+                 from = 2025-01-01\ninput = 1\noutput = 2\nsource = \"test\"\nretrieved = 2025-01-01\n";
+    std::fs::write(
+        dir.path().join("acme.toml"),
+        format!("provider = \"acme\"\n{model}{model}"),
+    )
+    .unwrap();
+    let run = crate::util::costsim(&["pricing", "validate", dir.path().to_str().unwrap()], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("twin"), "{}", run.stderr);
+    let scenario = dir.path().join("mine.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"as-recorded\"\n[cache]\nmode = \"off\"\n",
+    )
+    .unwrap();
+    let run = crate::util::costsim(
+        &[
+            "replay",
+            "fixtures/demo/traces.jsonl",
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is reserved for the baseline"),
+        "{}",
+        run.stderr
+    );
+}
