@@ -461,7 +461,11 @@ fn epoch_times_beyond_i64_are_skipped() {
                  {\"ts\":\"2026-03-01T00:00:00Z\",\"model\":\"gpt-5\",\"usage\":{\"input\":10}}\n";
     let run = crate::util::costsim(&["replay", "-", "-o", "json"], Some(lines.as_bytes()));
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("<stdin>:1: field \"ts\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("<stdin>:1: field \"ts\""),
+        "{}",
+        run.stderr
+    );
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["total"]["calls"], 1);
     assert!(!run.stdout.contains("1969"), "{}", run.stdout);

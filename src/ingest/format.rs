@@ -499,3 +499,120 @@ mod tests {
         }
     }
 }
+
+/// No line makes a parser panic: lines of every fixture, cut, with a byte
+/// changed or a number swapped for one past any integer type, fed to every
+/// format's parser (the fuzzing the hostile-input tests call for, run on
+/// every `cargo test`).
+#[cfg(test)]
+mod never_panics {
+    use proptest::prelude::*;
+
+    /// The first lines of every text fixture, one list per file.
+    fn corpus() -> Vec<Vec<Vec<u8>>> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut files: Vec<_> = walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_type().is_file()
+                    && ["jsonl", "csv", "json"]
+                        .iter()
+                        .any(|ext| e.path().extension().is_some_and(|x| x == *ext))
+            })
+            .map(|e| e.into_path())
+            .collect();
+        files.truncate(400);
+        files
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .map(|bytes| {
+                bytes
+                    .split(|&b| b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .take(6)
+                    .map(<[u8]>::to_vec)
+                    .collect()
+            })
+            .collect()
+    }
+
+    const NUMBERS: [&[u8]; 6] = [
+        b"18446744073709551616",
+        b"-9223372036854775809",
+        b"1e400",
+        b"-1",
+        b"99999999999999999999999999999999999999999",
+        b"0.0000000000000000000000001",
+    ];
+
+    /// `line` with its `at`-th run of digits replaced by `number`.
+    fn swap_number(line: &[u8], at: usize, number: &[u8]) -> Vec<u8> {
+        let runs: Vec<(usize, usize)> = {
+            let mut runs = Vec::new();
+            let mut i = 0;
+            while i < line.len() {
+                if line[i].is_ascii_digit() {
+                    let start = i;
+                    while i < line.len() && line[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    runs.push((start, i));
+                } else {
+                    i += 1;
+                }
+            }
+            runs
+        };
+        if runs.is_empty() {
+            return line.to_vec();
+        }
+        let (start, end) = runs[at % runs.len()];
+        [&line[..start], number, &line[end..]].concat()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn no_line_panics_a_parser(
+            file in any::<prop::sample::Index>(),
+            line in any::<prop::sample::Index>(),
+            mutation in 0u8..4,
+            at in any::<usize>(),
+            byte in any::<u8>(),
+            number in 0usize..NUMBERS.len(),
+        ) {
+            let corpus = corpus_cached();
+            let lines = &corpus[file.index(corpus.len())];
+            prop_assume!(!lines.is_empty());
+            let target = line.index(lines.len());
+            let original = &lines[target];
+            let mutated = match mutation {
+                0 => original[..at % (original.len() + 1)].to_vec(),
+                1 => {
+                    let mut l = original.clone();
+                    let i = at % l.len().max(1);
+                    if let Some(b) = l.get_mut(i) {
+                        *b = byte;
+                    }
+                    l
+                }
+                2 => swap_number(original, at, NUMBERS[number]),
+                _ => original.repeat(1 + at % 3),
+            };
+            for format in super::all() {
+                let mut parser = format.test_parser();
+                for (i, l) in lines.iter().enumerate() {
+                    let l = if i == target { &mutated } else { l };
+                    let _ = parser.parse(l);
+                }
+            }
+        }
+    }
+
+    fn corpus_cached() -> &'static [Vec<Vec<u8>>] {
+        static CORPUS: std::sync::OnceLock<Vec<Vec<Vec<u8>>>> = std::sync::OnceLock::new();
+        CORPUS.get_or_init(corpus)
+    }
+}
