@@ -8,7 +8,12 @@
 //!   `replay.rs` (`totals_do_not_depend_on_threads_or_file_split`);
 //! - an increase from a $0 baseline: `check.rs`
 //!   (`an_increase_from_zero_fails_any_max_increase`);
-//! - garbage bytes: `bad_input.rs` (`garbage_bytes_never_panic`).
+//! - garbage bytes: `bad_input.rs` (`garbage_bytes_never_panic`), and every
+//!   format's parser on mutated fixture lines: the property test
+//!   `src/ingest/format.rs` (`never_panics`);
+//! - an unreadable directory cannot be made as root (CI runs as root): the
+//!   walk reports it as it reports an unreadable file (`walk_dir` in
+//!   `src/ingest/mod.rs`, the same path as the symlink loop tested here).
 
 /// `--out` or `--line-items` naming an input (however spelt) is refused
 /// before anything is written, so the input is not destroyed.
