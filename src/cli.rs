@@ -60,6 +60,31 @@ pub enum Command {
     ///
     /// Example: costsim merge shard-*.json --output json > all.json
     Merge(MergeArgs),
+    /// Print a shell completion script.
+    ///
+    /// Example: costsim completions bash > ~/.local/share/bash-completion/completions/costsim
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), for `man`.
+    ///
+    /// Example: costsim man > ~/.local/share/man/man1/costsim.1
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// Write the script to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write the page to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -207,7 +232,21 @@ pub enum OutputFormat {
 pub struct OutputArg {
     /// Output format.
     #[arg(id = "output", long = "output", short = 'o', value_enum, default_value_t = OutputFormat::Table, value_name = "OUTPUT")]
-    pub format: OutputFormat,
+    chosen: OutputFormat,
+    /// Shorthand for --output json.
+    #[arg(long, conflicts_with = "output")]
+    json: bool,
+}
+
+impl OutputArg {
+    /// The format asked for (`--json` is `--output json`).
+    pub fn format(&self) -> OutputFormat {
+        if self.json {
+            OutputFormat::Json
+        } else {
+            self.chosen
+        }
+    }
 }
 
 /// Report formats of `replay` and `estimate`: those of every command, and a
@@ -233,7 +272,21 @@ pub enum ReportFormat {
 pub struct ReportOutputArg {
     /// Output format.
     #[arg(id = "output", long = "output", short = 'o', value_enum, default_value_t = ReportFormat::Table, value_name = "OUTPUT")]
-    pub format: ReportFormat,
+    chosen: ReportFormat,
+    /// Shorthand for --output json.
+    #[arg(long, conflicts_with = "output")]
+    json: bool,
+}
+
+impl ReportOutputArg {
+    /// The format asked for (`--json` is `--output json`).
+    pub fn format(&self) -> ReportFormat {
+        if self.json {
+            ReportFormat::Json
+        } else {
+            self.chosen
+        }
+    }
 }
 
 #[derive(Debug, Args)]

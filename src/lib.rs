@@ -98,6 +98,8 @@ where
         Command::Check(args) => cmd::check::run(args),
         Command::Diff(args) => cmd::diff::run(args),
         Command::Merge(args) => cmd::merge::run(args),
+        Command::Completions(args) => cmd::shell::completions(args),
+        Command::Man(args) => cmd::shell::man(args),
     };
     match result {
         Ok(exit) => exit.code(),

@@ -276,3 +276,44 @@ fn gemini_flex_and_priority_tiers_and_grounding() {
     assert_eq!(report["total"]["tools_femto_usd"], "42000000000000");
     assert_eq!(report["notes"].as_array().map(Vec::len), Some(0));
 }
+
+/// `completions` writes a script each shell loads, `man` a roff page, both
+/// from the same definitions as `--help`; `--json` is `--output json`.
+#[test]
+fn completions_man_page_and_json_shorthand() {
+    for (shell, marker) in [
+        ("bash", "complete -F _costsim"),
+        ("zsh", "#compdef costsim"),
+        ("fish", "complete -c costsim"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = crate::util::ok(&["completions", shell]);
+        assert!(
+            run.stdout.contains(marker),
+            "{shell}: {}",
+            &run.stdout[..200]
+        );
+        assert!(run.stdout.contains("replay"), "{shell}");
+    }
+    let man = crate::util::ok(&["man"]);
+    assert!(
+        man.stdout.contains(".TH costsim 1"),
+        "{}",
+        &man.stdout[..200]
+    );
+    assert!(man.stdout.contains("replay"));
+    let json = crate::util::ok(&["replay", "fixtures/demo/traces.jsonl", "--json"]);
+    let long = crate::util::ok(&["replay", "fixtures/demo/traces.jsonl", "--output", "json"]);
+    assert_eq!(json.stdout, long.stdout);
+    let both = crate::util::costsim(
+        &[
+            "replay",
+            "fixtures/demo/traces.jsonl",
+            "--json",
+            "-o",
+            "csv",
+        ],
+        None,
+    );
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}

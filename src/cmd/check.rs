@@ -35,7 +35,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
         );
     }
     let report::Rendering::Plain(format) =
-        crate::config::report_format_of(args.input.run.output.format)
+        crate::config::report_format_of(args.input.run.output.format())
     else {
         anyhow::bail!("--output html: check writes table, markdown, csv or json");
     };

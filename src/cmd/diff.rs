@@ -14,6 +14,8 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Exit> {
         &args.new.display().to_string(),
         &new,
     )?;
-    emit(None, |w| diff::render(&d, format_of(args.output.format), w))?;
+    emit(None, |w| {
+        diff::render(&d, format_of(args.output.format()), w)
+    })?;
     Ok(Exit::Ok)
 }

@@ -107,7 +107,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     }
     let diagnosis = diagnose(&observed, &files, &catalog, args.shared_prefix);
     emit(args.out.as_deref(), |w| {
-        doctor::render(&diagnosis, format_of(args.output.format), w)
+        doctor::render(&diagnosis, format_of(args.output.format()), w)
     })?;
     Ok(Exit::Ok)
 }

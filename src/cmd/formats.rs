@@ -28,7 +28,7 @@ pub fn run(args: FormatsArgs) -> anyhow::Result<Exit> {
             f.mapping.to_string(),
         ]);
     }
-    emit(None, |w| match format_of(args.output.format) {
+    emit(None, |w| match format_of(args.output.format()) {
         Format::Json => {
             let list: Vec<serde_json::Value> = formats
                 .iter()

@@ -13,7 +13,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<Exit> {
         reports.push((shown.clone(), merge::read_saved(&shown, &value)?));
     }
     let merged = merge::merge(reports)?;
-    let rendering = Rendering::Plain(format_of(args.output.format));
+    let rendering = Rendering::Plain(format_of(args.output.format()));
     emit(args.out.as_deref(), |w| {
         report::render(&merged, rendering, w)
     })?;

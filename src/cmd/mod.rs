@@ -11,6 +11,7 @@ pub mod price_lists;
 pub mod pricing;
 pub mod replay;
 pub mod scenarios;
+pub mod shell;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -313,7 +313,7 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
             d.list.clone(),
         ]);
     }
-    let format = format_of(args.output.format);
+    let format = format_of(args.output.format());
     emit(None, |w| match format {
         Format::Table => {
             writeln!(w, "{summary}")?;

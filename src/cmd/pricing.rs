@@ -56,7 +56,7 @@ fn list(args: PricingListArgs) -> anyhow::Result<Exit> {
             );
         }
     }
-    let format = format_of(args.output.format);
+    let format = format_of(args.output.format());
     emit(None, |w| match format {
         Format::Json => {
             let value = json!({
@@ -564,7 +564,7 @@ fn diff(args: PricingDiffArgs) -> anyhow::Result<Exit> {
             show(b),
         ]);
     }
-    let format = format_of(args.output.format);
+    let format = format_of(args.output.format());
     emit(None, |w| match format {
         Format::Table => {
             writeln!(

@@ -15,7 +15,7 @@ pub fn run(args: ScenariosArgs) -> anyhow::Result<Exit> {
     for s in presets() {
         table.push(vec![s.name, s.cache.to_string(), s.description]);
     }
-    emit(None, |w| match format_of(args.output.format) {
+    emit(None, |w| match format_of(args.output.format()) {
         Format::Table => {
             grid::write_table(&table, w)?;
             writeln!(w, "\nUse with: costsim replay INPUT --scenario NAME (repeatable), or a TOML file (see README).")
