@@ -176,6 +176,10 @@ impl Money {
         self.0
     }
 
+    pub fn abs(self) -> Money {
+        Money(self.0.saturating_abs())
+    }
+
     /// Rounds to `decimals` places of a dollar (half away from zero) and
     /// returns the scaled integer, e.g. cents for 2.
     pub fn round_to(self, decimals: u32) -> i128 {
@@ -214,11 +218,58 @@ impl Money {
     /// Human text for tables: `$1,234.57`; amounts under a dollar keep four
     /// decimals (`$0.0042`) so cheap models do not all read `$0.00`.
     pub fn display_usd(self) -> String {
-        let decimals = if self.0 != 0 && self.0.abs() < FEMTO_PER_USD {
+        self.display_usd_places(Self::places_for([self]))
+    }
+
+    /// The decimals a column of `amounts` is shown with: four when one of
+    /// them is a non-zero amount under a dollar, else two.
+    pub fn places_for(amounts: impl IntoIterator<Item = Money>) -> u32 {
+        let small = |m: Money| m.0 != 0 && m.0.abs() < FEMTO_PER_USD;
+        if amounts.into_iter().any(small) {
             4
         } else {
             2
-        };
+        }
+    }
+
+    /// An exact amount for a table cell (`$5.634512345678901`, every
+    /// femto-dollar): tables round each column's amounts to one precision
+    /// when they are printed (see `report::grid`).
+    pub fn exact_usd(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let unit = FEMTO_PER_USD as u128;
+        format!("{sign}${}.{:015}", abs / unit, abs % unit)
+    }
+
+    /// [`Money::exact_usd`] with a `+` on gains.
+    pub fn exact_signed_usd(self) -> String {
+        let text = self.exact_usd();
+        if self.0 > 0 {
+            format!("+{text}")
+        } else {
+            text
+        }
+    }
+
+    /// Reads an amount written by [`Money::exact_usd`] (without its sign)
+    /// from the start of `text`: the amount and the bytes it took.
+    pub fn parse_exact_usd(text: &str) -> Option<(Money, usize)> {
+        let digits = text.strip_prefix('$')?;
+        let whole_len = digits.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = digits[whole_len..].strip_prefix('.')?;
+        let frac_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if whole_len == 0 || frac_len != 15 {
+            return None;
+        }
+        let whole: i128 = digits[..whole_len].parse().ok()?;
+        let frac: i128 = rest[..15].parse().ok()?;
+        let femto = whole.checked_mul(FEMTO_PER_USD)?.checked_add(frac)?;
+        Some((Money(femto), 1 + whole_len + 1 + 15))
+    }
+
+    /// `$1,234.57` with exactly `decimals` places (half away from zero).
+    pub fn display_usd_places(self, decimals: u32) -> String {
         let plain = self.to_decimal_string(decimals);
         let (sign, digits) = match plain.strip_prefix('-') {
             Some(rest) => ("-", rest),

@@ -203,9 +203,9 @@ pub fn render(d: &Diff, format: Format, out: &mut dyn Write) -> io::Result<()> {
     let row = |key: &str, old: &Figures, new: &Figures| {
         vec![
             key.to_string(),
-            old.cost.display_usd(),
-            new.cost.display_usd(),
-            (new.cost - old.cost).display_signed_usd(),
+            old.cost.exact_usd(),
+            new.cost.exact_usd(),
+            (new.cost - old.cost).exact_signed_usd(),
             percent(old.cost, new.cost),
             signed_count(old.calls, new.calls),
             signed_count(old.tokens, new.tokens),

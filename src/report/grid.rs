@@ -4,6 +4,8 @@ use std::io::{self, Write};
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
+use crate::money::Money;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     Left,
@@ -47,11 +49,58 @@ impl Grid {
     pub fn set_footer(&mut self, row: Vec<String>) {
         self.footer = Some(row);
     }
+
+    /// The grid as printed: exact amounts in its cells (written by
+    /// [`Money::exact_usd`]) rounded to one precision per column, four
+    /// decimals where the column holds an amount under a dollar, else two;
+    /// not `$5.63` above `$0.3274`.
+    pub fn for_display(&self) -> std::borrow::Cow<'_, Grid> {
+        let has_exact = |row: &Vec<String>| row.iter().any(|c| !exact_amounts(c).is_empty());
+        if !self.rows.iter().chain(&self.footer).any(has_exact) {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut grid = self.clone();
+        for column in 0..grid.headers.len() {
+            let cells = || grid.rows.iter().chain(&grid.footer).map(|row| &row[column]);
+            let places = Money::places_for(
+                cells().flat_map(|c| exact_amounts(c).into_iter().map(|(m, _)| m)),
+            );
+            for row in grid.rows.iter_mut().chain(grid.footer.as_mut()) {
+                let cell = &mut row[column];
+                let amounts = exact_amounts(cell);
+                // Replaced from the end, so earlier positions stay valid.
+                for (amount, range) in amounts.into_iter().rev() {
+                    let shown = amount.abs().display_usd_places(places);
+                    cell.replace_range(range, &shown);
+                }
+            }
+        }
+        std::borrow::Cow::Owned(grid)
+    }
+}
+
+/// The exact amounts in `cell` (see [`Money::exact_usd`]) with where their
+/// digits stand (a sign before the `$` stays as written).
+fn exact_amounts(cell: &str) -> Vec<(Money, std::ops::Range<usize>)> {
+    let mut found = Vec::new();
+    for (at, _) in cell.match_indices('$') {
+        if let Some((amount, len)) = Money::parse_exact_usd(&cell[at..]) {
+            let negative = cell[..at].ends_with('-');
+            let amount = if negative {
+                Money(-amount.femto())
+            } else {
+                amount
+            };
+            found.push((amount, at..at + len));
+        }
+    }
+    found
 }
 
 /// A boxed text table. Columns never wrap, so the output does not depend on
 /// the terminal it is printed on.
 pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
+    let grid = &*grid.for_display();
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
@@ -117,6 +166,7 @@ pub fn escape_markdown(text: &str) -> String {
 
 /// A GitHub-flavoured markdown table; the footer row is bold.
 pub fn write_markdown(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
+    let grid = &*grid.for_display();
     let line = |cells: &[String]| -> String {
         let inner: Vec<String> = cells.iter().map(|c| escape_markdown(c)).collect();
         format!("| {} |", inner.join(" | "))
@@ -152,6 +202,7 @@ pub fn write_markdown(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
 
 /// RFC 4180 CSV with a header row; the footer is left out (a reader can sum).
 pub fn write_csv(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
+    let grid = &*grid.for_display();
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&grid.headers)?;
     for row in &grid.rows {
@@ -174,6 +225,47 @@ mod tests {
         g.set_footer(vec!["Total".into(), "$1.00".into()]);
         g
     }
+
+    #[test]
+    fn a_money_column_has_one_precision() {
+        let usd = |femto: i128| Money(femto).exact_usd();
+        let mut g = Grid::titled(&["Model", "Cost", "Change", "Note"], 1);
+        // $5.634999…: rounded from the exact amount, never from $5.63.
+        g.push(vec![
+            "a".into(),
+            usd(5_634_999_999_999_999),
+            Money(1_200 * FEMTO).exact_signed_usd(),
+            format!("{} (+3.0%)", usd(FEMTO)),
+        ]);
+        g.push(vec![
+            "b".into(),
+            usd(327_450_000_000_000),
+            Money(-4_200_000_000_000).exact_signed_usd(),
+            "n/a".into(),
+        ]);
+        g.set_footer(vec![
+            "Total".into(),
+            "(unpriced)".into(),
+            usd(0),
+            usd(2 * FEMTO),
+        ]);
+        let shown = g.for_display();
+        assert_eq!(
+            shown.rows[0],
+            ["a", "$5.6350", "+$1,200.0000", "$1.00 (+3.0%)"]
+        );
+        assert_eq!(shown.rows[1], ["b", "$0.3275", "-$0.0042", "n/a"]);
+        assert_eq!(
+            shown.footer.as_ref().unwrap(),
+            &["Total", "(unpriced)", "$0.0000", "$2.00"]
+        );
+        // Amounts written for people are left as they are.
+        let mut plain = Grid::titled(&["Cost"], 0);
+        plain.push(vec!["$5.63".into()]);
+        assert!(matches!(plain.for_display(), std::borrow::Cow::Borrowed(_)));
+    }
+
+    const FEMTO: i128 = crate::money::FEMTO_PER_USD;
 
     #[test]
     fn markdown_escapes_pipes_and_bolds_the_total() {

@@ -705,6 +705,7 @@ fn hit_rate_over_time(report: &Report, buckets: &Buckets) -> String {
 
 /// A grid as an HTML table; right-aligned columns get class `num`.
 fn table(grid: &Grid) -> String {
+    let grid = &*grid.for_display();
     let class = |i: usize| {
         if grid.align.get(i) == Some(&Align::Right) {
             " class=\"num\""

@@ -316,7 +316,7 @@ impl Report {
                 display_count(s.calls),
                 display_count(s.usage.prompt_tokens()),
                 display_count(s.usage.output),
-                s.cost.display_usd(),
+                s.cost.exact_usd(),
                 s.cost
                     .share_basis_points(self.total.cost)
                     .map_or_else(|| "—".to_string(), format_share),
@@ -466,7 +466,7 @@ impl Report {
         }
         let with_tools = |mut cells: Vec<String>, t: &GroupTotals| {
             if tools {
-                cells.insert(cells.len() - 1, t.tools.display_usd());
+                cells.insert(cells.len() - 1, t.tools.exact_usd());
             }
             cells
         };
@@ -600,7 +600,7 @@ fn billed_cells(t: &GroupTotals) -> [String; 2] {
         return ["—".to_string(), "—".to_string()];
     }
     let diff = t.billed - t.billed_priced;
-    [t.billed.display_usd(), diff.display_signed_usd()]
+    [t.billed.exact_usd(), diff.exact_signed_usd()]
 }
 
 fn human_numbers(t: &GroupTotals, unpriced: bool) -> Vec<String> {
@@ -613,7 +613,7 @@ fn human_numbers(t: &GroupTotals, unpriced: bool) -> Vec<String> {
         if unpriced {
             "(unpriced)".to_string()
         } else {
-            t.cost.display_usd()
+            t.cost.exact_usd()
         },
     ]
 }

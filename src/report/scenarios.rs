@@ -138,20 +138,20 @@ impl Report {
                 ("—".to_string(), "—".to_string())
             } else {
                 (
-                    (t.cost - base.total.cost).display_signed_usd(),
+                    (t.cost - base.total.cost).exact_signed_usd(),
                     signed_percent(change_bp(base.total.cost, t.cost)),
                 )
             };
             grid.push(vec![
                 s.name.clone(),
-                t.cost.display_usd(),
+                t.cost.exact_usd(),
                 delta,
                 change,
                 s.hit_rate_bp()
                     .map_or_else(|| "—".to_string(), format_share),
                 display_count(t.usage.cache_write()),
                 display_count(t.usage.cache_read),
-                t.write_premium.display_usd(),
+                t.write_premium.exact_usd(),
             ]);
         }
         Some(grid)
@@ -173,12 +173,12 @@ impl Report {
         models.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.keys.cmp(&b.keys)));
         let cell = |base_cost: Money, t: Option<&GroupTotals>, first: bool| match t {
             None => "—".to_string(),
-            Some(t) if base_cost == Money::ZERO && !first => t.cost.display_usd(),
+            Some(t) if base_cost == Money::ZERO && !first => t.cost.exact_usd(),
             Some(t) if t.calls == t.unpriced_calls => "(unpriced)".to_string(),
-            Some(t) if first => t.cost.display_usd(),
+            Some(t) if first => t.cost.exact_usd(),
             Some(t) => format!(
                 "{} ({})",
-                t.cost.display_usd(),
+                t.cost.exact_usd(),
                 signed_percent(change_bp(base_cost, t.cost))
             ),
         };
@@ -348,7 +348,7 @@ impl Report {
                 display_count(t.batched),
                 display_count(t.capped_sessions),
                 display_count(t.dropped_calls),
-                t.dropped_cost.display_usd(),
+                t.dropped_cost.exact_usd(),
             ]);
         }
         Some(grid)
@@ -384,8 +384,8 @@ impl Report {
                 );
                 grid.push(vec![
                     format!("{} (baseline)", base.name),
-                    base.total.cost.display_usd(),
-                    self.monthly(base.total.cost).display_usd(),
+                    base.total.cost.exact_usd(),
+                    self.monthly(base.total.cost).exact_usd(),
                     "—".to_string(),
                     "—".to_string(),
                     "—".to_string(),
@@ -395,10 +395,10 @@ impl Report {
                     let cost = s.total.cost;
                     grid.push(vec![
                         s.name.clone(),
-                        cost.display_usd(),
-                        self.monthly(cost).display_usd(),
-                        (previous - cost).display_usd(),
-                        (base.total.cost - cost).display_usd(),
+                        cost.exact_usd(),
+                        self.monthly(cost).exact_usd(),
+                        (previous - cost).exact_usd(),
+                        (base.total.cost - cost).exact_usd(),
                         signed_percent(change_bp(base.total.cost, cost)),
                     ]);
                     previous = cost;
@@ -454,8 +454,8 @@ impl Report {
             grid.push(vec![
                 (i + 1).to_string(),
                 model.to_string(),
-                s.total.cost.display_usd(),
-                self.monthly(s.total.cost).display_usd(),
+                s.total.cost.exact_usd(),
+                self.monthly(s.total.cost).exact_usd(),
                 signed_percent(change_bp(base.total.cost, s.total.cost)),
                 if s.stats.not_fit == 0 {
                     "yes".to_string()
@@ -497,7 +497,7 @@ impl Report {
                 let cps = if ok == 0 {
                     "—".to_string()
                 } else {
-                    Money(cost.femto() / ok as i128).display_usd()
+                    Money(cost.femto() / ok as i128).exact_usd()
                 };
                 grid.push(vec![
                     s.name.clone(),
