@@ -296,19 +296,10 @@ fn claude_code_tags_project_and_sidechain() {
     assert_eq!(rows.len(), 3, "{rows:#?}");
     // The subagent file below the session folder belongs to the session's
     // project, and its lines are sidechain lines.
-    assert_eq!(
-        femto(&rows[&key(&["-home-dev-shop", "true"])]),
-        usd("0.012490")
-    );
-    assert_eq!(rows[&key(&["-home-dev-shop", "true"])]["calls"], 2);
-    assert_eq!(
-        femto(&rows[&key(&["-home-dev-shop", "(none)"])]),
-        usd("0.958668")
-    );
-    assert_eq!(
-        femto(&rows[&key(&["-home-dev-api", "(none)"])]),
-        usd("0.090773")
-    );
+    assert_eq!(femto(&rows[&key(&["~/shop", "true"])]), usd("0.012490"));
+    assert_eq!(rows[&key(&["~/shop", "true"])]["calls"], 2);
+    assert_eq!(femto(&rows[&key(&["~/shop", "(none)"])]), usd("0.958668"));
+    assert_eq!(femto(&rows[&key(&["~/api", "(none)"])]), usd("0.090773"));
 }
 
 #[test]

@@ -23,12 +23,15 @@ pub struct Run {
 }
 
 /// Runs `costsim ARGS` in the project root (so relative fixture paths in the
-/// output stay short and stable), with `stdin` if given.
+/// output stay short and stable), with `stdin` if given. `HOME` is the home
+/// the fixtures' agent logs were written in (`/home/dev`), so directories
+/// under it show as `~/…` on every machine.
 pub fn costsim(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut cmd = Command::cargo_bin("costsim").expect("binary built");
     cmd.current_dir(root())
         .args(args)
-        .env("TZ", "Pacific/Chatham");
+        .env("TZ", "Pacific/Chatham")
+        .env("HOME", "/home/dev");
     if let Some(input) = stdin {
         cmd.write_stdin(input.to_vec());
     }

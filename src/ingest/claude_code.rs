@@ -17,8 +17,9 @@
 //! into 5-minute and 1-hour writes by `cache_creation` when given, else all
 //! 5-minute. Tags: `project` = the project folder (the folder below
 //! `projects/`; for a subagent file below a session folder, the session's
-//! project), else the last component of `cwd`; `sidechain` = "true" for
-//! subagent (sidechain) lines.
+//! project) shown as the directory it is named after (`~/shop` for
+//! `-home-dev-shop`, once a call's `cwd` shows which), else the last
+//! component of `cwd`; `sidechain` = "true" for subagent (sidechain) lines.
 //!
 //! Lines are read independently of each other (no state from line to line),
 //! so a big file may be parsed in parallel pieces.
@@ -44,7 +45,7 @@ pub static FORMAT: InputFormat = InputFormat {
     name: "claude-code",
     title: "Claude Code session logs (~/.claude/projects/<project>/<session>.jsonl)",
     example: r#"{"type":"assistant","sessionId":"9f1c","cwd":"/home/me/shop","isSidechain":false,"timestamp":"2026-03-02T09:15:02.120Z","requestId":"req_011A","message":{"id":"msg_01A","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":12,"cache_creation_input_tokens":4000,"cache_read_input_tokens":18000,"cache_creation":{"ephemeral_5m_input_tokens":4000,"ephemeral_1h_input_tokens":0},"output_tokens":310}}}"#,
-    mapping: "assistant lines with message.usage are calls; the copies of one response (same message.id and requestId, or message.id alone without a requestId), in any file, fold into the copy with the largest output_tokens (the final streaming copy; ties: earliest file and line); input_tokens -> input, cache_read_input_tokens -> cache_read, cache_creation (ephemeral_5m/1h) -> cache writes (all 5m when not split); sessionId -> session; tags project (folder below projects/, else cwd) and sidechain; usage.speed (fast mode), usage.inference_geo and usage.service_tier are request options priced by the catalog; <synthetic> and lines without usage are not calls",
+    mapping: "assistant lines with message.usage are calls; the copies of one response (same message.id and requestId, or message.id alone without a requestId), in any file, fold into the copy with the largest output_tokens (the final streaming copy; ties: earliest file and line); input_tokens -> input, cache_read_input_tokens -> cache_read, cache_creation (ephemeral_5m/1h) -> cache writes (all 5m when not split); sessionId -> session; tags project (the directory the folder below projects/ is named after, as the calls' cwd shows it, under ~ for the home directory; else the folder name; outside a projects/ tree the last component of cwd) and sidechain; usage.speed (fast mode), usage.inference_geo and usage.service_tier are request options priced by the catalog; <synthetic> and lines without usage are not calls",
     detect,
     parser: |ctx| Box::new(ClaudeCode::new(ctx)),
 };
@@ -69,15 +70,64 @@ fn detect(sniff: &Sniff) -> bool {
 const SYNTHETIC_MODEL: &str = "<synthetic>";
 
 struct ClaudeCode {
-    /// Project folder of the file, when it lies in a `projects/` tree.
-    project: Option<String>,
+    project: Project,
 }
 
 impl ClaudeCode {
     fn new(ctx: &Context) -> Self {
         ClaudeCode {
-            project: ctx.path.as_deref().and_then(project_of_path),
+            project: Project {
+                folder: ctx.path.as_deref().and_then(project_of_path),
+                shown: None,
+            },
         }
+    }
+}
+
+/// The `project` tag of one file's calls: the working directory the
+/// project folder's name stands for (`~/shop` for `-home-dev-shop`: Claude
+/// Code names the folder after the directory, every character but letters
+/// and digits made `-`), known once a call's `cwd` encodes to the folder;
+/// the folder name until then. A file outside a `projects/` tree: its
+/// calls' `cwd`.
+struct Project {
+    /// Project folder of the file, when it lies in a `projects/` tree.
+    folder: Option<String>,
+    shown: Option<String>,
+}
+
+impl Project {
+    fn name(&mut self, cwd: Option<&str>) -> Option<String> {
+        let Some(folder) = &self.folder else {
+            return cwd.and_then(last_component);
+        };
+        if self.shown.is_none() {
+            let encodes = |cwd: &&str| {
+                cwd.chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .eq(folder.chars())
+            };
+            self.shown = cwd.filter(encodes).map(home_relative);
+        }
+        Some(self.shown.clone().unwrap_or_else(|| folder.clone()))
+    }
+}
+
+/// `dir` with the home directory written `~` (`/home/dev/shop` -> `~/shop`).
+fn home_relative(dir: &str) -> String {
+    static HOME: std::sync::LazyLock<Option<String>> =
+        std::sync::LazyLock::new(|| std::env::var("HOME").ok());
+    under_home(dir, HOME.as_deref())
+}
+
+fn under_home(dir: &str, home: Option<&str>) -> String {
+    let home = home
+        .map(|h| h.trim_end_matches('/'))
+        .filter(|h| !h.is_empty());
+    match home.and_then(|home| dir.strip_prefix(home)) {
+        Some("") => "~".to_string(),
+        Some(rest) if rest.starts_with('/') => format!("~{rest}"),
+        _ => dir.to_string(),
     }
 }
 
@@ -88,7 +138,7 @@ impl LineParser for ClaudeCode {
         if line.ends_with(b"}") && USAGE.find(line).is_none() {
             return Parsed::NotACall;
         }
-        match parse_line(line, self.project.as_deref()) {
+        match parse_line(line, &mut self.project) {
             Ok(parsed) => parsed,
             Err(problem) => Parsed::Problem(problem),
         }
@@ -196,7 +246,7 @@ fn count(c: &Option<Count>) -> u64 {
     c.map_or(0, |c| c.0)
 }
 
-fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem> {
+fn parse_line(line: &[u8], project: &mut Project) -> Result<Parsed, LineProblem> {
     let raw: RawLine = read_json(line, "")?;
     let Some(MessageField::Object(message)) = raw.message else {
         return Ok(Parsed::NotACall);
@@ -254,10 +304,7 @@ fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem>
         reasoning: 0,
     };
     let mut tags = BTreeMap::new();
-    if let Some(project) = project
-        .map(str::to_string)
-        .or_else(|| raw.cwd.as_deref().and_then(last_component))
-    {
+    if let Some(project) = project.name(raw.cwd.as_deref()) {
         tags.insert("project".to_string(), project);
     }
     if raw.is_sidechain == Some(true) {
@@ -399,8 +446,46 @@ fn claude_dirs_from(config_dir: Option<&str>, home: Option<&Path>) -> Result<Vec
 mod tests {
     use super::*;
 
+    fn in_folder(folder: Option<&str>) -> Project {
+        Project {
+            folder: folder.map(str::to_string),
+            shown: None,
+        }
+    }
+
     fn parse(line: &str) -> Parsed {
-        parse_line(line.as_bytes(), Some("proj")).unwrap_or_else(Parsed::Problem)
+        parse_line(line.as_bytes(), &mut in_folder(Some("proj"))).unwrap_or_else(Parsed::Problem)
+    }
+
+    /// A folder named after the working directory shows as that directory
+    /// (under `~` when in the home directory); another folder name stays.
+    #[test]
+    fn projects_show_the_directory_their_folder_stands_for() {
+        let mut project = in_folder(Some("-home-dev-my-shop-v1-2"));
+        assert_eq!(
+            project.name(Some("/home/dev/elsewhere")).unwrap(),
+            "-home-dev-my-shop-v1-2"
+        );
+        let shown = project.name(Some("/home/dev/my_shop/v1.2")).unwrap();
+        assert_eq!(
+            shown,
+            under_home(
+                "/home/dev/my_shop/v1.2",
+                std::env::var("HOME").ok().as_deref()
+            )
+        );
+        // Once known, a later `cd` does not split the project.
+        assert_eq!(project.name(Some("/tmp")).unwrap(), shown);
+        assert_eq!(
+            under_home("/home/dev/my_shop", Some("/home/dev/")),
+            "~/my_shop"
+        );
+        assert_eq!(under_home("/home/dev", Some("/home/dev")), "~");
+        assert_eq!(
+            under_home("/home/devops/x", Some("/home/dev")),
+            "/home/devops/x"
+        );
+        assert_eq!(under_home("/srv/x", None), "/srv/x");
     }
 
     fn call(line: &str) -> Call {
@@ -445,7 +530,7 @@ mod tests {
     #[test]
     fn unsplit_cache_writes_are_5m_and_cwd_is_the_fallback_project() {
         let line = r#"{"type":"assistant","sessionId":"s1","cwd":"/home/me/shop/","timestamp":"2026-03-02T09:15:02Z","message":{"model":"claude-haiku-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":50,"output_tokens":2}}}"#;
-        let c = parse_line(line.as_bytes(), None).unwrap();
+        let c = parse_line(line.as_bytes(), &mut in_folder(None)).unwrap();
         let Parsed::Call(c) = c else { panic!() };
         assert_eq!(c.usage.cache_write_5m, 50);
         assert_eq!(c.usage.cache_write_1h, 0);
@@ -454,7 +539,7 @@ mod tests {
     }
 
     fn copy(line: &str) -> CopyOf {
-        match parse_line(line.as_bytes(), None).unwrap() {
+        match parse_line(line.as_bytes(), &mut in_folder(None)).unwrap() {
             Parsed::Copy(_, of) => of,
             other => panic!("{line}: {other:?}"),
         }
