@@ -232,6 +232,14 @@ impl Spend<'_> {
         }
     }
 
+    /// Which cost the rules hold: `as recorded` or `scenario NAME`.
+    pub fn label(&self) -> String {
+        match self.scenario {
+            Some(i) => format!("scenario {}", self.report.scenarios[i].name),
+            None => "as recorded".to_string(),
+        }
+    }
+
     fn models(&self, pattern: &glob::Pattern) -> Money {
         match self.scenario {
             Some(i) => self.report.scenarios[i]
@@ -260,12 +268,18 @@ pub fn evaluate(spend: &Spend, rules: &[Rule]) -> Vec<Verdict> {
             ),
         )
     };
+    let cost = spend.label();
     rules
         .iter()
         .map(|rule| match rule {
             Rule::Total(b) => {
                 let (p, method) = projected(spend.total(), b.period);
-                money_verdict(format!("total spend per {}", b.period), p, b.amount, method)
+                money_verdict(
+                    format!("total spend per {} ({cost})", b.period),
+                    p,
+                    b.amount,
+                    method,
+                )
             }
             Rule::Models {
                 glob,
@@ -274,7 +288,7 @@ pub fn evaluate(spend: &Spend, rules: &[Rule]) -> Vec<Verdict> {
             } => {
                 let (p, method) = projected(spend.models(pattern), budget.period);
                 money_verdict(
-                    format!("spend on {glob} per {}", budget.period),
+                    format!("spend on {glob} per {} ({cost})", budget.period),
                     p,
                     budget.amount,
                     method,
@@ -300,7 +314,7 @@ pub fn evaluate(spend: &Spend, rules: &[Rule]) -> Vec<Verdict> {
                     .share_basis_points(spend.total())
                     .unwrap_or(0);
                 Verdict {
-                    rule: format!("share of cost on {glob}"),
+                    rule: format!("share of cost on {glob} ({cost})"),
                     figure: percent(share),
                     limit: percent(*max_bp),
                     passed: share <= *max_bp,
@@ -320,7 +334,7 @@ pub fn evaluate(spend: &Spend, rules: &[Rule]) -> Vec<Verdict> {
                 // increase beyond every percentage.
                 let from_zero = change.is_none() && now > Money::ZERO;
                 Verdict {
-                    rule: format!("change in spend per day against {baseline}"),
+                    rule: format!("change in spend per day against {baseline} ({cost})"),
                     figure: match change {
                         Some(c) => signed_percent(c),
                         None if from_zero => "up from $0".to_string(),

@@ -157,6 +157,12 @@ pub struct CheckArgs {
     /// Do not fail on calls whose model is not in the pricing catalog.
     #[arg(long)]
     pub allow_unpriced: bool,
+
+    /// Hold the rules against the cost --scenario (or a one-model --sweep)
+    /// simulates instead of the recorded cost; tag budgets stay on the
+    /// recorded cost. [default: the recorded cost]
+    #[arg(long)]
+    pub check_scenario: bool,
 }
 
 #[derive(Debug, Args)]

@@ -135,7 +135,7 @@ fn markdown_is_a_pr_comment() {
     );
     assert!(
         run.stdout
-            .contains("| total spend per month | $304.35 | $300.00 | FAIL |"),
+            .contains("| total spend per month (as recorded) | $304.35 | $300.00 | FAIL |"),
         "{}",
         run.stdout
     );
@@ -290,4 +290,44 @@ fn top_lists_the_most_expensive_sessions() {
     }
     let run = crate::util::ok(&["replay", "fixtures/what-if/runaway.jsonl", "--top", "5"]);
     assert!(run.stdout.contains("│ normal  ┆     5 ┆"), "{}", run.stdout);
+}
+
+/// Rules hold the recorded cost unless `--check-scenario` asks for the
+/// scenario's, and each rule says which it held. All 60,000 calls on
+/// gpt-5-nano: twice the 30,000 nano calls' $4.35 = $8.70 a month.
+#[test]
+fn rules_name_the_cost_they_check_and_default_to_the_recorded_one() {
+    let recorded = check(&["--budget", "300/month", "--sweep", "gpt-5-nano"]);
+    assert_eq!(recorded.code, 1, "{}", recorded.stdout);
+    assert!(
+        recorded
+            .stdout
+            .contains("total spend per month (as recorded)"),
+        "{}",
+        recorded.stdout
+    );
+    let simulated = check(&[
+        "--budget",
+        "300/month",
+        "--sweep",
+        "gpt-5-nano",
+        "--check-scenario",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(simulated.code, 0, "{}", simulated.stdout);
+    let json: serde_json::Value = serde_json::from_str(&simulated.stdout).unwrap();
+    let rule = &json["rules"][0];
+    assert_eq!(
+        rule["rule"],
+        "total spend per month (scenario sweep:gpt-5-nano)"
+    );
+    assert_eq!(rule["figure"], "$8.70");
+    let alone = check(&["--budget", "300/month", "--check-scenario"]);
+    assert_eq!(alone.code, 2, "{}", alone.stderr);
+    assert!(
+        alone.stderr.contains("--check-scenario"),
+        "{}",
+        alone.stderr
+    );
 }

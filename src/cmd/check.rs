@@ -43,6 +43,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     if config.spec.scenarios.len() > 1 {
         anyhow::bail!("--scenario: check takes at most one scenario");
     }
+    if args.check_scenario && config.spec.scenarios.is_empty() {
+        anyhow::bail!(
+            "--check-scenario: give the scenario to check with --scenario (or a one-model --sweep)"
+        );
+    }
     // Model and tag rules need those groups.
     let mut dims = vec![Dimension::Model];
     for r in &rules {
@@ -79,7 +84,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     }
     let spend = Spend {
         report: &report,
-        scenario: (report.scenarios.len() > 1).then_some(1),
+        scenario: (args.check_scenario && report.scenarios.len() > 1).then_some(1),
     };
     let mut verdicts = check::evaluate(&spend, &rules);
     let unpriced: u64 = report.header.unpriced.iter().map(|u| u.calls).sum();
