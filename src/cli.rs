@@ -114,6 +114,10 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub output: OutputArg,
+
+    /// Write the comparison to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -331,3 +331,50 @@ fn rules_name_the_cost_they_check_and_default_to_the_recorded_one() {
         alone.stderr
     );
 }
+
+/// `diff` of reports over different spans compares days, not totals (as
+/// `check --baseline` does). Old: two gpt-5 calls of 1,000,000 input tokens
+/// ($1.25 each) two days apart = $2.50 over 2 observed days = $1.25/day.
+/// New: the same two calls twelve hours apart = $2.50 over 1 day. Totals
+/// say 0%; per day it is +$1.25, +100.0%.
+#[test]
+fn diff_of_different_spans_is_per_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let call =
+        |ts: &str| format!(r#"{{"ts":"{ts}","model":"gpt-5","usage":{{"input":1000000}}}}"#) + "\n";
+    let save = |name: &str, text: String| {
+        let traces = dir.path().join(format!("{name}.jsonl"));
+        std::fs::write(&traces, text).unwrap();
+        let report = dir.path().join(format!("{name}.json"));
+        let (t, r) = (traces.to_str().unwrap(), report.to_str().unwrap());
+        assert_eq!(costsim(&["replay", t, "--json", "--out", r], None).code, 0);
+        report
+    };
+    let old = save(
+        "old",
+        call("2026-03-01T00:00:00Z") + &call("2026-03-03T00:00:00Z"),
+    );
+    let new = save(
+        "new",
+        call("2026-03-10T00:00:00Z") + &call("2026-03-10T12:00:00Z"),
+    );
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let table = costsim(&["diff", old, new], None);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(
+        table.stdout.starts_with(
+            "The reports span different times (old 2 observed days, new 1): every figure is per observed day."
+        ),
+        "{}",
+        table.stdout
+    );
+    assert!(table.stdout.contains("Old cost/day"), "{}", table.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&costsim(&["diff", old, new, "--json"], None).stdout).unwrap();
+    assert_eq!(json["per_day"], true);
+    let total = &json["total"];
+    assert_eq!(total["old"]["cost_femto_usd"], "1250000000000000");
+    assert_eq!(total["new"]["cost_femto_usd"], "2500000000000000");
+    assert_eq!(total["old"]["calls"], 1);
+    assert_eq!(total["new"]["calls"], 2);
+}

@@ -14,7 +14,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Exit> {
         &args.new.display().to_string(),
         &new,
     )?;
-    emit(None, |w| {
+    emit(args.out.as_deref(), |w| {
         diff::render(&d, format_of(args.output.format()), w)
     })?;
     Ok(Exit::Ok)

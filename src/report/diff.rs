@@ -38,6 +38,31 @@ pub struct Diff {
     pub changes: Vec<Change>,
     pub old_total: Figures,
     pub new_total: Figures,
+    /// Observed days of each report (whole days from its first call to its
+    /// last, as `check --baseline` counts them).
+    pub old_days: u64,
+    pub new_days: u64,
+}
+
+impl Diff {
+    /// Whether the reports span different numbers of days: then every
+    /// figure is per observed day, as `check --baseline` compares them.
+    pub fn per_day(&self) -> bool {
+        self.old_days != self.new_days
+    }
+}
+
+impl Figures {
+    /// These figures per day of `days` (cost as `check --baseline` divides
+    /// it; counts rounded).
+    fn per_day(self, days: u64) -> Figures {
+        let days = days.max(1);
+        Figures {
+            calls: (self.calls + days / 2) / days,
+            tokens: (self.tokens + days / 2) / days,
+            cost: Money(self.cost.femto() / i128::from(days)),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +97,8 @@ fn figures(row: &Value) -> Option<Figures> {
     })
 }
 
-/// A saved report's grouping, rows by key, and total.
-type Saved = (Vec<String>, BTreeMap<String, Figures>, Figures);
+/// A saved report's grouping, rows by key, total and observed days.
+type Saved = (Vec<String>, BTreeMap<String, Figures>, Figures, u64);
 
 /// The rows of a saved `replay --output json` report (or the report inside
 /// a `check` report), keyed by their group.
@@ -109,12 +134,25 @@ fn rows(path: &str, value: &Value) -> Result<Saved, DiffError> {
         out.insert(key.join(" / "), f);
     }
     let total = figures(&report["total"]).ok_or_else(|| bad("field \"total\": missing"))?;
-    Ok((group_by, out, total))
+    let days = report["observed_days"].as_u64().unwrap_or(1).max(1);
+    Ok((group_by, out, total, days))
 }
 
 pub fn diff(old_path: &str, old: &Value, new_path: &str, new: &Value) -> Result<Diff, DiffError> {
-    let (old_by, old_rows, old_total) = rows(old_path, old)?;
-    let (new_by, new_rows, new_total) = rows(new_path, new)?;
+    let (old_by, mut old_rows, mut old_total, old_days) = rows(old_path, old)?;
+    let (new_by, mut new_rows, mut new_total, new_days) = rows(new_path, new)?;
+    if old_days != new_days {
+        // A 2-day report against a 1-day one: compare days, not totals.
+        for (rows, total, days) in [
+            (&mut old_rows, &mut old_total, old_days),
+            (&mut new_rows, &mut new_total, new_days),
+        ] {
+            for f in rows.values_mut() {
+                *f = f.per_day(days);
+            }
+            *total = total.per_day(days);
+        }
+    }
     if old_by != new_by {
         return Err(DiffError::Groups {
             old: old_by.join(", "),
@@ -143,6 +181,8 @@ pub fn diff(old_path: &str, old: &Value, new_path: &str, new: &Value) -> Result<
         changes,
         old_total,
         new_total,
+        old_days,
+        new_days,
     })
 }
 
@@ -178,15 +218,21 @@ pub fn render(d: &Diff, format: Format, out: &mut dyn Write) -> io::Result<()> {
     } else {
         d.group_by.join(" / ")
     };
+    let per_day = d.per_day();
+    let (old_cost, new_cost) = if per_day {
+        ("Old cost/day", "New cost/day")
+    } else {
+        ("Old cost", "New cost")
+    };
     let mut g = Grid::new(
         [
             title.as_str(),
-            "Old cost",
-            "New cost",
+            old_cost,
+            new_cost,
             "Change",
             "Change %",
-            "Calls",
-            "Tokens",
+            if per_day { "Calls/day" } else { "Calls" },
+            if per_day { "Tokens/day" } else { "Tokens" },
         ]
         .map(String::from)
         .to_vec(),
@@ -215,10 +261,27 @@ pub fn render(d: &Diff, format: Format, out: &mut dyn Write) -> io::Result<()> {
         g.push(row(&c.key, &c.old, &c.new));
     }
     g.set_footer(row("Total", &d.old_total, &d.new_total));
+    let note = format!(
+        "The reports span different times (old {} observed day{}, new {}): every figure is per observed day.",
+        d.old_days,
+        if d.old_days == 1 { "" } else { "s" },
+        d.new_days
+    );
     match format {
-        Format::Table => grid::write_table(&g, out),
-        Format::Markdown => grid::write_markdown(&g, out),
+        Format::Table => {
+            if per_day {
+                writeln!(out, "{note}\n")?;
+            }
+            grid::write_table(&g, out)
+        }
+        Format::Markdown => {
+            if per_day {
+                writeln!(out, "{note}\n")?;
+            }
+            grid::write_markdown(&g, out)
+        }
         Format::Csv => {
+            let suffix = if per_day { "_per_day" } else { "" };
             let mut c = Grid::new(
                 [
                     "group",
@@ -230,7 +293,7 @@ pub fn render(d: &Diff, format: Format, out: &mut dyn Write) -> io::Result<()> {
                     "old_tokens",
                     "new_tokens",
                 ]
-                .map(String::from)
+                .map(|name| format!("{name}{}", if name == "group" { "" } else { suffix }))
                 .to_vec(),
                 vec![Align::Left; 8],
             );
@@ -262,6 +325,9 @@ pub fn render(d: &Diff, format: Format, out: &mut dyn Write) -> io::Result<()> {
                 "schema_version": super::json::SCHEMA_VERSION,
                 "command": "diff",
                 "group_by": d.group_by,
+                "per_day": per_day,
+                "old_observed_days": d.old_days,
+                "new_observed_days": d.new_days,
                 "changes": d.changes.iter().map(|c| item(&c.key, &c.old, &c.new)).collect::<Vec<_>>(),
                 "total": item("Total", &d.old_total, &d.new_total),
             });
