@@ -136,7 +136,7 @@ fn line_items_csv_has_one_row_per_call_per_scenario_summing_to_the_report() {
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let headers = reader.headers().unwrap().clone();
     assert_eq!(&headers[0], "scenario");
-    assert_eq!(headers.len(), 23);
+    assert_eq!(headers.len(), 24);
     let cost = headers.iter().position(|h| h == "cost_femto_usd").unwrap();
     let rows: Vec<(String, i128)> = reader
         .records()
@@ -162,16 +162,28 @@ fn line_items_parquet_reads_back_with_the_same_money() {
         .finish()
         .unwrap();
     assert_eq!(df.height(), 263);
-    assert_eq!(df.width(), 23);
-    let cost: i128 = df
+    assert_eq!(df.width(), 24);
+    // The exact column, as text, sums to the report to the femto-dollar.
+    let exact: i128 = df
         .column("cost_femto_usd")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|c| c.unwrap().parse::<i128>().unwrap())
+        .sum();
+    assert_eq!(exact, crate::util::femto(&report["total"]));
+    // The column to sum as Int64: nano-dollars, within half a nano-dollar a
+    // call of the exact total.
+    let nano: i64 = df
+        .column("cost_nano_usd")
         .unwrap()
         .i64()
         .unwrap()
         .sum()
-        .unwrap()
-        .into();
-    assert_eq!(cost, crate::util::femto(&report["total"]));
+        .unwrap();
+    let off = i128::from(nano) * 1_000_000 - exact;
+    assert!(off.abs() <= 263 * 500_000, "{off}");
 }
 
 #[test]

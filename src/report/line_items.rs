@@ -50,7 +50,7 @@ pub enum LineItemsError {
 }
 
 /// Column names, shared by both formats.
-const COLUMNS: [&str; 23] = [
+const COLUMNS: [&str; 24] = [
     "scenario",
     "ts",
     "ts_unix_ms",
@@ -73,6 +73,7 @@ const COLUMNS: [&str; 23] = [
     "output_usd",
     "tools_usd",
     "cost_usd",
+    "cost_nano_usd",
     "cost_femto_usd",
 ];
 
@@ -229,14 +230,32 @@ fn csv_row(
         &money(c.map(|c| c.output)),
         &money(c.map(|c| c.tools)),
         &money(c.map(|c| c.total())),
+        &c.and_then(|c| nano_usd(c.total()))
+            .map_or_else(String::new, |n| n.to_string()),
         &c.map_or_else(String::new, |c| c.total().femto().to_string()),
     ])
 }
 
+/// A call's cost in nano-dollars (half away from zero), the column to sum:
+/// as Int64 it sums to $9.2 billion without overflowing (femto-dollars would
+/// overflow a 64-bit sum at $9,223), and 10M calls' rounding stays under half
+/// a cent. `None` for a cost past $9.2 billion (no real call).
+fn nano_usd(cost: Money) -> Option<i64> {
+    const FEMTO_PER_NANO: i128 = 1_000_000;
+    let femto = cost.femto();
+    let half = FEMTO_PER_NANO / 2;
+    let nano = if femto >= 0 {
+        (femto + half) / FEMTO_PER_NANO
+    } else {
+        (femto - half) / FEMTO_PER_NANO
+    };
+    i64::try_from(nano).ok()
+}
+
 /// A chunk of rows as a DataFrame. Money is Float64 USD per class (rounded
-/// to micro-dollars is not enough for one call, so these are unrounded) and
-/// the exact total as Int64 femto-dollars (a call would need to cost $9,223
-/// to overflow it).
+/// to micro-dollars is not enough for one call, so these are unrounded),
+/// the total as Int64 nano-dollars (to sum) and exactly, as femto-dollar
+/// text (a 128-bit integer has no Parquet type polars writes here).
 fn frame(scenarios: &[String], rows: &[LineItem]) -> Result<DataFrame, PolarsError> {
     let usd = |f: &dyn Fn(&ClassCosts) -> Money| -> Vec<Option<f64>> {
         rows.iter()
@@ -298,11 +317,15 @@ fn frame(scenarios: &[String], rows: &[LineItem]) -> Result<DataFrame, PolarsErr
         Series::new(
             COLUMNS[22].into(),
             rows.iter()
-                .map(|r| {
-                    r.costs
-                        .map(|c| i64::try_from(c.total().femto()).unwrap_or(i64::MAX))
-                })
+                .map(|r| r.costs.and_then(|c| nano_usd(c.total())))
                 .collect::<Vec<Option<i64>>>(),
+        )
+        .into_column(),
+        Series::new(
+            COLUMNS[23].into(),
+            rows.iter()
+                .map(|r| r.costs.map(|c| c.total().femto().to_string()))
+                .collect::<Vec<Option<String>>>(),
         )
         .into_column(),
     ];
@@ -356,8 +379,20 @@ mod tests {
             lines[1],
             "cache-off,2026-01-05T10:00:00.000Z,1767607200000,default,s1,,gpt-5,gpt-5-mini,false,\
              \"{\"\"team\"\":\"\"search\"\"}\",1000,0,0,0,10,0,0.000250000,0.000000000,0.000000000,\
-             0.000020000,0.000000000,0.000270000,270000000000"
+             0.000020000,0.000000000,0.000270000,270000,270000000000"
         );
+    }
+
+    #[test]
+    fn nano_dollars_round_half_away_from_zero() {
+        assert_eq!(nano_usd(Money(1_499_999)), Some(1));
+        assert_eq!(nano_usd(Money(1_500_000)), Some(2));
+        assert_eq!(nano_usd(Money(-1_500_000)), Some(-2));
+        // $9,223 in femto-dollars overflows i64; in nano-dollars it fits.
+        let big = Money(9_300 * crate::money::FEMTO_PER_USD);
+        assert!(i64::try_from(big.femto()).is_err());
+        assert_eq!(nano_usd(big), Some(9_300_000_000_000));
+        assert_eq!(nano_usd(Money(i128::MAX)), None);
     }
 
     #[test]
