@@ -370,14 +370,21 @@ pub struct RunArgs {
     pub by: Vec<String>,
 
     /// Only calls at or after this time: a date (YYYY-MM-DD, start of day
-    /// UTC) or an RFC 3339 timestamp. [default: no limit]
+    /// UTC), `today`, `yesterday`, a span back from now (`7d`, `2w`, `12h`)
+    /// or an RFC 3339 timestamp. [default: no limit]
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 
-    /// Only calls up to this time: a date includes that whole day (UTC); an
-    /// RFC 3339 timestamp is exclusive. [default: no limit]
+    /// Only calls up to this time: a date, `today` or `yesterday` includes
+    /// that whole day (UTC); a span back from now (`1d`) or an RFC 3339
+    /// timestamp is exclusive. [default: no limit]
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
+
+    /// Only the calls of the last SPAN (`7d`, `30d`, `2w`, `12h`): the same
+    /// as --since SPAN. [default: no limit]
+    #[arg(long, value_name = "SPAN", conflicts_with = "since")]
+    pub last: Option<String>,
 
     /// Which catalog prices to use: a date (YYYY-MM-DD) prices every call as
     /// of that day; `latest` uses each model's newest prices (for forecasts).

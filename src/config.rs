@@ -27,8 +27,10 @@ pub enum ConfigError {
     BadDimension(String),
     #[error("--by {0} is given twice")]
     RepeatedDimension(String),
-    #[error("--{flag}: `{value}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp")]
+    #[error("--{flag}: `{value}` is not a date (YYYY-MM-DD), `today`, `yesterday`, a span back from now (`7d`, `2w`, `12h`) or an RFC 3339 timestamp")]
     BadTime { flag: &'static str, value: String },
+    #[error("--last: `{0}` is not a span such as `7d`, `2w` or `12h`")]
+    BadSpan(String),
     #[error("--since {since} is not before --until {until}")]
     EmptyRange { since: String, until: String },
     #[error("--pricing-date: `{0}` is not a date (YYYY-MM-DD) or `latest`")]
@@ -146,20 +148,24 @@ impl ReplayConfig {
         if dims.is_empty() {
             dims.push(Dimension::Model);
         }
-        let since = args
-            .since
+        let now = Utc::now();
+        if let Some(span) = args.last.as_deref().filter(|v| parse_ago(v).is_none()) {
+            return Err(ConfigError::BadSpan(span.to_string()));
+        }
+        let since_text = args.since.clone().or_else(|| args.last.clone());
+        let since = since_text
             .as_deref()
-            .map(|v| parse_bound("since", v, false))
+            .map(|v| parse_bound("since", v, false, now))
             .transpose()?;
         let until = args
             .until
             .as_deref()
-            .map(|v| parse_bound("until", v, true))
+            .map(|v| parse_bound("until", v, true, now))
             .transpose()?;
         if let (Some(s), Some(u)) = (since, until) {
             if s >= u {
                 return Err(ConfigError::EmptyRange {
-                    since: args.since.unwrap_or_default(),
+                    since: since_text.unwrap_or_default(),
                     until: args.until.unwrap_or_default(),
                 });
             }
@@ -175,7 +181,7 @@ impl ReplayConfig {
         let assume_time = args
             .assume_time
             .as_deref()
-            .map(|v| parse_bound("assume-time", v, false))
+            .map(|v| parse_bound("assume-time", v, false, now))
             .transpose()?;
         if args.threads == Some(0) {
             return Err(ConfigError::ZeroThreads);
@@ -327,9 +333,24 @@ pub fn scenarios_of(
 }
 
 /// A `--since`/`--until` value. A bare date means the start of that day, or
-/// for an upper bound the start of the next day, so the day is included.
-fn parse_bound(flag: &'static str, value: &str, upper: bool) -> Result<DateTime<Utc>, ConfigError> {
-    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+/// for an upper bound the start of the next day, so the day is included;
+/// `today` and `yesterday` are days too (UTC). `7d`, `2w`, `12h` mean that
+/// long before `now`.
+fn parse_bound(
+    flag: &'static str,
+    value: &str,
+    upper: bool,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ConfigError> {
+    if let Some(ago) = parse_ago(value) {
+        return Ok(now - ago);
+    }
+    let named_day = match value {
+        "today" => Some(now.date_naive()),
+        "yesterday" => now.date_naive().pred_opt(),
+        _ => None,
+    };
+    if let Some(date) = named_day.or_else(|| NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()) {
         let day = if upper {
             date.checked_add_days(Days::new(1)).unwrap_or(date)
         } else {
@@ -343,16 +364,48 @@ fn parse_bound(flag: &'static str, value: &str, upper: bool) -> Result<DateTime<
     })
 }
 
+/// `7d`, `2w`, `12h`: a span back from now (at most 100 years).
+fn parse_ago(value: &str) -> Option<chrono::TimeDelta> {
+    let digits = value.bytes().take_while(u8::is_ascii_digit).count();
+    let n: i64 = value[..digits].parse().ok()?;
+    let hours = match &value[digits..] {
+        "h" => n,
+        "d" => n.checked_mul(24)?,
+        "w" => n.checked_mul(24 * 7)?,
+        _ => return None,
+    };
+    (hours <= 100 * 366 * 24).then(|| chrono::TimeDelta::hours(hours))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn now() -> DateTime<Utc> {
+        "2026-12-07T15:30:00Z".parse().unwrap()
+    }
+
     #[test]
     fn date_bounds_include_the_whole_day() {
-        let since = parse_bound("since", "2026-03-01", false).unwrap();
-        let until = parse_bound("until", "2026-03-01", true).unwrap();
+        let since = parse_bound("since", "2026-03-01", false, now()).unwrap();
+        let until = parse_bound("until", "2026-03-01", true, now()).unwrap();
         assert_eq!(since.to_rfc3339(), "2026-03-01T00:00:00+00:00");
         assert_eq!(until.to_rfc3339(), "2026-03-02T00:00:00+00:00");
-        assert!(parse_bound("since", "March", false).is_err());
+        assert!(parse_bound("since", "March", false, now()).is_err());
+    }
+
+    #[test]
+    fn relative_bounds_count_back_from_now() {
+        let at = |v: &str, upper: bool| parse_bound("since", v, upper, now()).unwrap().to_rfc3339();
+        assert_eq!(at("7d", false), "2026-11-30T15:30:00+00:00");
+        assert_eq!(at("2w", false), "2026-11-23T15:30:00+00:00");
+        assert_eq!(at("12h", false), "2026-12-07T03:30:00+00:00");
+        assert_eq!(at("yesterday", false), "2026-12-06T00:00:00+00:00");
+        // `--until yesterday` includes all of yesterday.
+        assert_eq!(at("yesterday", true), "2026-12-07T00:00:00+00:00");
+        assert_eq!(at("today", false), "2026-12-07T00:00:00+00:00");
+        for bad in ["7", "d", "7y", "-7d", "99999999999999999999d", "40000d"] {
+            assert!(parse_bound("since", bad, false, now()).is_err(), "{bad}");
+        }
     }
 }

@@ -317,3 +317,30 @@ fn completions_man_page_and_json_shorthand() {
     );
     assert_eq!(both.code, 2, "{}", both.stderr);
 }
+
+/// `--since`/`--until` take `today`, `yesterday` and spans back from now;
+/// `--last 30d` is `--since 30d`. Only bounds that hold whatever the date
+/// of the run are checked here (the demo's calls are from March 2026); the
+/// arithmetic against a fixed now is unit-tested in src/config.rs.
+#[test]
+fn relative_times_count_back_from_now() {
+    let demo = "fixtures/demo/traces.jsonl";
+    let calls = |args: &[&str]| -> u64 {
+        let json = crate::util::replay_json(&[&[demo][..], args].concat());
+        json["total"]["calls"].as_u64().unwrap()
+    };
+    // Calls from 2026 are older than a day and younger than 100 years.
+    assert_eq!(calls(&["--last", "1d"]), 0);
+    assert_eq!(calls(&["--since", "yesterday"]), 0);
+    assert_eq!(calls(&["--until", "1d"]), 263);
+    assert_eq!(calls(&["--last", "5000w"]), 263);
+    let bad = crate::util::costsim(&["replay", demo, "--last", "monday"], None);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("--last: `monday` is not a span"),
+        "{}",
+        bad.stderr
+    );
+    let both = crate::util::costsim(&["replay", demo, "--last", "7d", "--since", "today"], None);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
