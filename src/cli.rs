@@ -173,6 +173,10 @@ pub struct CheckArgs {
 pub struct FormatsArgs {
     #[command(flatten)]
     pub output: OutputArg,
+
+    /// Write the list to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,8 +191,33 @@ pub enum CacheCommand {
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Trace files, directories, glob patterns, or - for standard input.
-    #[arg(value_name = "INPUT", required = true)]
+    /// Optional with --claude or --agents.
+    #[arg(value_name = "INPUT", required_unless_present_any = ["claude", "agents"])]
     pub inputs: Vec<String>,
+
+    /// Also read the local Claude Code logs, as `replay --claude` does.
+    #[arg(long)]
+    pub claude: bool,
+
+    /// Also read the local usage logs of coding agents, as `replay --agents`
+    /// does (`--agents` alone: every agent found). [default: no agents]
+    #[arg(long, value_name = "NAMES", num_args = 0..=1, default_missing_value = "all")]
+    pub agents: Option<String>,
+
+    /// Only calls at or after this time, as `replay --since` reads it.
+    /// [default: no limit]
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Only calls up to this time, as `replay --until` reads it.
+    /// [default: no limit]
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// Only the calls of the last SPAN (`7d`): the same as --since SPAN.
+    /// [default: no limit]
+    #[arg(long, value_name = "SPAN", conflicts_with = "since")]
+    pub last: Option<String>,
 
     /// Tokens at the start of every prompt shared across sessions (a common
     /// system prompt), for traces without prompt.segments. [default: 0]
@@ -223,6 +252,10 @@ pub struct DoctorArgs {
 pub struct ScenariosArgs {
     #[command(flatten)]
     pub output: OutputArg,
+
+    /// Write the list to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

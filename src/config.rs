@@ -89,43 +89,87 @@ pub struct ReplayConfig {
     pub quiet: bool,
 }
 
+/// The sources a command reads: its inputs, plus the Claude Code logs
+/// (`--claude`) and the coding agents' logs (`--agents`) where they live.
+pub struct Resolved {
+    pub sources: Vec<Source>,
+    /// The format every input is read as (`--format`, or Claude Code when
+    /// `--claude` is the only input).
+    pub format: Option<&'static InputFormat>,
+    /// The format of each file an agent's discovery found.
+    pub source_formats: std::collections::HashMap<Source, &'static InputFormat>,
+    /// What discovery found where, for the header.
+    pub notes: Vec<String>,
+}
+
+impl Resolved {
+    /// The format `source` is read as, when not detected.
+    pub fn format_of(&self, source: &Source) -> Option<&'static InputFormat> {
+        self.source_formats.get(source).copied().or(self.format)
+    }
+}
+
+pub fn resolve_sources(
+    mut inputs: Vec<String>,
+    format: Option<&str>,
+    claude: bool,
+    agents: Option<&str>,
+) -> Result<Resolved, ConfigError> {
+    let mut format = format.map(format_named).transpose()?;
+    if claude {
+        let claude_dirs = ingest::claude_code::claude_dirs()
+            .map_err(|what| IngestError::NotFound { path: what })?;
+        // Only Claude Code logs: read every file as such, even one whose
+        // first lines are not enough to tell.
+        if inputs.is_empty() && format.is_none() {
+            format = Some(&ingest::claude_code::FORMAT);
+        }
+        inputs.extend(claude_dirs.iter().map(|d| d.display().to_string()));
+    }
+    let mut sources = ingest::resolve_inputs(&inputs)?;
+    let mut source_formats = std::collections::HashMap::new();
+    let mut notes = Vec::new();
+    if let Some(list) = agents {
+        let agents = ingest::agents::named(list).map_err(ConfigError::Agents)?;
+        let (env, home) = ingest::agents::environment();
+        let found = ingest::agents::discover(&agents, &env, home.as_deref());
+        if found.iter().all(|f| f.files.is_empty()) && sources.is_empty() {
+            return Err(ConfigError::Agents(ingest::agents::summary(&found)));
+        }
+        notes.push(ingest::agents::summary(&found));
+        for f in found {
+            for file in f.files {
+                if !sources.contains(&file) {
+                    source_formats.insert(file.clone(), f.agent.format);
+                    sources.push(file);
+                }
+            }
+        }
+    }
+    Ok(Resolved {
+        sources,
+        format,
+        source_formats,
+        notes,
+    })
+}
+
 impl TryFrom<ReplayArgs> for ReplayConfig {
     type Error = ConfigError;
 
     fn try_from(args: ReplayArgs) -> Result<Self, ConfigError> {
-        let mut format = args.format.as_deref().map(format_named).transpose()?;
-        // Clap requires INPUT unless --claude is given.
-        let mut inputs = args.inputs;
-        if args.claude {
-            let claude_dirs = ingest::claude_code::claude_dirs()
-                .map_err(|what| IngestError::NotFound { path: what })?;
-            // Only Claude Code logs: read every file as such, even one whose
-            // first lines are not enough to tell.
-            if inputs.is_empty() && format.is_none() {
-                format = Some(&ingest::claude_code::FORMAT);
-            }
-            inputs.extend(claude_dirs.iter().map(|d| d.display().to_string()));
-        }
-        let mut sources = ingest::resolve_inputs(&inputs)?;
-        let mut source_formats = std::collections::HashMap::new();
-        let mut input_notes = Vec::new();
-        if let Some(list) = &args.agents {
-            let agents = ingest::agents::named(list).map_err(ConfigError::Agents)?;
-            let (env, home) = ingest::agents::environment();
-            let found = ingest::agents::discover(&agents, &env, home.as_deref());
-            if found.iter().all(|f| f.files.is_empty()) && sources.is_empty() {
-                return Err(ConfigError::Agents(ingest::agents::summary(&found)));
-            }
-            input_notes.push(ingest::agents::summary(&found));
-            for f in found {
-                for file in f.files {
-                    if !sources.contains(&file) {
-                        source_formats.insert(file.clone(), f.agent.format);
-                        sources.push(file);
-                    }
-                }
-            }
-        }
+        // Clap requires INPUT unless --claude or --agents is given.
+        let Resolved {
+            sources,
+            format,
+            source_formats,
+            notes: input_notes,
+        } = resolve_sources(
+            args.inputs,
+            args.format.as_deref(),
+            args.claude,
+            args.agents.as_deref(),
+        )?;
         let mut config = ReplayConfig::new(sources, args.run)?;
         config.spec.format = format;
         config.spec.source_formats = source_formats;
@@ -149,27 +193,12 @@ impl ReplayConfig {
             dims.push(Dimension::Model);
         }
         let now = Utc::now();
-        if let Some(span) = args.last.as_deref().filter(|v| parse_ago(v).is_none()) {
-            return Err(ConfigError::BadSpan(span.to_string()));
-        }
-        let since_text = args.since.clone().or_else(|| args.last.clone());
-        let since = since_text
-            .as_deref()
-            .map(|v| parse_bound("since", v, false, now))
-            .transpose()?;
-        let until = args
-            .until
-            .as_deref()
-            .map(|v| parse_bound("until", v, true, now))
-            .transpose()?;
-        if let (Some(s), Some(u)) = (since, until) {
-            if s >= u {
-                return Err(ConfigError::EmptyRange {
-                    since: since_text.unwrap_or_default(),
-                    until: args.until.unwrap_or_default(),
-                });
-            }
-        }
+        let (since, until) = time_window(
+            args.since.as_deref(),
+            args.until.as_deref(),
+            args.last.as_deref(),
+            now,
+        )?;
         let pricing_date = match args.pricing_date.as_deref() {
             None => PricingDate::AtCall,
             Some("latest") => PricingDate::Latest,
@@ -362,6 +391,37 @@ fn parse_bound(
         flag,
         value: value.to_string(),
     })
+}
+
+/// The calls a run keeps: `--since` (or `--last`) and `--until`, read at
+/// `now`.
+pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+pub fn time_window(
+    since: Option<&str>,
+    until: Option<&str>,
+    last: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Window, ConfigError> {
+    if let Some(span) = last.filter(|v| parse_ago(v).is_none()) {
+        return Err(ConfigError::BadSpan(span.to_string()));
+    }
+    let since_text = since.or(last);
+    let from = since_text
+        .map(|v| parse_bound("since", v, false, now))
+        .transpose()?;
+    let to = until
+        .map(|v| parse_bound("until", v, true, now))
+        .transpose()?;
+    if let (Some(s), Some(u)) = (from, to) {
+        if s >= u {
+            return Err(ConfigError::EmptyRange {
+                since: since_text.unwrap_or_default().to_string(),
+                until: until.unwrap_or_default().to_string(),
+            });
+        }
+    }
+    Ok((from, to))
 }
 
 /// `7d`, `2w`, `12h`: a span back from now (at most 100 years).

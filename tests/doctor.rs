@@ -130,3 +130,33 @@ fn empty_or_missing_input_is_an_error() {
     let run = costsim(&["cache", "doctor", "nope.jsonl"], None);
     assert_eq!(run.code, 2);
 }
+
+/// `cache doctor` takes the inputs `replay` finds (`--claude`, `--agents`)
+/// and its time window (`--since`, `--until`, `--last`). The Claude Code
+/// fixture tree spends $1.061931 (fixtures/formats/README-agents.md).
+#[test]
+fn doctor_finds_agent_logs_and_keeps_a_time_window() {
+    let env = [("CLAUDE_CONFIG_DIR", Some("fixtures/claude-code"))];
+    let run = crate::util::costsim_env(&["cache", "doctor", "--claude", "-q"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("10 calls in 3 sessions, $1.06 spent"),
+        "{}",
+        run.stdout
+    );
+    // Every fixture call is from March 2026: none in the last day, none
+    // before 2026-03-01, all up to 2026-03-31.
+    let none =
+        crate::util::costsim_env(&["cache", "doctor", "--claude", "-q", "--last", "1d"], &env);
+    assert_eq!(none.code, 2, "{}", none.stderr);
+    assert!(
+        none.stderr.contains("no calls to diagnose"),
+        "{}",
+        none.stderr
+    );
+    let all = crate::util::costsim_env(
+        &["cache", "doctor", "--claude", "-q", "--until", "2026-03-31"],
+        &env,
+    );
+    assert_eq!(all.stdout, run.stdout);
+}

@@ -7,14 +7,26 @@ use rayon::prelude::*;
 use super::{emit, Exit};
 use crate::cache::doctor::{diagnose, Observed};
 use crate::cli::DoctorArgs;
-use crate::config::{format_of, load_catalog};
+use crate::config::{format_of, load_catalog, resolve_sources, time_window};
 use crate::ingest::format::Copies;
 use crate::ingest::{self, LineError};
 use crate::report::doctor;
 
 pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(args.catalog.pricing.as_deref())?;
-    let sources = ingest::resolve_inputs(&args.inputs)?;
+    let window = time_window(
+        args.since.as_deref(),
+        args.until.as_deref(),
+        args.last.as_deref(),
+        chrono::Utc::now(),
+    )?;
+    let resolved = resolve_sources(
+        args.inputs.clone(),
+        None,
+        args.claude,
+        args.agents.as_deref(),
+    )?;
+    let sources = &resolved.sources;
     let files: Vec<String> = sources.iter().map(|s| s.display_name()).collect();
     let dedup = std::sync::Arc::new(crate::ingest::format::Dedup::default());
     // Calls, copies of responses that may still win, which copies those are.
@@ -34,7 +46,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
             let mut held = HashMap::new();
             let mut copies = Copies::default();
             let mut errors = Vec::new();
-            match ingest::open_with_format(source, None, &dedup, None) {
+            match ingest::open_with_format(source, resolved.format_of(source), &dedup, None) {
                 Err(e) => (calls, held, copies, errors, Some(e.to_string())),
                 Ok(mut opened) => {
                     ingest::read_lines(
@@ -42,6 +54,11 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
                         &files[index],
                         opened.parser.as_mut(),
                         |call, line, copy| {
+                            let inside = window.0.is_none_or(|from| call.ts >= from)
+                                && window.1.is_none_or(|to| call.ts < to);
+                            if !inside {
+                                return;
+                            }
                             let observed = Observed {
                                 file: index,
                                 line,

@@ -28,41 +28,43 @@ pub fn run(args: FormatsArgs) -> anyhow::Result<Exit> {
             f.mapping.to_string(),
         ]);
     }
-    emit(None, |w| match format_of(args.output.format()) {
-        Format::Json => {
-            let list: Vec<serde_json::Value> = formats
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "name": f.name,
-                        "title": f.title,
-                        "example": f.example,
-                        "mapping": f.mapping,
-                        "agent": agents::of_format(f.name).map(|a| serde_json::json!({
-                            "name": a.name,
-                            "looks_in": a.looks_in,
-                        })),
+    emit(args.out.as_deref(), |w| {
+        match format_of(args.output.format()) {
+            Format::Json => {
+                let list: Vec<serde_json::Value> = formats
+                    .iter()
+                    .map(|f| {
+                        serde_json::json!({
+                            "name": f.name,
+                            "title": f.title,
+                            "example": f.example,
+                            "mapping": f.mapping,
+                            "agent": agents::of_format(f.name).map(|a| serde_json::json!({
+                                "name": a.name,
+                                "looks_in": a.looks_in,
+                            })),
+                        })
                     })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *w, &list)?;
-            writeln!(w)
-        }
-        Format::Csv => grid::write_csv(&table, w),
-        Format::Markdown => grid::write_markdown(&table, w),
-        Format::Table => {
-            for f in &formats {
-                writeln!(w, "{} — {}", f.name, f.title)?;
-                if let Some(a) = agents::of_format(f.name) {
-                    writeln!(w, "  --agents {}: looks in {}", a.name, a.looks_in)?;
-                }
-                writeln!(w, "  maps: {}", f.mapping)?;
-                writeln!(w, "  e.g.: {}\n", f.example)?;
+                    .collect();
+                serde_json::to_writer_pretty(&mut *w, &list)?;
+                writeln!(w)
             }
-            writeln!(
+            Format::Csv => grid::write_csv(&table, w),
+            Format::Markdown => grid::write_markdown(&table, w),
+            Format::Table => {
+                for f in &formats {
+                    writeln!(w, "{} — {}", f.name, f.title)?;
+                    if let Some(a) = agents::of_format(f.name) {
+                        writeln!(w, "  --agents {}: looks in {}", a.name, a.looks_in)?;
+                    }
+                    writeln!(w, "  maps: {}", f.mapping)?;
+                    writeln!(w, "  e.g.: {}\n", f.example)?;
+                }
+                writeln!(
                 w,
                 "Formats are detected per file from its first lines; force one with `replay --format NAME`."
             )
+            }
         }
     })?;
     Ok(Exit::Ok)
