@@ -204,20 +204,8 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "NAMES", num_args = 0..=1, default_missing_value = "all")]
     pub agents: Option<String>,
 
-    /// Only calls at or after this time, as `replay --since` reads it.
-    /// [default: no limit]
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
-
-    /// Only calls up to this time, as `replay --until` reads it.
-    /// [default: no limit]
-    #[arg(long, value_name = "WHEN")]
-    pub until: Option<String>,
-
-    /// Only the calls of the last SPAN (`7d`): the same as --since SPAN.
-    /// [default: no limit]
-    #[arg(long, value_name = "SPAN", conflicts_with = "since")]
-    pub last: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Tokens at the start of every prompt shared across sessions (a common
     /// system prompt), for traces without prompt.segments. [default: 0]
@@ -332,6 +320,27 @@ impl ReportOutputArg {
     }
 }
 
+/// The time window of a run: which calls it keeps.
+#[derive(Debug, Args, Clone)]
+pub struct WindowArgs {
+    /// Only calls at or after this time: a date (YYYY-MM-DD, start of day
+    /// UTC), `today`, `yesterday`, a span back from now (`7d`, `2w`, `12h`)
+    /// or an RFC 3339 timestamp. [default: no limit]
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Only calls up to this time: a date, `today` or `yesterday` includes
+    /// that whole day (UTC); a span back from now (`1d`) or an RFC 3339
+    /// timestamp is exclusive. [default: no limit]
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// Only the calls of the last SPAN (`7d`, `30d`, `2w`, `12h`): the same
+    /// as --since SPAN. [default: no limit]
+    #[arg(long, value_name = "SPAN", conflicts_with = "since")]
+    pub last: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
     /// Load the pricing catalog from this directory of *.toml files instead of
@@ -402,22 +411,8 @@ pub struct RunArgs {
     #[arg(long = "by", value_name = "DIM")]
     pub by: Vec<String>,
 
-    /// Only calls at or after this time: a date (YYYY-MM-DD, start of day
-    /// UTC), `today`, `yesterday`, a span back from now (`7d`, `2w`, `12h`)
-    /// or an RFC 3339 timestamp. [default: no limit]
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
-
-    /// Only calls up to this time: a date, `today` or `yesterday` includes
-    /// that whole day (UTC); a span back from now (`1d`) or an RFC 3339
-    /// timestamp is exclusive. [default: no limit]
-    #[arg(long, value_name = "WHEN")]
-    pub until: Option<String>,
-
-    /// Only the calls of the last SPAN (`7d`, `30d`, `2w`, `12h`): the same
-    /// as --since SPAN. [default: no limit]
-    #[arg(long, value_name = "SPAN", conflicts_with = "since")]
-    pub last: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Which catalog prices to use: a date (YYYY-MM-DD) prices every call as
     /// of that day; `latest` uses each model's newest prices (for forecasts).

@@ -194,9 +194,9 @@ impl ReplayConfig {
         }
         let now = Utc::now();
         let (since, until) = time_window(
-            args.since.as_deref(),
-            args.until.as_deref(),
-            args.last.as_deref(),
+            args.window.since.as_deref(),
+            args.window.until.as_deref(),
+            args.window.last.as_deref(),
             now,
         )?;
         let pricing_date = match args.pricing_date.as_deref() {

@@ -15,9 +15,9 @@ use crate::report::doctor;
 pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(args.catalog.pricing.as_deref())?;
     let window = time_window(
-        args.since.as_deref(),
-        args.until.as_deref(),
-        args.last.as_deref(),
+        args.window.since.as_deref(),
+        args.window.until.as_deref(),
+        args.window.last.as_deref(),
         chrono::Utc::now(),
     )?;
     let resolved = resolve_sources(
