@@ -208,6 +208,19 @@ impl Collector {
 }
 
 /// Diagnoses the calls. `files` names the inputs for `file:line` evidence.
+/// Which conversation of its session a call belongs to. Sub-agents (Claude
+/// Code sidechains, calls tagged with an `agent` or a `role` of their own,
+/// such as a router or a summariser) send prompts of their own: a call to
+/// one is not a model switch of the main conversation, and does not break
+/// its runs of calls.
+fn conversation(call: &Call) -> String {
+    ["sidechain", "agent", "role"]
+        .iter()
+        .map(|key| call.tags.get(*key).map_or("", String::as_str))
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
 pub fn diagnose(
     observed: &[Observed],
     files: &[String],
@@ -215,7 +228,7 @@ pub fn diagnose(
     shared_prefix: u64,
 ) -> Diagnosis {
     let place = |o: &Observed| format!("{}:{}", files[o.file], o.line);
-    let mut sessions: BTreeMap<(String, String), Vec<&Observed>> = BTreeMap::new();
+    let mut sessions: BTreeMap<(String, String, String), Vec<&Observed>> = BTreeMap::new();
     let mut spent = Money::ZERO;
     let mut priced_calls = 0u64;
     for o in observed {
@@ -230,14 +243,14 @@ pub fn diagnose(
             .clone()
             .unwrap_or_else(|| format!("(no session, {})", model.id));
         sessions
-            .entry((o.call.account.clone(), session))
+            .entry((o.call.account.clone(), session, conversation(&o.call)))
             .or_default()
             .push(o);
     }
     let mut out = Collector {
         findings: BTreeMap::new(),
     };
-    for ((_, session), mut calls) in sessions {
+    for ((_, session, _), mut calls) in sessions {
         calls.sort_by(|a, b| {
             a.call
                 .ts
@@ -667,5 +680,32 @@ mod tests {
         // written at $1.25/M: 20,000 × $1.15/M = $0.023.
         assert_eq!(f.lost.to_decimal_string(6), "0.023000");
         assert_eq!(f.evidence[0].lines, ["t.jsonl:2"]);
+    }
+
+    /// A sub-agent's call (a Claude Code sidechain, or a call with a role or
+    /// agent of its own) has its own prompt: calling it is no model switch
+    /// of the main conversation, and the main conversation's calls around
+    /// it still form one run.
+    #[test]
+    fn a_sub_agent_is_not_a_model_switch() {
+        for tags in [
+            r#"{"sidechain":"true"}"#,
+            r#"{"role":"subagent"}"#,
+            r#"{"agent":"explore"}"#,
+        ] {
+            let lines = vec![
+                r#"{"ts":"2026-03-01T10:00:00Z","model":"claude-sonnet-4-5","session":"s1","usage":{"input":0,"cache_write_5m":20000,"output":100}}"#.to_string(),
+                format!(r#"{{"ts":"2026-03-01T10:00:30Z","model":"claude-haiku-4-5","session":"s1","tags":{tags},"usage":{{"input":0,"cache_write_5m":21000,"output":100}}}}"#),
+                r#"{"ts":"2026-03-01T10:01:00Z","model":"claude-sonnet-4-5","session":"s1","usage":{"input":0,"cache_read":20000,"cache_write_5m":1000,"output":100}}"#.to_string(),
+            ];
+            let d = run(&lines);
+            assert!(
+                d.findings
+                    .iter()
+                    .all(|f| f.kind != FindingKind::ModelSwitch),
+                "{tags}: {:?}",
+                d.findings
+            );
+        }
     }
 }
