@@ -8,7 +8,7 @@ use super::{emit, Exit};
 use crate::cli::ReplayArgs;
 use crate::config::ReplayConfig;
 use crate::money::display_count;
-use crate::replay::{replay_with_items, ReplayOutcome};
+use crate::replay::{replay_with_items, Progress, ReplayOutcome};
 use crate::report;
 use crate::report::line_items::LineItemsWriter;
 
@@ -22,12 +22,26 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
 /// Replays with validated settings (shared with `estimate`).
 pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     let bar = progress_bar(&config);
-    let on_bytes = |n: u64| bar.inc(n);
+    // Reading counts bytes; pricing under scenarios (after reading, in time
+    // order) counts calls, so the bar keeps moving until the report.
+    let on_progress = |step: Progress| match step {
+        Progress::Read(bytes) | Progress::Priced(bytes) => bar.inc(bytes),
+        Progress::Pricing(calls) => {
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} pricing {human_pos}/{human_len} calls under the scenarios [{bar:30}] {eta} left",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_length(calls);
+            bar.set_position(0);
+            bar.reset_eta();
+        }
+    };
     let mut items = match &config.line_items {
         Some(path) => Some(LineItemsWriter::create(path, scenario_names(&config))?),
         None => None,
     };
-    let outcome = replay_with_items(&config.spec, &config.catalog, &on_bytes, items.as_mut())?;
+    let outcome = replay_with_items(&config.spec, &config.catalog, &on_progress, items.as_mut())?;
     bar.finish_and_clear();
 
     let header = &outcome.report.header;

@@ -281,7 +281,7 @@ struct Reading<'a> {
     spec: &'a ReplaySpec,
     scenarios: &'a [Scenario],
     catalog: &'a Catalog,
-    progress: &'a (dyn Fn(u64) + Sync),
+    progress: &'a (dyn Fn(Progress) + Sync),
 }
 
 impl Reading<'_> {
@@ -504,12 +504,12 @@ impl Reading<'_> {
             |n| {
                 unreported += n;
                 if unreported >= PROGRESS_STEP {
-                    progress(unreported);
+                    progress(Progress::Read(unreported));
                     unreported = 0;
                 }
             },
         );
-        progress(unreported);
+        progress(Progress::Read(unreported));
         if let Some(e) = failure {
             return Err(e);
         }
@@ -604,9 +604,21 @@ type Collected = (Partial, Vec<ScenarioStats>, BTreeMap<String, u64>);
 pub fn replay(
     spec: &ReplaySpec,
     catalog: &Catalog,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ReplayOutcome, ReplayError> {
     replay_with_items(spec, catalog, progress, None)
+}
+
+/// What a replay reports as it goes, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// This many more bytes of input read.
+    Read(u64),
+    /// Reading is done; this many calls are now priced in time order under
+    /// the scenarios.
+    Pricing(u64),
+    /// This many more calls priced.
+    Priced(u64),
 }
 
 /// Runs the replay, writing line items as calls are priced (`spec.line_items`
@@ -614,7 +626,7 @@ pub fn replay(
 pub fn replay_with_items(
     spec: &ReplaySpec,
     catalog: &Catalog,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
     mut items: Option<&mut LineItemsWriter>,
 ) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
@@ -705,6 +717,8 @@ pub fn replay_with_items(
             }
             // One pass over the calls in time order; each batch fans out to
             // every scenario's own state in parallel.
+            let progress = reading.progress;
+            progress(Progress::Pricing(all.calls));
             let mut batch = Vec::with_capacity(EVALUATION_BATCH);
             loop {
                 batch.clear();
@@ -732,6 +746,7 @@ pub fn replay_with_items(
                         }
                     }
                 }
+                progress(Progress::Priced(batch.len() as u64));
             }
             let mut evaluated: Vec<(usize, evaluate::Evaluated)> = evaluators
                 .into_iter()
