@@ -617,6 +617,10 @@ pub struct PricingCheckAgainstArgs {
 
     #[command(flatten)]
     pub output: OutputArg,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -638,6 +642,10 @@ pub struct PricingDiffArgs {
 
     #[command(flatten)]
     pub output: OutputArg,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -652,6 +660,10 @@ pub struct PricingListArgs {
 
     #[command(flatten)]
     pub output: OutputArg,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -662,6 +674,10 @@ pub struct PricingShowArgs {
 
     #[command(flatten)]
     pub catalog: CatalogArgs,
+
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -344,3 +344,28 @@ fn relative_times_count_back_from_now() {
     let both = crate::util::costsim(&["replay", demo, "--last", "7d", "--since", "today"], None);
     assert_eq!(both.code, 2, "{}", both.stderr);
 }
+
+/// Every command that prints a report takes `--out FILE`: the file holds
+/// what standard output would have.
+#[test]
+fn out_writes_what_stdout_would_show() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["formats"][..],
+        &["scenarios"],
+        &["pricing", "list", "--provider", "anthropic"],
+        &["pricing", "show", "claude-sonnet-4-5"],
+        &["pricing", "diff", "2025-01-01", "2026-01-01"],
+    ] {
+        let file = dir.path().join("out.txt");
+        let printed = crate::util::ok(args);
+        let with_out = [args, &["--out", file.to_str().unwrap()]].concat();
+        let quiet = crate::util::ok(&with_out);
+        assert!(quiet.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            printed.stdout,
+            "{args:?}"
+        );
+    }
+}

@@ -314,7 +314,7 @@ pub fn check_against(args: PricingCheckAgainstArgs) -> anyhow::Result<Exit> {
         ]);
     }
     let format = format_of(args.output.format());
-    emit(None, |w| match format {
+    emit(args.out.as_deref(), |w| match format {
         Format::Table => {
             writeln!(w, "{summary}")?;
             if !found.is_empty() {

@@ -57,7 +57,7 @@ fn list(args: PricingListArgs) -> anyhow::Result<Exit> {
         }
     }
     let format = format_of(args.output.format());
-    emit(None, |w| match format {
+    emit(args.out.as_deref(), |w| match format {
         Format::Json => {
             let value = json!({
                 "schema_version": 1,
@@ -271,7 +271,9 @@ fn show(args: PricingShowArgs) -> anyhow::Result<Exit> {
             args.model
         );
     };
-    emit(None, |w| write_model(&catalog, model, &args.model, w))?;
+    emit(args.out.as_deref(), |w| {
+        write_model(&catalog, model, &args.model, w)
+    })?;
     Ok(Exit::Ok)
 }
 
@@ -565,7 +567,7 @@ fn diff(args: PricingDiffArgs) -> anyhow::Result<Exit> {
         ]);
     }
     let format = format_of(args.output.format());
-    emit(None, |w| match format {
+    emit(args.out.as_deref(), |w| match format {
         Format::Table => {
             writeln!(
                 w,
