@@ -48,6 +48,9 @@ pub enum Command {
     /// when one fails, 2 on usage or input errors.
     ///
     /// Example: costsim check traces.jsonl --budget 2000/month --max-share 'claude-opus-*=50%'
+    // check groups by what its rules need and lists no sessions: replay's
+    // --by and --top are not shown (and refused when given).
+    #[command(mut_arg("by", |a| a.hide(true)), mut_arg("top", |a| a.hide(true)))]
     Check(CheckArgs),
     /// Compare two saved `replay --output json` reports group by group,
     /// largest dollar change first.

@@ -378,3 +378,23 @@ fn diff_of_different_spans_is_per_day() {
     assert_eq!(total["old"]["calls"], 1);
     assert_eq!(total["new"]["calls"], 2);
 }
+
+/// `check --help` does not offer replay's `--by` and `--top`, and check
+/// refuses them rather than ignore them.
+#[test]
+fn check_offers_only_what_it_uses() {
+    let help = crate::util::ok(&["check", "--help"]);
+    for flag in ["--by ", "--top "] {
+        assert!(!help.stdout.contains(flag), "{flag}: {}", help.stdout);
+    }
+    assert!(help.stdout.contains("--budget "));
+    for extra in [["--by", "day"], ["--top", "3"]] {
+        let run = check(&[&["--budget", "1/day"][..], &extra].concat());
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--by and --top are replay's"),
+            "{}",
+            run.stderr
+        );
+    }
+}

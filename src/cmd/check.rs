@@ -39,6 +39,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     else {
         anyhow::bail!("--output html: check writes table, markdown, csv or json");
     };
+    if !args.input.run.by.is_empty() || args.input.run.top.is_some() {
+        anyhow::bail!(
+            "--by and --top are replay's: check groups by model and the tags its rules name (save a `replay --output json` report for other views)"
+        );
+    }
     let mut config = ReplayConfig::try_from(args.input)?;
     if config.spec.scenarios.len() > 1 {
         anyhow::bail!("--scenario: check takes at most one scenario");
