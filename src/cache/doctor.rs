@@ -207,7 +207,6 @@ impl Collector {
     }
 }
 
-/// Diagnoses the calls. `files` names the inputs for `file:line` evidence.
 /// Which conversation of its session a call belongs to. Sub-agents (Claude
 /// Code sidechains, calls tagged with an `agent` or a `role` of their own,
 /// such as a router or a summariser) send prompts of their own: a call to
@@ -221,6 +220,7 @@ fn conversation(call: &Call) -> String {
         .join("\u{1f}")
 }
 
+/// Diagnoses the calls. `files` names the inputs for `file:line` evidence.
 pub fn diagnose(
     observed: &[Observed],
     files: &[String],

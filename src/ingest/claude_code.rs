@@ -18,7 +18,7 @@
 //! 5-minute. Tags: `project` = the project folder (the folder below
 //! `projects/`; for a subagent file below a session folder, the session's
 //! project) shown as the directory it is named after (`~/shop` for
-//! `-home-dev-shop`, once a call's `cwd` shows which), else the last
+//! `-home-dev-shop`) when the call's `cwd` lies in it, else the last
 //! component of `cwd`; `sidechain` = "true" for subagent (sidechain) lines.
 //!
 //! Lines are read independently of each other (no state from line to line),
@@ -70,47 +70,45 @@ fn detect(sniff: &Sniff) -> bool {
 const SYNTHETIC_MODEL: &str = "<synthetic>";
 
 struct ClaudeCode {
-    project: Project,
+    /// Project folder of the file, when it lies in a `projects/` tree.
+    project: Option<String>,
 }
 
 impl ClaudeCode {
     fn new(ctx: &Context) -> Self {
         ClaudeCode {
-            project: Project {
-                folder: ctx.path.as_deref().and_then(project_of_path),
-                shown: None,
-            },
+            project: ctx.path.as_deref().and_then(project_of_path),
         }
     }
 }
 
-/// The `project` tag of one file's calls: the working directory the
-/// project folder's name stands for (`~/shop` for `-home-dev-shop`: Claude
-/// Code names the folder after the directory, every character but letters
-/// and digits made `-`), known once a call's `cwd` encodes to the folder;
-/// the folder name until then. A file outside a `projects/` tree: its
-/// calls' `cwd`.
-struct Project {
-    /// Project folder of the file, when it lies in a `projects/` tree.
-    folder: Option<String>,
-    shown: Option<String>,
+/// A call's `project` tag: the working directory its project folder is
+/// named after (`~/shop` for `-home-dev-shop`), as the call's `cwd` shows
+/// it, else the folder name; outside a `projects/` tree, the last component
+/// of `cwd`. Read from the line alone, so a file read in pieces tags alike.
+fn project_name(folder: Option<&str>, cwd: Option<&str>) -> Option<String> {
+    let Some(folder) = folder else {
+        return cwd.and_then(last_component);
+    };
+    Some(
+        cwd.and_then(|cwd| project_dir(folder, cwd))
+            .map_or_else(|| folder.to_string(), home_relative),
+    )
 }
 
-impl Project {
-    fn name(&mut self, cwd: Option<&str>) -> Option<String> {
-        let Some(folder) = &self.folder else {
-            return cwd.and_then(last_component);
-        };
-        if self.shown.is_none() {
-            let encodes = |cwd: &&str| {
-                cwd.chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                    .eq(folder.chars())
-            };
-            self.shown = cwd.filter(encodes).map(home_relative);
-        }
-        Some(self.shown.clone().unwrap_or_else(|| folder.clone()))
-    }
+/// The directory `folder` is named after, when `cwd` is it or lies below
+/// it (a `cd` into a subdirectory stays in the project). Claude Code names
+/// the folder after the directory with every character but letters and
+/// digits made `-`, one for one.
+fn project_dir<'a>(folder: &str, cwd: &'a str) -> Option<&'a str> {
+    let chars = folder.chars().count();
+    let end = cwd.char_indices().nth(chars).map_or(cwd.len(), |(i, _)| i);
+    let (dir, below) = cwd.split_at(end);
+    let encodes = dir
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .eq(folder.chars());
+    (encodes && (below.is_empty() || below.starts_with('/'))).then_some(dir)
 }
 
 /// `dir` with the home directory written `~` (`/home/dev/shop` -> `~/shop`).
@@ -138,7 +136,7 @@ impl LineParser for ClaudeCode {
         if line.ends_with(b"}") && USAGE.find(line).is_none() {
             return Parsed::NotACall;
         }
-        match parse_line(line, &mut self.project) {
+        match parse_line(line, self.project.as_deref()) {
             Ok(parsed) => parsed,
             Err(problem) => Parsed::Problem(problem),
         }
@@ -246,7 +244,7 @@ fn count(c: &Option<Count>) -> u64 {
     c.map_or(0, |c| c.0)
 }
 
-fn parse_line(line: &[u8], project: &mut Project) -> Result<Parsed, LineProblem> {
+fn parse_line(line: &[u8], project: Option<&str>) -> Result<Parsed, LineProblem> {
     let raw: RawLine = read_json(line, "")?;
     let Some(MessageField::Object(message)) = raw.message else {
         return Ok(Parsed::NotACall);
@@ -304,7 +302,7 @@ fn parse_line(line: &[u8], project: &mut Project) -> Result<Parsed, LineProblem>
         reasoning: 0,
     };
     let mut tags = BTreeMap::new();
-    if let Some(project) = project.name(raw.cwd.as_deref()) {
+    if let Some(project) = project_name(project, raw.cwd.as_deref()) {
         tags.insert("project".to_string(), project);
     }
     if raw.is_sidechain == Some(true) {
@@ -446,27 +444,18 @@ fn claude_dirs_from(config_dir: Option<&str>, home: Option<&Path>) -> Result<Vec
 mod tests {
     use super::*;
 
-    fn in_folder(folder: Option<&str>) -> Project {
-        Project {
-            folder: folder.map(str::to_string),
-            shown: None,
-        }
-    }
-
     fn parse(line: &str) -> Parsed {
-        parse_line(line.as_bytes(), &mut in_folder(Some("proj"))).unwrap_or_else(Parsed::Problem)
+        parse_line(line.as_bytes(), Some("proj")).unwrap_or_else(Parsed::Problem)
     }
 
     /// A folder named after the working directory shows as that directory
     /// (under `~` when in the home directory); another folder name stays.
     #[test]
     fn projects_show_the_directory_their_folder_stands_for() {
-        let mut project = in_folder(Some("-home-dev-my-shop-v1-2"));
-        assert_eq!(
-            project.name(Some("/home/dev/elsewhere")).unwrap(),
-            "-home-dev-my-shop-v1-2"
-        );
-        let shown = project.name(Some("/home/dev/my_shop/v1.2")).unwrap();
+        let folder = Some("-home-dev-my-shop-v1-2");
+        let name = |cwd: &str| project_name(folder, Some(cwd)).unwrap();
+        assert_eq!(name("/home/dev/elsewhere"), "-home-dev-my-shop-v1-2");
+        let shown = name("/home/dev/my_shop/v1.2");
         assert_eq!(
             shown,
             under_home(
@@ -474,8 +463,12 @@ mod tests {
                 std::env::var("HOME").ok().as_deref()
             )
         );
-        // Once known, a later `cd` does not split the project.
-        assert_eq!(project.name(Some("/tmp")).unwrap(), shown);
+        // A `cd` into a subdirectory stays in the project; a `cd` out of
+        // it shows the folder, whatever lines came before.
+        assert_eq!(name("/home/dev/my_shop/v1.2/src"), shown);
+        assert_eq!(name("/home/dev/my_shop/v1.23"), "-home-dev-my-shop-v1-2");
+        assert_eq!(name("/tmp"), "-home-dev-my-shop-v1-2");
+        assert_eq!(project_name(None, Some("/srv/x/")).unwrap(), "x");
         assert_eq!(
             under_home("/home/dev/my_shop", Some("/home/dev/")),
             "~/my_shop"
@@ -530,7 +523,7 @@ mod tests {
     #[test]
     fn unsplit_cache_writes_are_5m_and_cwd_is_the_fallback_project() {
         let line = r#"{"type":"assistant","sessionId":"s1","cwd":"/home/me/shop/","timestamp":"2026-03-02T09:15:02Z","message":{"model":"claude-haiku-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":50,"output_tokens":2}}}"#;
-        let c = parse_line(line.as_bytes(), &mut in_folder(None)).unwrap();
+        let c = parse_line(line.as_bytes(), None).unwrap();
         let Parsed::Call(c) = c else { panic!() };
         assert_eq!(c.usage.cache_write_5m, 50);
         assert_eq!(c.usage.cache_write_1h, 0);
@@ -539,7 +532,7 @@ mod tests {
     }
 
     fn copy(line: &str) -> CopyOf {
-        match parse_line(line.as_bytes(), &mut in_folder(None)).unwrap() {
+        match parse_line(line.as_bytes(), None).unwrap() {
             Parsed::Copy(_, of) => of,
             other => panic!("{line}: {other:?}"),
         }
