@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
-use crate::cli::{OutputFormat, ReplayArgs, ReportFormat, RunArgs, StickyArg, WhatIfArgs};
+use crate::cli::{
+    OutputFormat, ReplayArgs, ReportFormat, RunArgs, StickyArg, WhatIfArgs, WindowArgs,
+};
 use crate::ingest::format::InputFormat;
 use crate::ingest::{self, IngestError, Source};
 use crate::pricing::{self, Catalog, CatalogError, PricingDate};
-use crate::replay::ReplaySpec;
+use crate::replay::{ReplaySpec, Window};
 use crate::report::{Dimension, Format, Rendering};
 use crate::scenario::{self, Scenario, ScenarioError, Sticky};
 
@@ -193,12 +195,7 @@ impl ReplayConfig {
             dims.push(Dimension::Model);
         }
         let now = Utc::now();
-        let (since, until) = time_window(
-            args.window.since.as_deref(),
-            args.window.until.as_deref(),
-            args.window.last.as_deref(),
-            now,
-        )?;
+        let window = time_window(&args.window, now)?;
         let pricing_date = match args.pricing_date.as_deref() {
             None => PricingDate::AtCall,
             Some("latest") => PricingDate::Latest,
@@ -221,8 +218,7 @@ impl ReplayConfig {
             spec: ReplaySpec {
                 sources,
                 dims,
-                since,
-                until,
+                window,
                 pricing_date,
                 threads: args.threads,
                 scenarios,
@@ -395,14 +391,12 @@ fn parse_bound(
 
 /// The calls a run keeps: `--since` (or `--last`) and `--until`, read at
 /// `now`.
-pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-pub fn time_window(
-    since: Option<&str>,
-    until: Option<&str>,
-    last: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Window, ConfigError> {
+pub fn time_window(args: &WindowArgs, now: DateTime<Utc>) -> Result<Window, ConfigError> {
+    let (since, until, last) = (
+        args.since.as_deref(),
+        args.until.as_deref(),
+        args.last.as_deref(),
+    );
     if let Some(span) = last.filter(|v| parse_ago(v).is_none()) {
         return Err(ConfigError::BadSpan(span.to_string()));
     }
@@ -421,7 +415,10 @@ pub fn time_window(
             });
         }
     }
-    Ok((from, to))
+    Ok(Window {
+        since: from,
+        until: to,
+    })
 }
 
 /// `7d`, `2w`, `12h`: a span back from now (at most 100 years).

@@ -14,12 +14,7 @@ use crate::report::doctor;
 
 pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(args.catalog.pricing.as_deref())?;
-    let window = time_window(
-        args.window.since.as_deref(),
-        args.window.until.as_deref(),
-        args.window.last.as_deref(),
-        chrono::Utc::now(),
-    )?;
+    let window = time_window(&args.window, chrono::Utc::now())?;
     let resolved = resolve_sources(
         args.inputs.clone(),
         None,
@@ -54,9 +49,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
                         &files[index],
                         opened.parser.as_mut(),
                         |call, line, copy| {
-                            let inside = window.0.is_none_or(|from| call.ts >= from)
-                                && window.1.is_none_or(|to| call.ts < to);
-                            if !inside {
+                            if !window.contains(call.ts) {
                                 return;
                             }
                             let observed = Observed {

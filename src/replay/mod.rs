@@ -43,10 +43,8 @@ pub const KEPT_LINE_ERRORS: usize = 20;
 pub struct ReplaySpec {
     pub sources: Vec<Source>,
     pub dims: Vec<Dimension>,
-    /// Calls before this instant are left out.
-    pub since: Option<DateTime<Utc>>,
-    /// Calls at or after this instant are left out.
-    pub until: Option<DateTime<Utc>>,
+    /// The calls kept: `--since`, `--until`.
+    pub window: Window,
     pub pricing_date: PricingDate,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
@@ -360,8 +358,7 @@ impl Reading<'_> {
             catalog,
             ..
         } = self;
-        if spec.since.is_some_and(|s| pending.ts < s) || spec.until.is_some_and(|u| pending.ts >= u)
-        {
+        if !spec.window.contains(pending.ts) {
             partial.filtered_out += 1;
             return Ok(());
         }
@@ -607,6 +604,21 @@ pub fn replay(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ReplayOutcome, ReplayError> {
     replay_with_items(spec, catalog, progress, None)
+}
+
+/// The time window of a run (`--since`, `--until`, `--last`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Calls before this instant are left out.
+    pub since: Option<DateTime<Utc>>,
+    /// Calls at or after this instant are left out.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    pub fn contains(&self, ts: DateTime<Utc>) -> bool {
+        self.since.is_none_or(|s| ts >= s) && self.until.is_none_or(|u| ts < u)
+    }
 }
 
 /// What a replay reports as it goes, for a progress bar.
@@ -994,8 +1006,7 @@ mod tests {
         let spec = ReplaySpec {
             sources,
             dims: vec![Dimension::Model, Dimension::Month],
-            since: None,
-            until: None,
+            window: Window::default(),
             pricing_date: PricingDate::AtCall,
             threads: Some(threads),
             scenarios,
