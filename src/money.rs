@@ -185,10 +185,11 @@ impl Money {
     pub fn round_to(self, decimals: u32) -> i128 {
         let unit = FEMTO_PER_USD / 10i128.pow(decimals);
         let half = unit / 2;
+        // Saturating: amounts at the bounds (an overflowed sum) still round.
         if self.0 >= 0 {
-            (self.0 + half) / unit
+            self.0.saturating_add(half) / unit
         } else {
-            (self.0 - half) / unit
+            self.0.saturating_sub(half) / unit
         }
     }
 

@@ -241,15 +241,7 @@ fn csv_row(
 /// overflow a 64-bit sum at $9,223), and 10M calls' rounding stays under half
 /// a cent. `None` for a cost past $9.2 billion (no real call).
 fn nano_usd(cost: Money) -> Option<i64> {
-    const FEMTO_PER_NANO: i128 = 1_000_000;
-    let femto = cost.femto();
-    let half = FEMTO_PER_NANO / 2;
-    let nano = if femto >= 0 {
-        (femto + half) / FEMTO_PER_NANO
-    } else {
-        (femto - half) / FEMTO_PER_NANO
-    };
-    i64::try_from(nano).ok()
+    i64::try_from(cost.round_to(9)).ok()
 }
 
 /// A chunk of rows as a DataFrame. Money is Float64 USD per class (rounded
