@@ -403,7 +403,6 @@ impl Aggregator {
         if self.money_overflow.is_none() {
             self.money_overflow = other.money_overflow;
         }
-
         if let Some(frame) = other.partial {
             self.flush()?;
             self.fold(frame)?;

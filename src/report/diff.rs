@@ -267,19 +267,12 @@ pub fn render(d: &Diff, format: Format, out: &mut dyn Write) -> io::Result<()> {
         if d.old_days == 1 { "" } else { "s" },
         d.new_days
     );
+    if per_day && matches!(format, Format::Table | Format::Markdown) {
+        writeln!(out, "{note}\n")?;
+    }
     match format {
-        Format::Table => {
-            if per_day {
-                writeln!(out, "{note}\n")?;
-            }
-            grid::write_table(&g, out)
-        }
-        Format::Markdown => {
-            if per_day {
-                writeln!(out, "{note}\n")?;
-            }
-            grid::write_markdown(&g, out)
-        }
+        Format::Table => grid::write_table(&g, out),
+        Format::Markdown => grid::write_markdown(&g, out),
         Format::Csv => {
             let suffix = if per_day { "_per_day" } else { "" };
             let mut c = Grid::new(

@@ -55,23 +55,32 @@ impl Grid {
     /// decimals where the column holds an amount under a dollar, else two;
     /// not `$5.63` above `$0.3274`.
     pub fn for_display(&self) -> std::borrow::Cow<'_, Grid> {
-        let has_exact = |row: &Vec<String>| row.iter().any(|c| !exact_amounts(c).is_empty());
-        if !self.rows.iter().chain(&self.footer).any(has_exact) {
+        // Each cell's amounts, found once: rows, then the footer.
+        let found: Vec<Vec<_>> = self
+            .rows
+            .iter()
+            .chain(&self.footer)
+            .map(|row| row.iter().map(|cell| exact_amounts(cell)).collect())
+            .collect();
+        if found.iter().flatten().all(Vec::is_empty) {
             return std::borrow::Cow::Borrowed(self);
         }
+        let places: Vec<u32> = (0..self.headers.len())
+            .map(|column| {
+                Money::places_for(
+                    found
+                        .iter()
+                        .flat_map(|row| row[column].iter().map(|(m, _)| *m)),
+                )
+            })
+            .collect();
         let mut grid = self.clone();
-        for column in 0..grid.headers.len() {
-            let cells = || grid.rows.iter().chain(&grid.footer).map(|row| &row[column]);
-            let places = Money::places_for(
-                cells().flat_map(|c| exact_amounts(c).into_iter().map(|(m, _)| m)),
-            );
-            for row in grid.rows.iter_mut().chain(grid.footer.as_mut()) {
-                let cell = &mut row[column];
-                let amounts = exact_amounts(cell);
+        let rows = grid.rows.iter_mut().chain(grid.footer.as_mut());
+        for (row, amounts) in rows.zip(found) {
+            for ((cell, amounts), places) in row.iter_mut().zip(amounts).zip(&places) {
                 // Replaced from the end, so earlier positions stay valid.
                 for (amount, range) in amounts.into_iter().rev() {
-                    let shown = amount.abs().display_usd_places(places);
-                    cell.replace_range(range, &shown);
+                    cell.replace_range(range, &amount.abs().display_usd_places(*places));
                 }
             }
         }
