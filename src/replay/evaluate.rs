@@ -6,6 +6,7 @@
 //! parsed calls: the input is read once.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 // A fast hash: these maps are looked up for every call of every scenario.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -81,7 +82,27 @@ impl<'de> serde::Deserialize<'de> for FormatName {
 }
 
 /// A call's names for seeded draws and per-session state, made once per
-/// call and shared by every scenario.
+/// call, on first use, and shared by every scenario: a plain repricing
+/// (the baseline, `cache-off`, a sweep) needs none of them.
+pub struct LazyKeys<'c> {
+    call: &'c Pending,
+    keys: OnceLock<CallKeys>,
+}
+
+impl<'c> LazyKeys<'c> {
+    /// Keys made when a scenario first asks.
+    pub fn new(call: &'c Pending) -> Self {
+        LazyKeys {
+            call,
+            keys: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &CallKeys {
+        self.keys.get_or_init(|| CallKeys::of(self.call))
+    }
+}
+
 pub struct CallKeys {
     pub call: String,
     pub session: String,
@@ -191,6 +212,33 @@ pub struct Evaluated {
     pub ttl_fallback: u64,
 }
 
+impl Evaluated {
+    /// Adds what another share of the calls produced (scenarios priced as
+    /// calls are read: each reading thread evaluates its own share).
+    pub fn merge(&mut self, other: Evaluated) -> Result<(), AggregateError> {
+        self.sink.merge(other.sink)?;
+        self.stats.merge(other.stats);
+        self.ttl_fallback += other.ttl_fallback;
+        Ok(())
+    }
+}
+
+/// Whether a scenario prices each call alone, whatever came before it: no
+/// cache simulation (its state expires with time), no caps (they count a
+/// session's steps) and no batching of a session's first call (which, for
+/// calls without a step number, is the first one seen). Such scenarios are
+/// priced as calls are read, in any order and in parallel pieces; their
+/// draws hash the call's own names, so the sums are the same.
+pub fn order_free(scenario: &Scenario) -> bool {
+    let t = &scenario.transforms;
+    matches!(scenario.cache, CacheMode::AsRecorded | CacheMode::Off)
+        && t.caps.is_none()
+        && t
+            .batch
+            .as_ref()
+            .is_none_or(|b| b.eligible != Eligible::NonInteractive)
+}
+
 struct State<'a> {
     catalog: &'a Catalog,
     /// Per account (its hash) and model.
@@ -272,7 +320,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Prices the next call in time order.
-    pub fn step(&mut self, call: &Pending, keys: &CallKeys) -> Result<(), AggregateError> {
+    pub fn step(&mut self, call: &Pending, keys: &LazyKeys) -> Result<(), AggregateError> {
         let (catalog, index, scenario, date) = (self.catalog, self.index, self.scenario, self.date);
         let t = &scenario.transforms;
         let resolved = &self.resolved;
@@ -293,15 +341,16 @@ impl<'a> Evaluator<'a> {
             );
         };
         let model = &catalog.models[recorded];
-        let session = keys.session_id;
+        let session = || keys.get().session_id;
         // Only batching asks (sessions seen are kept for it alone).
         let first_of_session = t.batch.is_some()
             && match (&call.session, call.step) {
                 (None, _) => true,
                 (Some(_), Some(step)) => step <= 1,
-                (Some(_), None) => state.seen_sessions.insert(session),
+                (Some(_), None) => state.seen_sessions.insert(session()),
             };
         if let (Some(caps), Some(_)) = (t.caps, &call.session) {
+            let session = session();
             let over = state.capped.contains(&session) || {
                 let entry = state.sessions.entry(session).or_default();
                 entry.0 += 1;
@@ -335,7 +384,7 @@ impl<'a> Evaluator<'a> {
                 return Ok(());
             }
         }
-        let call_key = &keys.call;
+        let call_key = || keys.get().call.as_str();
         let mut legs = Vec::new();
         let original = Leg {
             model: recorded,
@@ -346,7 +395,7 @@ impl<'a> Evaluator<'a> {
             stats.cascaded += 1;
             for (name, go) in [
                 (&c.first, true),
-                (&c.then, c.escalates(call_key, call.success)),
+                (&c.then, c.escalates(call_key(), call.success)),
             ] {
                 if !go {
                     continue;
@@ -366,7 +415,7 @@ impl<'a> Evaluator<'a> {
         } else if let Some(target) = t
             .route
             .as_ref()
-            .and_then(|r| r.target(&model.id, &keys.session, call_key))
+            .and_then(|r| r.target(&model.id, || &keys.get().session, call_key))
         {
             let target_index = index_of(&target.model);
             let usage = scaled_usage(&call.usage, target.token_ratio, target.output_ratio);
@@ -393,7 +442,7 @@ impl<'a> Evaluator<'a> {
                     Eligible::NonInteractive => first_of_session,
                     Eligible::Tag(k, v) => call.tags.get(k) == Some(v),
                 };
-                eligible && b.selects(call_key)
+                eligible && b.selects(call_key())
             });
         if batch && !call.batch {
             stats.batched += 1;
@@ -432,7 +481,7 @@ impl State<'_> {
         &mut self,
         mode: CacheMode,
         call: &Pending,
-        keys: &CallKeys,
+        keys: &LazyKeys,
         leg: &Leg,
         shared_prefix: u64,
     ) -> Usage {
@@ -441,7 +490,7 @@ impl State<'_> {
             CacheMode::Off => uncached(&leg.usage),
             CacheMode::On { ttl, placement } => {
                 let model = &self.catalog.models[leg.model];
-                let key = (keys.account_id, leg.model);
+                let key = (keys.get().account_id, leg.model);
                 let fallback = &mut self.ttl_fallback;
                 let (cache, long) = self.caches.entry(key).or_insert_with(|| {
                     let used = effective_ttl(&model.cache, ttl);

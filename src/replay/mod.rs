@@ -31,7 +31,7 @@ use crate::report::{
     Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
 };
 use crate::scenario::Scenario;
-use evaluate::{CallKeys, Evaluator, Pending, SweepEvaluator};
+use evaluate::{Evaluated, Evaluator, LazyKeys, Pending, SweepEvaluator};
 use sink::Sink;
 use spool::{Spool, SpoolDir, SpoolError};
 
@@ -92,12 +92,19 @@ impl ReplaySpec {
         all
     }
 
-    /// Whether calls are collected and sorted before pricing: any scenario
-    /// does (for its cache, routing and session state, and success counts),
-    /// and line items (written in time order); the plain breakdown is priced
-    /// as the input streams by.
+    /// Whether calls go through scenario evaluators (with their per-model
+    /// totals and counts) rather than straight to the breakdown: with any
+    /// scenario, and with line items.
     fn collects(&self) -> bool {
         !self.scenarios.is_empty() || self.line_items
+    }
+
+    /// Whether `scenario` is priced in time order, after every input is
+    /// read: it keeps state from call to call (see [`evaluate::order_free`]),
+    /// or line items are written (in time order). The others are priced as
+    /// calls are read.
+    fn in_time_order(&self, scenario: &Scenario) -> bool {
+        self.line_items || !evaluate::order_free(scenario)
     }
 }
 
@@ -126,8 +133,14 @@ pub enum ReplayError {
 }
 
 /// Per-source results, merged at the end.
-struct Partial {
+struct Partial<'a> {
     sink: Sink,
+    /// Evaluators of the scenarios priced as calls are read, the number of
+    /// calls they saw, and what those of partials merged into this one
+    /// produced, by scenario number.
+    free: Vec<Stepper<'a>>,
+    free_calls: u64,
+    evaluated: BTreeMap<usize, Evaluated>,
     /// Calls kept for the time-ordered scenario evaluation.
     spool: Spool,
     /// Which copy of each response that logs may write several times wins
@@ -159,13 +172,22 @@ struct Partial {
     duplicates: u64,
 }
 
-impl Partial {
-    fn new(spec: &ReplaySpec) -> Self {
+impl<'a> Partial<'a> {
+    fn new(reading: Reading<'a>) -> Self {
+        let spec = reading.spec;
         Partial {
-            // Scenario totals come from the time-ordered evaluation.
-            sink: Sink::new(spec.dims.len(), false)
+            // With scenarios, every total comes from their evaluators; this
+            // sink is filled without them.
+            sink: Sink::new(spec.dims.len(), !spec.scenarios.is_empty())
                 .with_sessions(spec.top.is_some())
                 .with_timeline(spec.timeline && !spec.collects()),
+            free: if spec.collects() {
+                reading.steppers(false)
+            } else {
+                Vec::new()
+            },
+            free_calls: 0,
+            evaluated: BTreeMap::new(),
             spool: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
             copies: Copies::default(),
             held: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
@@ -197,7 +219,36 @@ impl Partial {
         }
     }
 
-    fn merge(&mut self, other: Partial) -> Result<(), ReplayError> {
+    /// Finishes the evaluators of the scenarios priced as calls were read
+    /// and adds their results to those of the partials merged before.
+    fn settle(&mut self) -> Result<(), AggregateError> {
+        let free = std::mem::take(&mut self.free);
+        // A partial that priced nothing adds nothing (thousands of small
+        // files, each with a hundred swept models).
+        if std::mem::take(&mut self.free_calls) == 0 {
+            return Ok(());
+        }
+        for (index, evaluated) in free.into_iter().flat_map(Stepper::finish) {
+            self.add_evaluated(index, evaluated)?;
+        }
+        Ok(())
+    }
+
+    fn add_evaluated(&mut self, index: usize, evaluated: Evaluated) -> Result<(), AggregateError> {
+        match self.evaluated.entry(index) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(evaluated);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(evaluated)?,
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, mut other: Partial) -> Result<(), ReplayError> {
+        other.settle()?;
+        for (index, evaluated) in std::mem::take(&mut other.evaluated) {
+            self.add_evaluated(index, evaluated)?;
+        }
         self.sink.merge(other.sink)?;
         self.spool.merge(other.spool)?;
         self.copies.merge(other.copies);
@@ -257,6 +308,25 @@ enum Stepper<'a> {
     Sweeps(SweepEvaluator<'a>),
 }
 
+impl Stepper<'_> {
+    fn step(&mut self, call: &Pending, keys: &LazyKeys) -> Result<(), AggregateError> {
+        match self {
+            Stepper::One(e) => e.step(call, keys),
+            Stepper::Sweeps(e) => {
+                e.step(call);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> Vec<(usize, Evaluated)> {
+        match self {
+            Stepper::One(e) => vec![(e.index(), e.finish())],
+            Stepper::Sweeps(e) => e.finish(),
+        }
+    }
+}
+
 /// Bytes read between progress updates, to keep the bar cheap.
 const PROGRESS_STEP: u64 = 1 << 20;
 
@@ -280,14 +350,64 @@ struct Reading<'a> {
     scenarios: &'a [Scenario],
     catalog: &'a Catalog,
     progress: &'a (dyn Fn(Progress) + Sync),
+    /// Some scenario is priced in time order: calls are spooled for it.
+    any_in_time_order: bool,
 }
 
-impl Reading<'_> {
+impl<'a> Reading<'a> {
+    /// The evaluators of the scenarios priced in time order (`in_time_order`),
+    /// or of those priced as calls are read. Plain sweeps among the latter are
+    /// priced together, one loop over their models per call, unless their
+    /// hourly series are asked for (kept by each scenario's own evaluator).
+    fn steppers(self, in_time_order: bool) -> Vec<Stepper<'a>> {
+        let Reading {
+            spec,
+            scenarios,
+            catalog,
+            ..
+        } = self;
+        // Per-model totals make the scenario tables: none without scenarios.
+        let per_model = !spec.scenarios.is_empty();
+        let pool_sweeps = !in_time_order && !spec.timeline;
+        let mut sweeps: Vec<(usize, &Scenario)> = Vec::new();
+        let mut steppers = Vec::new();
+        for (index, scenario) in scenarios.iter().enumerate() {
+            if spec.in_time_order(scenario) != in_time_order {
+                continue;
+            }
+            if index > 0 && pool_sweeps && evaluate::sweep_model(scenario).is_some() {
+                sweeps.push((index, scenario));
+                continue;
+            }
+            let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, per_model)
+                .with_sessions(index == 0 && spec.top.is_some())
+                .with_timeline(spec.timeline)
+                .with_line_items(spec.line_items);
+            steppers.push(Stepper::One(Box::new(Evaluator::new(
+                catalog,
+                index,
+                scenario,
+                spec.pricing_date,
+                spec.shared_prefix,
+                sink,
+            ))));
+        }
+        if !sweeps.is_empty() {
+            steppers.push(Stepper::Sweeps(SweepEvaluator::new(
+                catalog,
+                &sweeps,
+                spec.pricing_date,
+                per_model,
+            )));
+        }
+        steppers
+    }
+
     /// Resolves and prices one call: without scenarios it goes straight to the
     /// breakdown, with them it is kept for the time-ordered evaluation.
     fn account(
         self,
-        partial: &mut Partial,
+        partial: &mut Partial<'a>,
         call: Call,
         order: (usize, u64),
     ) -> Result<(), ReplayError> {
@@ -351,7 +471,7 @@ impl Reading<'_> {
 
     /// Counts and prices a prepared call: without scenarios it goes straight
     /// to the breakdown, with them it is kept for the time-ordered evaluation.
-    fn commit(self, partial: &mut Partial, pending: Pending) -> Result<(), ReplayError> {
+    fn commit(self, partial: &mut Partial<'a>, pending: Pending) -> Result<(), ReplayError> {
         let Reading {
             spec,
             scenarios,
@@ -391,7 +511,26 @@ impl Reading<'_> {
             }
         }
         if spec.collects() {
-            partial.spool.push(pending)?;
+            if !partial.free.is_empty() {
+                partial.free_calls += 1;
+                let keys = LazyKeys::new(&pending);
+                for stepper in &mut partial.free {
+                    stepper.step(&pending, &keys)?;
+                }
+            }
+            if self.any_in_time_order {
+                // The breakdown's keys serve the baseline only.
+                let baseline_priced = !spec.in_time_order(&scenarios[0]);
+                let pending = if baseline_priced {
+                    Pending {
+                        keys: Vec::new(),
+                        ..pending
+                    }
+                } else {
+                    pending
+                };
+                partial.spool.push(pending)?;
+            }
             return Ok(());
         }
         // No scenario: the baseline alone, priced above.
@@ -406,9 +545,9 @@ impl Reading<'_> {
         )?)
     }
 
-    fn read_source(self, index: usize, source: &Source) -> Result<Partial, ReplayError> {
+    fn read_source(self, index: usize, source: &Source) -> Result<Partial<'a>, ReplayError> {
         let spec = self.spec;
-        let mut partial = Partial::new(spec);
+        let mut partial = Partial::new(self);
         let name = source.display_name();
         let opened = match ingest::open_with_format(
             source,
@@ -457,7 +596,7 @@ impl Reading<'_> {
         format: &'static str,
         reader: Box<dyn std::io::BufRead + Send>,
         mut parser: Box<dyn ingest::format::LineParser>,
-        partial: &mut Partial,
+        partial: &mut Partial<'a>,
     ) -> Result<ingest::ReadStats, ReplayError> {
         let progress = self.progress;
         let mut failure = None;
@@ -539,8 +678,8 @@ impl Reading<'_> {
         source: &Source,
         format: &'static InputFormat,
         ranges: Vec<(u64, u64)>,
-        mut partial: Partial,
-    ) -> Result<Partial, ReplayError> {
+        mut partial: Partial<'a>,
+    ) -> Result<Partial<'a>, ReplayError> {
         let spec = self.spec;
         let name = source.display_name();
         let Source::File(path) = source else {
@@ -550,7 +689,7 @@ impl Reading<'_> {
         let pieces: Vec<(Partial, u64)> = ranges
             .par_iter()
             .map(|&(start, len)| {
-                let mut piece = Partial::new(spec);
+                let mut piece = Partial::new(self);
                 let reader = match ingest::open_range(path, start, len) {
                     Ok(r) => r,
                     Err(e) => {
@@ -595,7 +734,7 @@ impl Reading<'_> {
 
 /// Everything read and evaluated: the merged partials, each scenario's
 /// stats, and the TTL fallback counts per scenario name.
-type Collected = (Partial, Vec<ScenarioStats>, BTreeMap<String, u64>);
+type Collected<'a> = (Partial<'a>, Vec<ScenarioStats>, BTreeMap<String, u64>);
 
 /// Runs the replay.
 pub fn replay(
@@ -647,9 +786,10 @@ pub fn replay_with_items(
         scenarios: &scenarios,
         catalog,
         progress,
+        any_in_time_order: spec.collects() && scenarios.iter().any(|s| spec.in_time_order(s)),
     };
-    let mut run = || -> Result<Collected, ReplayError> {
-        let mut all = Partial::new(spec);
+    let mut run = || -> Result<Collected<'_>, ReplayError> {
+        let mut all = Partial::new(reading);
         // Sources are read a few at a time and merged in input order, so a
         // scenario run holds the unspooled calls of those few only.
         let window = (rayon::current_num_threads() * 4).max(1);
@@ -680,53 +820,15 @@ pub fn replay_with_items(
                 reading.commit(&mut all, pending)?;
             }
         }
-        let mut stats = vec![ScenarioStats::default(); scenarios.len()];
-        let mut fallback = BTreeMap::new();
-        if spec.collects() {
+        all.settle()?;
+        let mut evaluated = std::mem::take(&mut all.evaluated);
+        if reading.any_in_time_order {
             let spool = std::mem::replace(
                 &mut all.spool,
                 Spool::new(spec.spool_dir.clone(), spec.spool_calls),
             );
             let mut calls = spool.into_sorted()?;
-            // Per-model totals make the scenario tables: none without scenarios.
-            let per_model = !spec.scenarios.is_empty();
-            // Plain sweeps are priced together, one loop over their models
-            // per call, unless their line items or hourly series are asked
-            // for (those go through each scenario's own evaluator).
-            let pool_sweeps = !spec.line_items && !spec.timeline;
-            let mut sweeps: Vec<(usize, &Scenario)> = Vec::new();
-            let mut evaluators: Vec<Stepper> = Vec::new();
-            for (index, scenario) in scenarios.iter().enumerate() {
-                if index > 0 && pool_sweeps && evaluate::sweep_model(scenario).is_some() {
-                    sweeps.push((index, scenario));
-                    continue;
-                }
-                let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, per_model)
-                    .with_sessions(index == 0 && spec.top.is_some())
-                    .with_timeline(spec.timeline)
-                    .with_line_items(spec.line_items);
-                evaluators.push(Stepper::One(Box::new(Evaluator::new(
-                    catalog,
-                    index,
-                    scenario,
-                    spec.pricing_date,
-                    spec.shared_prefix,
-                    sink,
-                ))));
-            }
-            // One share of the sweeps per thread, so they price in parallel.
-            let share = sweeps
-                .len()
-                .div_ceil(rayon::current_num_threads().max(1))
-                .max(1);
-            for chunk in sweeps.chunks(share) {
-                evaluators.push(Stepper::Sweeps(SweepEvaluator::new(
-                    catalog,
-                    chunk,
-                    spec.pricing_date,
-                    per_model,
-                )));
-            }
+            let mut steppers = reading.steppers(true);
             // One pass over the calls in time order; each batch fans out to
             // every scenario's own state in parallel.
             let progress = reading.progress;
@@ -740,19 +842,17 @@ pub fn replay_with_items(
                 if batch.is_empty() {
                     break;
                 }
-                let keys: Vec<CallKeys> = batch.par_iter().map(CallKeys::of).collect();
-                evaluators.par_iter_mut().try_for_each(|e| match e {
-                    Stepper::One(e) => batch
+                // Made once, by whichever scenario first needs them.
+                let keys: Vec<LazyKeys> = batch.iter().map(LazyKeys::new).collect();
+                steppers.par_iter_mut().try_for_each(|e| {
+                    batch
                         .iter()
                         .zip(&keys)
-                        .try_for_each(|(call, keys)| e.step(call, keys)),
-                    Stepper::Sweeps(e) => {
-                        batch.iter().for_each(|call| e.step(call));
-                        Ok(())
-                    }
+                        .try_for_each(|(call, keys)| e.step(call, keys))
                 })?;
+                drop(keys);
                 if let Some(items) = items.as_deref_mut() {
-                    for e in &mut evaluators {
+                    for e in &mut steppers {
                         if let Stepper::One(e) = e {
                             items.write(e.take_line_items())?;
                         }
@@ -760,26 +860,22 @@ pub fn replay_with_items(
                 }
                 progress(Progress::Priced(batch.len() as u64));
             }
-            let mut evaluated: Vec<(usize, evaluate::Evaluated)> = evaluators
-                .into_iter()
-                .flat_map(|e| match e {
-                    Stepper::One(e) => vec![(e.index(), e.finish())],
-                    Stepper::Sweeps(e) => e.finish(),
-                })
-                .collect();
-            evaluated.sort_by_key(|(index, _)| *index);
-            for (index, e) in evaluated {
-                if index == 0 {
-                    all.sink.main = e.sink.main;
-                    all.sink.sessions = e.sink.sessions;
-                }
-                all.sink.merge_models(e.sink.by_model);
-                all.sink.merge_timeline(e.sink.timeline);
-                if e.ttl_fallback > 0 {
-                    fallback.insert(scenarios[index].name.clone(), e.ttl_fallback);
-                }
-                stats[index] = e.stats;
+            evaluated.extend(steppers.into_iter().flat_map(Stepper::finish));
+        }
+        let mut stats = vec![ScenarioStats::default(); scenarios.len()];
+        let mut fallback = BTreeMap::new();
+        // In scenario order (a BTreeMap), whichever way each was priced.
+        for (index, e) in evaluated {
+            if index == 0 {
+                all.sink.main = e.sink.main;
+                all.sink.sessions = e.sink.sessions;
             }
+            all.sink.merge_models(e.sink.by_model);
+            all.sink.merge_timeline(e.sink.timeline);
+            if e.ttl_fallback > 0 {
+                fallback.insert(scenarios[index].name.clone(), e.ttl_fallback);
+            }
+            stats[index] = e.stats;
         }
         Ok((all, stats, fallback))
     };

@@ -94,16 +94,22 @@ pub struct Route {
 
 impl Route {
     /// The target for a call of `model`, or `None` when no rule matches.
-    /// `session_key` and `call_key` identify the session and the call.
-    pub fn target(&self, model: &str, session_key: &str, call_key: &str) -> Option<&RouteTarget> {
+    /// `session_key` and `call_key` identify the session and the call; they
+    /// are asked for only when there is a draw to make.
+    pub fn target<'k>(
+        &self,
+        model: &str,
+        session_key: impl FnOnce() -> &'k str,
+        call_key: impl FnOnce() -> &'k str,
+    ) -> Option<&RouteTarget> {
         let rule = self.rules.iter().find(|r| r.matches(model))?;
         if let [only] = rule.targets.as_slice() {
             // One target takes every call: nothing to draw.
             return Some(only);
         }
         let key = match self.sticky {
-            Sticky::Session => session_key,
-            Sticky::Call => call_key,
+            Sticky::Session => session_key(),
+            Sticky::Call => call_key(),
         };
         pick(&rule.targets, draw(self.seed, key), |t| t.share_ppm)
     }
@@ -264,11 +270,12 @@ mod tests {
         let mut counts = [0u32; 3];
         for s in 0..10_000 {
             let key = format!("session-{s}");
-            let t = route.target("m", &key, &format!("{key}/1")).unwrap();
+            let (first, second) = (format!("{key}/1"), format!("{key}/2"));
+            let t = route.target("m", || &key, || &first).unwrap();
             counts[(t.model.as_bytes()[0] - b'a') as usize] += 1;
             // Every call of the session goes to the same model.
             assert_eq!(
-                route.target("m", &key, &format!("{key}/2")).unwrap().model,
+                route.target("m", || &key, || &second).unwrap().model,
                 t.model
             );
         }
