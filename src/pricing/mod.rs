@@ -113,9 +113,7 @@ impl Rates {
 
     /// What each kind of token costs at these rates.
     pub fn class_costs(&self, usage: &Usage) -> ClassCosts {
-        let read = self.cache_read.unwrap_or(self.input);
-        let write_5m = self.cache_write_5m.unwrap_or(self.input);
-        let write_1h = self.cache_write_1h.unwrap_or(write_5m);
+        let [_, read, write_5m, write_1h, _] = self.per_kind();
         ClassCosts {
             input: self.input.cost(usage.input),
             cache_read: read.cost(usage.cache_read),
@@ -123,6 +121,39 @@ impl Rates {
             output: self.output.cost(usage.output),
             tools: Money::ZERO,
         }
+    }
+
+    /// The rate of each kind of token: input, cache read, 5-minute cache
+    /// write, 1-hour cache write, output. Kinds without a price of their
+    /// own are billed as input (1-hour writes as 5-minute ones).
+    pub fn per_kind(&self) -> [Rate; 5] {
+        let write_5m = self.cache_write_5m.unwrap_or(self.input);
+        [
+            self.input,
+            self.cache_read.unwrap_or(self.input),
+            write_5m,
+            self.cache_write_1h.unwrap_or(write_5m),
+            self.output,
+        ]
+    }
+
+    /// The cost of `usage` and its cache-write premium (what the writes cost
+    /// beyond the input rate), as [`Model::price`] computes them without
+    /// options, or `None` past the bounds of money: for usage summed over
+    /// many calls, where the sums may be large.
+    pub fn checked_cost(&self, usage: &Usage) -> Option<(Money, Money)> {
+        let [input, read, write_5m, write_1h, output] = self.per_kind();
+        // Each product fits: a u64 count times an i64 rate is below 2^127.
+        let writes = write_5m
+            .cost(usage.cache_write_5m)
+            .checked_add(write_1h.cost(usage.cache_write_1h))?;
+        let cost = input
+            .cost(usage.input)
+            .checked_add(read.cost(usage.cache_read))?
+            .checked_add(writes)?
+            .checked_add(output.cost(usage.output))?;
+        let written = usage.cache_write_5m.checked_add(usage.cache_write_1h)?;
+        Some((cost, writes.checked_sub(input.cost(written))?))
     }
 
     fn scaled(&self, m: Multiplier) -> Rates {
@@ -243,6 +274,22 @@ impl Period {
         self.tiers
             .iter()
             .rposition(|t| prompt_tokens > t.above_prompt_tokens)
+    }
+
+    /// The tier of a call standing for `requests` requests: the mean
+    /// request's prompt picks it, as each request would have been billed.
+    pub fn tier_for_call(&self, usage: &Usage, requests: u64) -> Option<usize> {
+        self.tier_for(usage.prompt_tokens().div_ceil(requests.max(1)))
+    }
+
+    /// `rates` through the batch API if `batch`, and whether the batch
+    /// price was asked for but this period has none (standard rates then).
+    fn through_batch(&self, rates: Rates, batch: bool) -> (Rates, bool) {
+        match (batch, self.batch_multiplier) {
+            (true, Some(m)) => (rates.scaled(m), false),
+            (true, None) => (rates, true),
+            (false, _) => (rates, false),
+        }
     }
 
     pub fn contains(&self, at: Moment) -> bool {
@@ -436,6 +483,41 @@ impl Model {
         })
     }
 
+    /// The price period of a call made `at` priced as of `date`, whether
+    /// `at` is before the first period, and the moment that picks variants
+    /// and fees (`None`: the newest).
+    pub fn period_at(&self, date: PricingDate, at: DateTime<Utc>) -> (usize, bool, Option<Moment>) {
+        // Fixed dates price as at midnight UTC starting that day.
+        match date {
+            PricingDate::AtCall => {
+                let (i, before) = self.period_index(Moment(at));
+                (i, before, Some(Moment(at)))
+            }
+            PricingDate::Fixed(d) => {
+                let (i, before) = self.period_index(Moment::day(d));
+                (i, before, Some(Moment::day(d)))
+            }
+            PricingDate::Latest => (self.periods.len() - 1, false, None),
+        }
+    }
+
+    /// Whether some price depends on the time of day (off-peak windows).
+    pub fn has_clock_prices(&self) -> bool {
+        self.variants
+            .iter()
+            .any(|v| matches!(v.when, Condition::Clock(_)))
+    }
+
+    /// The rates [`Model::price`] uses for a call without request options
+    /// outside any clock window, in `period` and `tier`, through the batch
+    /// API if `batch`.
+    pub fn plain_rates(&self, period: usize, tier: Option<usize>, batch: bool) -> Rates {
+        let period = &self.periods[period];
+        period
+            .through_batch(tier.map_or(period.rates, |t| period.tiers[t].rates), batch)
+            .0
+    }
+
     /// Prices one call's usage, made `at` with `options`, standing for
     /// `requests` API requests (an aggregated usage row: more than one). The
     /// long-context tier is chosen by the mean request's prompt, as each
@@ -449,20 +531,9 @@ impl Model {
         date: PricingDate,
         at: DateTime<Utc>,
     ) -> Priced {
-        // Fixed dates price as at midnight UTC starting that day.
-        let (period_index, before_first_period, day) = match date {
-            PricingDate::AtCall => {
-                let (i, before) = self.period_index(Moment(at));
-                (i, before, Some(Moment(at)))
-            }
-            PricingDate::Fixed(d) => {
-                let (i, before) = self.period_index(Moment::day(d));
-                (i, before, Some(Moment::day(d)))
-            }
-            PricingDate::Latest => (self.periods.len() - 1, false, None),
-        };
+        let (period_index, before_first_period, day) = self.period_at(date, at);
         let period = &self.periods[period_index];
-        let mut tier = period.tier_for(usage.prompt_tokens().div_ceil(requests.max(1)));
+        let mut tier = period.tier_for_call(usage, requests);
         let mut rates = tier.map_or(period.rates, |t| period.tiers[t].rates);
         // Options: rates of their own first, then multipliers on whatever
         // rates apply, so they stack (fast mode in the US region).
@@ -494,11 +565,7 @@ impl Model {
                 rates = rates.scaled(m);
             }
         }
-        let (rates, batch_unavailable) = match (batch, period.batch_multiplier) {
-            (true, Some(m)) => (rates.scaled(m), false),
-            (true, None) => (rates, true),
-            (false, _) => (rates, false),
-        };
+        let (rates, batch_unavailable) = period.through_batch(rates, batch);
         let writes = Usage {
             cache_write_5m: usage.cache_write_5m,
             cache_write_1h: usage.cache_write_1h,

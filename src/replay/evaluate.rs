@@ -555,11 +555,17 @@ struct SweepTarget<'a> {
     scenario: &'a Scenario,
     model: usize,
     date: PricingDate,
+    /// The model has prices by time of day: every call is priced alone.
+    clock_prices: bool,
     stats: ScenarioStats,
-    /// Whether per-model totals are kept (the scenario tables).
-    per_model: bool,
-    /// Totals of the calls the target model answers (most of them).
-    own: Option<GroupTotals>,
+    /// Calls the target model answers (most of them): those at its plain
+    /// rates summed per rate set, the others priced alone and summed.
+    own: RateBuckets,
+    own_priced: GroupTotals,
+    /// Whether the target model answered any call.
+    own_seen: bool,
+    /// Of those, calls with a `success` label, and successes.
+    own_success: (u64, u64),
     /// Totals of the calls left on their recorded model, or unpriced.
     others: HashMap<String, GroupTotals>,
 }
@@ -570,78 +576,113 @@ impl<'a> SweepEvaluator<'a> {
         catalog: &'a Catalog,
         sweeps: &[(usize, &'a Scenario)],
         default_date: PricingDate,
-        per_model: bool,
     ) -> Self {
         let targets = sweeps
             .iter()
-            .map(|&(index, scenario)| SweepTarget {
-                index,
-                scenario,
-                model: sweep_model(scenario)
+            .map(|&(index, scenario)| {
+                let model = sweep_model(scenario)
                     .and_then(|m| catalog.resolve_index(m))
-                    .expect("checked against the catalog"),
-                date: scenario.transforms.pricing_date.unwrap_or(default_date),
-                stats: ScenarioStats::default(),
-                per_model,
-                own: None,
-                others: HashMap::new(),
+                    .expect("checked against the catalog");
+                SweepTarget {
+                    index,
+                    scenario,
+                    model,
+                    date: scenario.transforms.pricing_date.unwrap_or(default_date),
+                    clock_prices: catalog.models[model].has_clock_prices(),
+                    stats: ScenarioStats::default(),
+                    own: RateBuckets::default(),
+                    own_priced: GroupTotals::default(),
+                    own_seen: false,
+                    own_success: (0, 0),
+                    others: HashMap::new(),
+                }
             })
             .collect();
         SweepEvaluator { catalog, targets }
     }
 
-    /// Prices the next call in time order on every swept model.
+    /// Prices the next call on every swept model.
     pub fn step(&mut self, call: &Pending) {
         let catalog = self.catalog;
-        for t in &mut self.targets {
-            let Some(recorded) = call.model else {
+        let Some(recorded) = call.model else {
+            for t in &mut self.targets {
                 // Unpriced: shown with its tokens in every scenario.
                 let totals = call_totals(t.index, call, &call.usage, None);
-                t.add(None, &call.model_key, totals);
+                t.add_other(&call.model_key, totals);
+            }
+            return;
+        };
+        let prompt = call.usage.prompt_tokens();
+        let plain = call.options.is_plain();
+        let labelled = call.success.map(|ok| (1, u64::from(ok)));
+        for t in &mut self.targets {
+            let target = &catalog.models[t.model];
+            if prompt > target.context_window {
+                // Left on its recorded model, priced alone.
+                t.stats.not_fit += 1;
+                let model = &catalog.models[recorded];
+                let priced = model.price(
+                    &call.usage,
+                    call.requests,
+                    call.batch,
+                    &call.options,
+                    t.date,
+                    call.ts,
+                );
+                let totals = call_totals(t.index, call, &call.usage, Some(priced));
+                t.add_other(&model.id, totals);
+                if let Some(ok) = call.success {
+                    let entry = t.stats.success.entry(model.id.clone()).or_default();
+                    entry.0 += 1;
+                    entry.1 += u64::from(ok);
+                }
                 continue;
-            };
-            let routed = scaled_usage(&call.usage, Ratio::ONE, Ratio::ONE);
-            let (answering, usage) =
-                if routed.prompt_tokens() > catalog.models[t.model].context_window {
-                    t.stats.not_fit += 1;
-                    (recorded, call.usage)
-                } else if t.model == recorded {
-                    (recorded, call.usage)
-                } else {
-                    t.stats.routed += 1;
-                    (t.model, routed)
-                };
-            let model = &catalog.models[answering];
-            let priced = model.price(
-                &usage,
-                call.requests,
-                call.batch,
-                &call.options,
-                t.date,
-                call.ts,
-            );
-            let totals = call_totals(t.index, call, &usage, Some(priced));
-            t.add(Some(answering), &model.id, totals);
-            if let Some(ok) = call.success {
-                let entry = t.stats.success.entry(model.id.clone()).or_default();
-                entry.0 += 1;
-                entry.1 += u64::from(ok);
+            }
+            t.stats.routed += u64::from(t.model != recorded);
+            t.own_seen = true;
+            if plain && !t.clock_prices {
+                let (period, _, _) = target.period_at(t.date, call.ts);
+                let tier = target.periods[period].tier_for_call(&call.usage, call.requests);
+                t.own.add(period, tier, call.batch, call.requests, &call.usage);
+            } else {
+                let priced = target.price(
+                    &call.usage,
+                    call.requests,
+                    call.batch,
+                    &call.options,
+                    t.date,
+                    call.ts,
+                );
+                t.own_priced
+                    .add(&call_totals(t.index, call, &call.usage, Some(priced)));
+            }
+            if let Some((n, ok)) = labelled {
+                t.own_success.0 += n;
+                t.own_success.1 += ok;
             }
         }
     }
 
     /// What each sweep scenario produced, with its number.
     pub fn finish(self) -> Vec<(usize, Evaluated)> {
+        let catalog = self.catalog;
         self.targets
             .into_iter()
-            .map(|t| {
-                let mut sink = Sink::new(0, t.per_model);
+            .map(|mut t| {
+                let model = &catalog.models[t.model];
+                let mut models = t.others;
+                let mut own = t.own.totals(model);
+                own.add(&t.own_priced);
+                if t.own_seen {
+                    models.entry(model.id.clone()).or_default().add(&own);
+                }
+                if t.own_success.0 > 0 {
+                    let entry = t.stats.success.entry(model.id.clone()).or_default();
+                    entry.0 += t.own_success.0;
+                    entry.1 += t.own_success.1;
+                }
+                let mut sink = Sink::new(0, true);
                 if let Some(by_model) = sink.by_model.as_mut() {
-                    let mut models = t.others;
-                    if let Some(own) = &t.own {
-                        let id = self.catalog.models[t.model].id.clone();
-                        models.entry(id).or_default().add(own);
-                    }
                     by_model.insert(t.scenario.name.clone(), models);
                 }
                 let evaluated = Evaluated {
@@ -656,19 +697,9 @@ impl<'a> SweepEvaluator<'a> {
 }
 
 impl SweepTarget<'_> {
-    /// Adds a call to the totals of the model that answered it (`None`:
-    /// unpriced, named `name`); the others are looked up by reference, so
-    /// a key is allocated once per model, not per call.
-    fn add(&mut self, answering: Option<usize>, name: &str, totals: GroupTotals) {
-        if !self.per_model {
-            return;
-        }
-        if answering == Some(self.model) {
-            self.own
-                .get_or_insert_with(GroupTotals::default)
-                .add(&totals);
-            return;
-        }
+    /// Adds a call left on its recorded model (`name`), or unpriced; looked
+    /// up by reference, so a key is allocated once per model, not per call.
+    fn add_other(&mut self, name: &str, totals: GroupTotals) {
         match self.others.get_mut(name) {
             Some(t) => t.add(&totals),
             None => self
@@ -677,5 +708,92 @@ impl SweepTarget<'_> {
                 .or_default()
                 .add(&totals),
         }
+    }
+}
+
+/// Calls on one model summed per set of rates (price period, long-context
+/// tier, batch), priced once at the end. A price is linear in the tokens
+/// (each kind's count times its rate, in integers), so the cost of the
+/// summed tokens is exactly the sum of the calls' costs.
+#[derive(Default)]
+struct RateBuckets {
+    buckets: Vec<RateBucket>,
+}
+
+struct RateBucket {
+    period: usize,
+    tier: Option<usize>,
+    batch: bool,
+    calls: u128,
+    /// Input, cache read, 5-minute and 1-hour cache writes, output, reasoning.
+    tokens: [u128; 6],
+}
+
+impl RateBuckets {
+    fn add(&mut self, period: usize, tier: Option<usize>, batch: bool, requests: u64, u: &Usage) {
+        // Few rate sets per model: a short scan beats a hash.
+        let bucket = match self
+            .buckets
+            .iter_mut()
+            .position(|b| b.period == period && b.tier == tier && b.batch == batch)
+        {
+            Some(i) => &mut self.buckets[i],
+            None => {
+                self.buckets.push(RateBucket {
+                    period,
+                    tier,
+                    batch,
+                    calls: 0,
+                    tokens: [0; 6],
+                });
+                self.buckets.last_mut().expect("just pushed")
+            }
+        };
+        bucket.calls += u128::from(requests);
+        let counts = [
+            u.input,
+            u.cache_read,
+            u.cache_write_5m,
+            u.cache_write_1h,
+            u.output,
+            u.reasoning,
+        ];
+        for (sum, n) in bucket.tokens.iter_mut().zip(counts) {
+            // Counts are at most 10^15 a call: u128 sums cannot overflow.
+            *sum += u128::from(n);
+        }
+    }
+
+    /// The summed calls priced on `model`, as [`call_totals`] would sum them
+    /// one by one; a sum past its bound marks the totals overflowed.
+    fn totals(&self, model: &crate::pricing::Model) -> GroupTotals {
+        let mut all = GroupTotals::default();
+        for b in &self.buckets {
+            let count = |n: u128| u64::try_from(n).ok();
+            let [input, read, write_5m, write_1h, output, reasoning] = b.tokens.map(count);
+            let (Some(calls), Some(input), Some(read), Some(w5), Some(w1), Some(output), Some(reasoning)) =
+                (count(b.calls), input, read, write_5m, write_1h, output, reasoning)
+            else {
+                all.overflowed = true;
+                continue;
+            };
+            let usage = Usage {
+                input,
+                cache_read: read,
+                cache_write_5m: w5,
+                cache_write_1h: w1,
+                output,
+                reasoning,
+            };
+            let rates = model.plain_rates(b.period, b.tier, b.batch);
+            let Some((cost, premium)) = rates.checked_cost(&usage) else {
+                all.overflowed = true;
+                continue;
+            };
+            let mut totals = GroupTotals::of_call(&usage, Some(cost), premium, None);
+            totals.calls = calls;
+            all.add(&totals);
+        }
+        all
     }
 }

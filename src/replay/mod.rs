@@ -397,7 +397,6 @@ impl<'a> Reading<'a> {
                 catalog,
                 &sweeps,
                 spec.pricing_date,
-                per_model,
             )));
         }
         steppers
