@@ -218,6 +218,32 @@ fn in_dates(from: Option<Moment>, until: Option<Moment>, at: Option<Moment>) -> 
     }
 }
 
+/// An instant as seconds and nanoseconds since the epoch: ordered as the
+/// instant, and cheaper to compare than a date and a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InstantKey(i64, u32);
+
+impl InstantKey {
+    pub fn of(at: DateTime<Utc>) -> InstantKey {
+        InstantKey(at.timestamp(), at.timestamp_subsec_nanos())
+    }
+}
+
+/// A model's price period for each stretch of time between the bounds of
+/// its periods (see [`Model::period_lookup`]).
+#[derive(Debug, Clone)]
+pub struct PeriodLookup {
+    bounds: Vec<InstantKey>,
+    /// One more than `bounds`: before the first, then from each bound on.
+    periods: Vec<usize>,
+}
+
+impl PeriodLookup {
+    pub fn at(&self, at: InstantKey) -> usize {
+        self.periods[self.bounds.partition_point(|b| *b <= at)]
+    }
+}
+
 /// Where a price period, variant or fee starts or ends: midnight UTC of a
 /// day (`2025-09-29`), or an instant for prices that changed mid-day
 /// (`2025-09-05T16:00:00Z`).
@@ -498,6 +524,38 @@ impl Model {
                 (i, before, Some(Moment::day(d)))
             }
             PricingDate::Latest => (self.periods.len() - 1, false, None),
+        }
+    }
+
+    /// Which period prices a call, as [`Model::period_at`] picks it for
+    /// `date`, looked up fast: for a sweep, which asks every model for
+    /// every call.
+    pub fn period_lookup(&self, date: PricingDate) -> PeriodLookup {
+        if date != PricingDate::AtCall {
+            // A fixed date or the newest prices: one period for every call.
+            return PeriodLookup {
+                bounds: Vec::new(),
+                periods: vec![self.period_at(date, DateTime::<Utc>::MIN_UTC).0],
+            };
+        }
+        let mut bounds: Vec<DateTime<Utc>> = self
+            .periods
+            .iter()
+            .flat_map(|p| [Some(p.from), p.until])
+            .flatten()
+            .map(|m| m.0)
+            .collect();
+        bounds.sort();
+        bounds.dedup();
+        // Between two bounds no period starts or ends, so one instant
+        // answers for the whole stretch: the stretch's first.
+        let periods = std::iter::once(DateTime::<Utc>::MIN_UTC)
+            .chain(bounds.iter().copied())
+            .map(|at| self.period_index(Moment(at)).0)
+            .collect();
+        PeriodLookup {
+            bounds: bounds.iter().map(|&at| InstantKey::of(at)).collect(),
+            periods,
         }
     }
 

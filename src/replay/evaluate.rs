@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::sink::{call_totals, Sink};
 use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
-use crate::pricing::{CacheKind, Catalog, PricingDate};
+use crate::pricing::{CacheKind, Catalog, InstantKey, PeriodLookup, PricingDate};
 use crate::record::Usage;
 use crate::report::aggregate::AggregateError;
 use crate::report::aggregate::GroupTotals;
@@ -555,6 +555,8 @@ struct SweepTarget<'a> {
     scenario: &'a Scenario,
     model: usize,
     date: PricingDate,
+    /// The target model's price period by time.
+    periods: PeriodLookup,
     /// The model has prices by time of day: every call is priced alone.
     clock_prices: bool,
     stats: ScenarioStats,
@@ -583,11 +585,13 @@ impl<'a> SweepEvaluator<'a> {
                 let model = sweep_model(scenario)
                     .and_then(|m| catalog.resolve_index(m))
                     .expect("checked against the catalog");
+                let date = scenario.transforms.pricing_date.unwrap_or(default_date);
                 SweepTarget {
                     index,
                     scenario,
                     model,
-                    date: scenario.transforms.pricing_date.unwrap_or(default_date),
+                    date,
+                    periods: catalog.models[model].period_lookup(date),
                     clock_prices: catalog.models[model].has_clock_prices(),
                     stats: ScenarioStats::default(),
                     own: RateBuckets::default(),
@@ -615,6 +619,7 @@ impl<'a> SweepEvaluator<'a> {
         let prompt = call.usage.prompt_tokens();
         let plain = call.options.is_plain();
         let labelled = call.success.map(|ok| (1, u64::from(ok)));
+        let at = InstantKey::of(call.ts);
         for t in &mut self.targets {
             let target = &catalog.models[t.model];
             if prompt > target.context_window {
@@ -641,7 +646,7 @@ impl<'a> SweepEvaluator<'a> {
             t.stats.routed += u64::from(t.model != recorded);
             t.own_seen = true;
             if plain && !t.clock_prices {
-                let (period, _, _) = target.period_at(t.date, call.ts);
+                let period = t.periods.at(at);
                 let tier = target.periods[period].tier_for_call(&call.usage, call.requests);
                 t.own.add(period, tier, call.batch, call.requests, &call.usage);
             } else {
