@@ -218,6 +218,13 @@ fn in_dates(from: Option<Moment>, until: Option<Moment>, at: Option<Moment>) -> 
     }
 }
 
+/// The prompt of the mean request of a call standing for `requests`
+/// requests: it picks the long-context tier, as each request would have
+/// been billed.
+pub fn mean_request_prompt(usage: &Usage, requests: u64) -> u64 {
+    usage.prompt_tokens().div_ceil(requests.max(1))
+}
+
 /// An instant as seconds and nanoseconds since the epoch: ordered as the
 /// instant, and cheaper to compare than a date and a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -302,10 +309,9 @@ impl Period {
             .rposition(|t| prompt_tokens > t.above_prompt_tokens)
     }
 
-    /// The tier of a call standing for `requests` requests: the mean
-    /// request's prompt picks it, as each request would have been billed.
+    /// The tier of a call standing for `requests` requests.
     pub fn tier_for_call(&self, usage: &Usage, requests: u64) -> Option<usize> {
-        self.tier_for(usage.prompt_tokens().div_ceil(requests.max(1)))
+        self.tier_for(mean_request_prompt(usage, requests))
     }
 
     /// `rates` through the batch API if `batch`, and whether the batch

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 
 use super::sink::{call_totals, Sink};
 use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
-use crate::pricing::{CacheKind, Catalog, InstantKey, PeriodLookup, PricingDate};
+use crate::pricing::{
+    mean_request_prompt, CacheKind, Catalog, InstantKey, PeriodLookup, PricingDate,
+};
 use crate::record::Usage;
 use crate::report::aggregate::AggregateError;
 use crate::report::aggregate::GroupTotals;
@@ -557,6 +559,8 @@ struct SweepTarget<'a> {
     date: PricingDate,
     /// The target model's price period by time.
     periods: PeriodLookup,
+    /// Whether some period of the model has long-context tiers.
+    tiered: bool,
     /// The model has prices by time of day: every call is priced alone.
     clock_prices: bool,
     stats: ScenarioStats,
@@ -592,6 +596,7 @@ impl<'a> SweepEvaluator<'a> {
                     model,
                     date,
                     periods: catalog.models[model].period_lookup(date),
+                    tiered: catalog.models[model].periods.iter().any(|p| !p.tiers.is_empty()),
                     clock_prices: catalog.models[model].has_clock_prices(),
                     stats: ScenarioStats::default(),
                     own: RateBuckets::default(),
@@ -620,6 +625,7 @@ impl<'a> SweepEvaluator<'a> {
         let plain = call.options.is_plain();
         let labelled = call.success.map(|ok| (1, u64::from(ok)));
         let at = InstantKey::of(call.ts);
+        let mean_prompt = mean_request_prompt(&call.usage, call.requests);
         for t in &mut self.targets {
             let target = &catalog.models[t.model];
             if prompt > target.context_window {
@@ -647,7 +653,12 @@ impl<'a> SweepEvaluator<'a> {
             t.own_seen = true;
             if plain && !t.clock_prices {
                 let period = t.periods.at(at);
-                let tier = target.periods[period].tier_for_call(&call.usage, call.requests);
+                // Most models have no tiers: their periods are not touched.
+                let tier = if t.tiered {
+                    target.periods[period].tier_for(mean_prompt)
+                } else {
+                    None
+                };
                 t.own.add(period, tier, call.batch, call.requests, &call.usage);
             } else {
                 let priced = target.price(
