@@ -557,6 +557,7 @@ struct SweepTarget<'a> {
     scenario: &'a Scenario,
     model: usize,
     date: PricingDate,
+    context_window: u64,
     /// The target model's price period by time.
     periods: PeriodLookup,
     /// Whether some period of the model has long-context tiers.
@@ -564,17 +565,37 @@ struct SweepTarget<'a> {
     /// The model has prices by time of day: every call is priced alone.
     clock_prices: bool,
     stats: ScenarioStats,
-    /// Calls the target model answers (most of them): those at its plain
-    /// rates summed per rate set, the others priced alone and summed.
-    own: RateBuckets,
-    own_priced: GroupTotals,
-    /// Whether the target model answered any call.
-    own_seen: bool,
-    /// Of those, calls with a `success` label, and successes.
-    own_success: (u64, u64),
-    /// Totals of the calls left on their recorded model, or unpriced.
-    others: HashMap<String, GroupTotals>,
+    /// Calls the target model answers (most of them).
+    own: Answered,
+    /// Calls left on their recorded model (their prompt does not fit the
+    /// target's context window), per model: few, so a short list.
+    others: Vec<(usize, Answered)>,
+    /// Calls on models the catalog does not know, per name.
+    unpriced: HashMap<String, GroupTotals>,
 }
+
+/// The calls one model answers in a sweep: those at its plain rates summed
+/// per rate set, the others priced alone and summed; and of them, those
+/// with a `success` label, and successes.
+#[derive(Default)]
+struct Answered {
+    seen: bool,
+    plain: RateBuckets,
+    priced: GroupTotals,
+    success: (u64, u64),
+}
+
+impl Answered {
+    fn totals(&self, model: &crate::pricing::Model) -> GroupTotals {
+        let mut totals = self.plain.totals(model);
+        totals.add(&self.priced);
+        totals
+    }
+}
+
+/// A call's price period and tier on its recorded model, found once for
+/// every sweep that leaves the call there (at that sweep's pricing date).
+type RecordedRates = Option<(PricingDate, usize, Option<usize>)>;
 
 impl<'a> SweepEvaluator<'a> {
     /// `sweeps`: (scenario number, scenario), each passing [`sweep_model`].
@@ -590,20 +611,20 @@ impl<'a> SweepEvaluator<'a> {
                     .and_then(|m| catalog.resolve_index(m))
                     .expect("checked against the catalog");
                 let date = scenario.transforms.pricing_date.unwrap_or(default_date);
+                let m = &catalog.models[model];
                 SweepTarget {
                     index,
                     scenario,
                     model,
                     date,
-                    periods: catalog.models[model].period_lookup(date),
-                    tiered: catalog.models[model].periods.iter().any(|p| !p.tiers.is_empty()),
-                    clock_prices: catalog.models[model].has_clock_prices(),
+                    context_window: m.context_window,
+                    periods: m.period_lookup(date),
+                    tiered: m.periods.iter().any(|p| !p.tiers.is_empty()),
+                    clock_prices: m.has_clock_prices(),
                     stats: ScenarioStats::default(),
-                    own: RateBuckets::default(),
-                    own_priced: GroupTotals::default(),
-                    own_seen: false,
-                    own_success: (0, 0),
-                    others: HashMap::new(),
+                    own: Answered::default(),
+                    others: Vec::new(),
+                    unpriced: HashMap::new(),
                 }
             })
             .collect();
@@ -617,7 +638,12 @@ impl<'a> SweepEvaluator<'a> {
             for t in &mut self.targets {
                 // Unpriced: shown with its tokens in every scenario.
                 let totals = call_totals(t.index, call, &call.usage, None);
-                t.add_other(&call.model_key, totals);
+                match t.unpriced.get_mut(&call.model_key) {
+                    Some(sum) => sum.add(&totals),
+                    None => {
+                        t.unpriced.insert(call.model_key.clone(), totals);
+                    }
+                }
             }
             return;
         };
@@ -626,56 +652,47 @@ impl<'a> SweepEvaluator<'a> {
         let labelled = call.success.map(|ok| (1, u64::from(ok)));
         let at = InstantKey::of(call.ts);
         let mean_prompt = mean_request_prompt(&call.usage, call.requests);
+        let mut recorded_rates: RecordedRates = None;
         for t in &mut self.targets {
-            let target = &catalog.models[t.model];
-            if prompt > target.context_window {
-                // Left on its recorded model, priced alone.
+            if prompt > t.context_window {
+                // Left on its recorded model.
                 t.stats.not_fit += 1;
+                let (index, date) = (t.index, t.date);
+                let answered = t.answered(recorded);
                 let model = &catalog.models[recorded];
-                let priced = model.price(
-                    &call.usage,
-                    call.requests,
-                    call.batch,
-                    &call.options,
-                    t.date,
-                    call.ts,
-                );
-                let totals = call_totals(t.index, call, &call.usage, Some(priced));
-                t.add_other(&model.id, totals);
-                if let Some(ok) = call.success {
-                    let entry = t.stats.success.entry(model.id.clone()).or_default();
-                    entry.0 += 1;
-                    entry.1 += u64::from(ok);
+                if plain && !model.has_clock_prices() {
+                    let (period, tier) = match recorded_rates {
+                        Some((at_date, period, tier)) if at_date == date => (period, tier),
+                        _ => {
+                            let (period, _, _) = model.period_at(date, call.ts);
+                            let tier = model.periods[period].tier_for(mean_prompt);
+                            recorded_rates = Some((date, period, tier));
+                            (period, tier)
+                        }
+                    };
+                    answered.plain.add(period, tier, call);
+                } else {
+                    answered.add_priced(model, index, date, call);
                 }
+                answered.label(labelled);
                 continue;
             }
             t.stats.routed += u64::from(t.model != recorded);
-            t.own_seen = true;
+            let answered = &mut t.own;
+            answered.seen = true;
             if plain && !t.clock_prices {
                 let period = t.periods.at(at);
                 // Most models have no tiers: their periods are not touched.
                 let tier = if t.tiered {
-                    target.periods[period].tier_for(mean_prompt)
+                    catalog.models[t.model].periods[period].tier_for(mean_prompt)
                 } else {
                     None
                 };
-                t.own.add(period, tier, call.batch, call.requests, &call.usage);
+                answered.plain.add(period, tier, call);
             } else {
-                let priced = target.price(
-                    &call.usage,
-                    call.requests,
-                    call.batch,
-                    &call.options,
-                    t.date,
-                    call.ts,
-                );
-                t.own_priced
-                    .add(&call_totals(t.index, call, &call.usage, Some(priced)));
+                answered.add_priced(&catalog.models[t.model], t.index, t.date, call);
             }
-            if let Some((n, ok)) = labelled {
-                t.own_success.0 += n;
-                t.own_success.1 += ok;
-            }
+            answered.label(labelled);
         }
     }
 
@@ -685,17 +702,19 @@ impl<'a> SweepEvaluator<'a> {
         self.targets
             .into_iter()
             .map(|mut t| {
-                let model = &catalog.models[t.model];
-                let mut models = t.others;
-                let mut own = t.own.totals(model);
-                own.add(&t.own_priced);
-                if t.own_seen {
-                    models.entry(model.id.clone()).or_default().add(&own);
-                }
-                if t.own_success.0 > 0 {
-                    let entry = t.stats.success.entry(model.id.clone()).or_default();
-                    entry.0 += t.own_success.0;
-                    entry.1 += t.own_success.1;
+                let mut models = t.unpriced;
+                let answered = std::iter::once((t.model, t.own)).chain(t.others);
+                for (model, a) in answered.filter(|(_, a)| a.seen) {
+                    let model = &catalog.models[model];
+                    models
+                        .entry(model.id.clone())
+                        .or_default()
+                        .add(&a.totals(model));
+                    if a.success.0 > 0 {
+                        let entry = t.stats.success.entry(model.id.clone()).or_default();
+                        entry.0 += a.success.0;
+                        entry.1 += a.success.1;
+                    }
                 }
                 let mut sink = Sink::new(0, true);
                 if let Some(by_model) = sink.by_model.as_mut() {
@@ -713,16 +732,49 @@ impl<'a> SweepEvaluator<'a> {
 }
 
 impl SweepTarget<'_> {
-    /// Adds a call left on its recorded model (`name`), or unpriced; looked
-    /// up by reference, so a key is allocated once per model, not per call.
-    fn add_other(&mut self, name: &str, totals: GroupTotals) {
-        match self.others.get_mut(name) {
-            Some(t) => t.add(&totals),
-            None => self
-                .others
-                .entry(name.to_string())
-                .or_default()
-                .add(&totals),
+    /// The calls answered by `model`.
+    fn answered(&mut self, model: usize) -> &mut Answered {
+        if model == self.model {
+            &mut self.own
+        } else {
+            let i = match self.others.iter().position(|(m, _)| *m == model) {
+                Some(i) => i,
+                None => {
+                    self.others.push((model, Answered::default()));
+                    self.others.len() - 1
+                }
+            };
+            &mut self.others[i].1
+        }
+    }
+}
+
+impl Answered {
+    /// Adds a call priced alone (request options, prices by time of day).
+    fn add_priced(
+        &mut self,
+        model: &crate::pricing::Model,
+        index: usize,
+        date: PricingDate,
+        call: &Pending,
+    ) {
+        let priced = model.price(
+            &call.usage,
+            call.requests,
+            call.batch,
+            &call.options,
+            date,
+            call.ts,
+        );
+        self.priced
+            .add(&call_totals(index, call, &call.usage, Some(priced)));
+    }
+
+    fn label(&mut self, labelled: Option<(u64, u64)>) {
+        self.seen = true;
+        if let Some((n, ok)) = labelled {
+            self.success.0 += n;
+            self.success.1 += ok;
         }
     }
 }
@@ -746,7 +798,8 @@ struct RateBucket {
 }
 
 impl RateBuckets {
-    fn add(&mut self, period: usize, tier: Option<usize>, batch: bool, requests: u64, u: &Usage) {
+    fn add(&mut self, period: usize, tier: Option<usize>, call: &Pending) {
+        let (batch, requests, u) = (call.batch, call.requests, &call.usage);
         // Few rate sets per model: a short scan beats a hash.
         let bucket = match self
             .buckets
