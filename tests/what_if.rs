@@ -659,7 +659,9 @@ fn cascade_escalates_failed_calls() {
 /// with `--line-items` each goes through its own scenario evaluator. Both
 /// must give the same report, here on calls that exercise every branch: a
 /// model the catalog does not price, a prompt too long for most models'
-/// context windows (left on its model), success labels, and a batch call.
+/// context windows (left on its model), success labels, a batch call,
+/// long-context tiers, calls on both sides of price changes, prices by time
+/// of day and request options.
 #[test]
 fn pooled_sweeps_equal_one_evaluator_per_sweep() {
     let dir = tempfile::tempdir().unwrap();
@@ -671,6 +673,12 @@ fn pooled_sweeps_equal_one_evaluator_per_sweep() {
             r#"{"ts":"2026-06-01T10:01:00Z","model":"gpt-5-mini","session":"s1","step":2,"success":false,"batch":true,"usage":{"input":50000,"output":2000,"reasoning":900}}"#, "\n",
             r#"{"ts":"2026-06-01T10:02:00Z","model":"gemini-2.5-pro","session":"s2","usage":{"input":700000,"output":4000}}"#, "\n",
             r#"{"ts":"2026-06-01T10:03:00Z","model":"mystery-model-9","session":"s2","usage":{"input":100,"output":10}}"#, "\n",
+            // Before and after price changes, in DeepSeek's off-peak hours,
+            // with request options: priced per call in both paths.
+            r#"{"ts":"2025-02-08T12:00:00Z","model":"deepseek-chat","usage":{"input":10000,"cache_read":50000,"output":2000}}"#, "\n",
+            r#"{"ts":"2025-02-09T17:00:00Z","model":"deepseek-chat","usage":{"input":10000,"cache_read":50000,"output":2000}}"#, "\n",
+            r#"{"ts":"2026-02-20T09:00:00Z","model":"claude-opus-4-6","speed":"fast","usage":{"input":3000,"output":900}}"#, "\n",
+            r#"{"ts":"2026-03-02T09:00:00Z","model":"gpt-5","service_tier":"priority","usage":{"input":250000,"output":900}}"#, "\n",
         ),
     )
     .unwrap();

@@ -830,6 +830,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn period_lookup_agrees_with_period_index() {
+        let catalog = load_embedded().unwrap();
+        let second = chrono::Duration::seconds(1);
+        let nano = chrono::Duration::nanoseconds(1);
+        for model in &catalog.models {
+            let lookup = model.period_lookup(PricingDate::AtCall);
+            // Every bound, just before and just after it, and the extremes.
+            let mut instants = vec![DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC];
+            for p in &model.periods {
+                for m in [Some(p.from), p.until].into_iter().flatten() {
+                    instants.extend([m.0 - second, m.0 - nano, m.0, m.0 + nano, m.0 + second]);
+                }
+            }
+            for at in instants {
+                assert_eq!(
+                    lookup.at(InstantKey::of(at)),
+                    model.period_index(Moment(at)).0,
+                    "{} at {at}",
+                    model.id
+                );
+            }
+            let day = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+            for date in [PricingDate::Latest, PricingDate::Fixed(day)] {
+                let fixed = model.period_lookup(date);
+                let at = InstantKey::of(DateTime::<Utc>::MIN_UTC);
+                assert_eq!(fixed.at(at), model.period_at(date, Utc::now()).0);
+            }
+        }
+    }
+
+    #[test]
     fn strips_date_suffixes() {
         assert_eq!(
             strip_date_suffix("claude-sonnet-4-5-20250929"),
