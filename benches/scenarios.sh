@@ -40,21 +40,35 @@ for line in sys.stdin:
 fi
 echo "$FILE: $(wc -l < "$FILE") calls, $(du -m "$FILE" | cut -f1) MB"
 
-base=""
-run() { # label, args...
-    local label="$1"; shift
-    local log; log="$(mktemp)"
-    /usr/bin/time -f '%U %S %M' "$BIN" replay "$FILE" -q "$@" > /dev/null 2> "$log"
-    read -r user sys rss < <(tail -1 "$log")
-    rm -f "$log"
-    local cpu; cpu=$(echo "$user + $sys" | bc)
-    [ -z "$base" ] && base=$cpu
-    printf '%-62s CPU %6.2f s  %5.2fx  peak RSS %4d MB\n' "$label" "$cpu" \
-        "$(echo "$cpu / $base" | bc -l)" "$((rss / 1024))"
-}
-run "replay"
-run "--scenario cache-off" --scenario cache-off
-run "--scenario cache-5m" --scenario cache-5m
-run "--scenario cache-off --scenario cache-5m --scenario cache-1h" \
-    --scenario cache-off --scenario cache-5m --scenario cache-1h
-run "--sweep all" --sweep all
+# Each run ROUNDS times (default 3), the runs of a round one after the
+# other, so that a slow moment of the machine hits every run alike; the
+# median CPU of each run is reported, with its ratio to the plain replay's.
+ROUNDS="${ROUNDS:-3}"
+labels=(
+    "replay"
+    "--scenario cache-off"
+    "--scenario cache-5m"
+    "--scenario cache-off --scenario cache-5m --scenario cache-1h"
+    "--sweep all"
+)
+declare -A cpus rss
+for ((round = 0; round < ROUNDS; round++)); do
+    for label in "${labels[@]}"; do
+        args=()
+        [ "$label" != "replay" ] && read -ra args <<< "$label"
+        log="$(mktemp)"
+        /usr/bin/time -f '%U %S %M' "$BIN" replay "$FILE" -q "${args[@]}" > /dev/null 2> "$log"
+        read -r user sys kb < <(tail -1 "$log")
+        rm -f "$log"
+        cpus[$label]+="$(echo "$user + $sys" | bc) "
+        # The largest peak of the rounds.
+        [ "${rss[$label]:-0}" -lt "$kb" ] && rss[$label]=$kb
+    done
+done
+median() { tr ' ' '\n' <<< "$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+base=$(median "${cpus[replay]}")
+for label in "${labels[@]}"; do
+    cpu=$(median "${cpus[$label]}")
+    printf '%-62s CPU %6.2f s  %5.2fx  peak RSS %4d MB   (runs: %s)\n' "$label" "$cpu" \
+        "$(echo "$cpu / $base" | bc -l)" "$((rss[$label] / 1024))" "${cpus[$label]% }"
+done
