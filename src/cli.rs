@@ -49,8 +49,15 @@ pub enum Command {
     ///
     /// Example: costsim check traces.jsonl --budget 2000/month --max-share 'claude-opus-*=50%'
     // check groups by what its rules need and lists no sessions: replay's
-    // --by and --top are not shown (and refused when given).
-    #[command(mut_arg("by", |a| a.hide(true)), mut_arg("top", |a| a.hide(true)))]
+    // --by and --top are not shown (and refused when given), nor is the
+    // HTML output among its formats.
+    #[command(
+        mut_arg("by", |a| a.hide(true)),
+        mut_arg("top", |a| a.hide(true)),
+        mut_arg("output", |a| a
+            .hide_possible_values(true)
+            .help("Output format: table, markdown, csv or json [default: table]"))
+    )]
     Check(CheckArgs),
     /// Compare two saved `replay --output json` reports group by group,
     /// largest dollar change first.

@@ -379,8 +379,8 @@ fn diff_of_different_spans_is_per_day() {
     assert_eq!(total["new"]["calls"], 2);
 }
 
-/// `check --help` does not offer replay's `--by` and `--top`, and check
-/// refuses them rather than ignore them.
+/// `check --help` does not offer replay's `--by`, `--top` and HTML output,
+/// and check refuses them rather than ignore them.
 #[test]
 fn check_offers_only_what_it_uses() {
     let help = crate::util::ok(&["check", "--help"]);
@@ -388,6 +388,18 @@ fn check_offers_only_what_it_uses() {
         assert!(!help.stdout.contains(flag), "{flag}: {}", help.stdout);
     }
     assert!(help.stdout.contains("--budget "));
+    // Its formats, without replay's HTML page.
+    assert!(help.stdout.contains("table, markdown, csv or json"));
+    assert!(
+        !help.stdout.to_lowercase().contains("html"),
+        "{}",
+        help.stdout
+    );
+    let html = check(&["--budget", "1/day", "--output", "html"]);
+    assert_eq!(html.code, 2, "{}", html.stderr);
+    assert!(html
+        .stderr
+        .contains("check writes table, markdown, csv or json"));
     for extra in [["--by", "day"], ["--top", "3"]] {
         let run = check(&[&["--budget", "1/day"][..], &extra].concat());
         assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);

@@ -235,8 +235,7 @@ pub fn order_free(scenario: &Scenario) -> bool {
     let t = &scenario.transforms;
     matches!(scenario.cache, CacheMode::AsRecorded | CacheMode::Off)
         && t.caps.is_none()
-        && t
-            .batch
+        && t.batch
             .as_ref()
             .is_none_or(|b| b.eligible != Eligible::NonInteractive)
 }
@@ -840,8 +839,23 @@ impl RateBuckets {
         for b in &self.buckets {
             let count = |n: u128| u64::try_from(n).ok();
             let [input, read, write_5m, write_1h, output, reasoning] = b.tokens.map(count);
-            let (Some(calls), Some(input), Some(read), Some(w5), Some(w1), Some(output), Some(reasoning)) =
-                (count(b.calls), input, read, write_5m, write_1h, output, reasoning)
+            let (
+                Some(calls),
+                Some(input),
+                Some(read),
+                Some(w5),
+                Some(w1),
+                Some(output),
+                Some(reasoning),
+            ) = (
+                count(b.calls),
+                input,
+                read,
+                write_5m,
+                write_1h,
+                output,
+                reasoning,
+            )
             else {
                 all.overflowed = true;
                 continue;
