@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use super::sink::{call_totals, Sink};
 use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
 use crate::pricing::{
-    mean_request_prompt, CacheKind, Catalog, InstantKey, PeriodLookup, PricingDate,
+    mean_request_prompt, CacheKind, Catalog, InstantKey, PeriodLookup, Priced, PricingDate,
 };
 use crate::record::Usage;
 use crate::report::aggregate::AggregateError;
@@ -151,6 +151,19 @@ impl Pending {
         }
     }
 
+    /// The call as recorded (its usage, requests, batch flag and options)
+    /// priced on `model` as of `date`.
+    pub fn price_on(&self, model: &crate::pricing::Model, date: PricingDate) -> Priced {
+        model.price(
+            &self.usage,
+            self.requests,
+            self.batch,
+            &self.options,
+            date,
+            self.ts,
+        )
+    }
+
     /// Names the session for sticky routing; a call without one is its own.
     fn session_key(&self) -> String {
         match &self.session {
@@ -219,7 +232,7 @@ impl Evaluated {
     /// calls are read: each reading thread evaluates its own share).
     pub fn merge(&mut self, other: Evaluated) -> Result<(), AggregateError> {
         self.sink.merge(other.sink)?;
-        self.stats.merge(other.stats);
+        self.stats.merge(&other.stats);
         self.ttl_fallback += other.ttl_fallback;
         Ok(())
     }
@@ -372,16 +385,7 @@ impl<'a> Evaluator<'a> {
             };
             if over {
                 stats.dropped_calls += 1;
-                stats.dropped_cost += model
-                    .price(
-                        &call.usage,
-                        call.requests,
-                        call.batch,
-                        &call.options,
-                        date,
-                        call.ts,
-                    )
-                    .cost;
+                stats.dropped_cost += call.price_on(model, date).cost;
                 return Ok(());
             }
         }
@@ -757,14 +761,7 @@ impl Answered {
         date: PricingDate,
         call: &Pending,
     ) {
-        let priced = model.price(
-            &call.usage,
-            call.requests,
-            call.batch,
-            &call.options,
-            date,
-            call.ts,
-        );
+        let priced = call.price_on(model, date);
         self.priced
             .add(&call_totals(index, call, &call.usage, Some(priced)));
     }

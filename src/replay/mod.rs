@@ -486,16 +486,9 @@ impl<'a> Reading<'a> {
         partial.undated += u64::from(pending.undated);
         partial.first = min_opt(partial.first, Some(pending.ts));
         partial.last = max_opt(partial.last, Some(pending.ts));
-        let priced = pending.model.map(|i| {
-            catalog.models[i].price(
-                &pending.usage,
-                pending.requests,
-                pending.batch,
-                &pending.options,
-                spec.pricing_date,
-                pending.ts,
-            )
-        });
+        let priced = pending
+            .model
+            .map(|i| pending.price_on(&catalog.models[i], spec.pricing_date));
         match priced {
             Some(p) => {
                 partial.before_first_period += u64::from(p.before_first_period);

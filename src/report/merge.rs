@@ -379,21 +379,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
             add_groups(&mut models, &mine.by_model);
             add_groups(&mut models, &theirs.by_model);
             mine.by_model = models.into_values().collect();
-            let s = &mut mine.stats;
-            let t = &theirs.stats;
-            s.routed += t.routed;
-            s.not_fit += t.not_fit;
-            s.cascaded += t.cascaded;
-            s.escalated += t.escalated;
-            s.batched += t.batched;
-            s.capped_sessions += t.capped_sessions;
-            s.dropped_calls += t.dropped_calls;
-            s.dropped_cost += t.dropped_cost;
-            for (model, (l, ok)) in &t.success {
-                let e = s.success.entry(model.clone()).or_default();
-                e.0 += l;
-                e.1 += ok;
-            }
+            mine.stats.merge(&theirs.stats);
         }
     }
     header

@@ -32,7 +32,7 @@ pub struct ScenarioStats {
 
 impl ScenarioStats {
     /// Adds the counts of another share of the calls.
-    pub fn merge(&mut self, other: ScenarioStats) {
+    pub fn merge(&mut self, other: &ScenarioStats) {
         self.routed += other.routed;
         self.not_fit += other.not_fit;
         self.cascaded += other.cascaded;
@@ -41,8 +41,8 @@ impl ScenarioStats {
         self.capped_sessions += other.capped_sessions;
         self.dropped_calls += other.dropped_calls;
         self.dropped_cost += other.dropped_cost;
-        for (model, (labelled, succeeded)) in other.success {
-            let entry = self.success.entry(model).or_default();
+        for (model, (labelled, succeeded)) in &other.success {
+            let entry = self.success.entry(model.clone()).or_default();
             entry.0 += labelled;
             entry.1 += succeeded;
         }
