@@ -170,6 +170,8 @@ fn trim_decimal(value: i128, decimals: u32) -> String {
 }
 
 impl Money {
+    pub const ZERO: Money = Money(0);
+
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }
@@ -177,8 +179,6 @@ impl Money {
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         self.0.checked_sub(other.0).map(Money)
     }
-
-    pub const ZERO: Money = Money(0);
 
     pub fn femto(self) -> i128 {
         self.0

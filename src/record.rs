@@ -135,13 +135,13 @@ impl CallOptions {
         }
     }
 
-    /// The options that are set, in a fixed order.
     /// No option set and no server tool used: the call is priced at its
     /// model's plain rates.
     pub fn is_plain(&self) -> bool {
         self.iter().next().is_none() && self.tool_uses.is_empty()
     }
 
+    /// The options that are set, in a fixed order.
     pub fn iter(&self) -> impl Iterator<Item = (OptionKey, &str)> {
         OptionKey::ALL
             .into_iter()
