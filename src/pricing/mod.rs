@@ -309,6 +309,11 @@ impl Period {
             .rposition(|t| prompt_tokens > t.above_prompt_tokens)
     }
 
+    /// The rates of `tier`, or the base rates.
+    fn rates_in(&self, tier: Option<usize>) -> Rates {
+        tier.map_or(self.rates, |t| self.tiers[t].rates)
+    }
+
     /// The tier of a call standing for `requests` requests.
     pub fn tier_for_call(&self, usage: &Usage, requests: u64) -> Option<usize> {
         self.tier_for(mean_request_prompt(usage, requests))
@@ -577,9 +582,7 @@ impl Model {
     /// API if `batch`.
     pub fn plain_rates(&self, period: usize, tier: Option<usize>, batch: bool) -> Rates {
         let period = &self.periods[period];
-        period
-            .through_batch(tier.map_or(period.rates, |t| period.tiers[t].rates), batch)
-            .0
+        period.through_batch(period.rates_in(tier), batch).0
     }
 
     /// Prices one call's usage, made `at` with `options`, standing for
@@ -598,7 +601,7 @@ impl Model {
         let (period_index, before_first_period, day) = self.period_at(date, at);
         let period = &self.periods[period_index];
         let mut tier = period.tier_for_call(usage, requests);
-        let mut rates = tier.map_or(period.rates, |t| period.tiers[t].rates);
+        let mut rates = period.rates_in(tier);
         // Options: rates of their own first, then multipliers on whatever
         // rates apply, so they stack (fast mode in the US region).
         let mut option_unpriced = false;
