@@ -20,7 +20,7 @@ use crate::pricing::{
 };
 use crate::record::Usage;
 use crate::report::aggregate::AggregateError;
-use crate::report::aggregate::GroupTotals;
+use crate::report::aggregate::{add_count, add_usage, GroupTotals};
 use crate::report::line_items::LineItem;
 use crate::report::ScenarioStats;
 use crate::scenario::{CacheMode, Eligible, Ratio, Role, Scenario};
@@ -523,7 +523,8 @@ impl State<'_> {
 }
 
 /// The model a `--sweep` scenario sends every call to, when that is all the
-/// scenario does (no cache simulation, cascade, batch or caps): such
+/// scenario does (no cache simulation, pricing date of its own, cascade,
+/// batch or caps): such
 /// scenarios keep no state and are priced together by [`SweepEvaluator`].
 pub fn sweep_model(scenario: &Scenario) -> Option<&str> {
     let Role::Sweep(model) = &scenario.role else {
@@ -537,6 +538,7 @@ pub fn sweep_model(scenario: &Scenario) -> Option<&str> {
         return None;
     };
     let plain = scenario.cache == CacheMode::AsRecorded
+        && t.pricing_date.is_none()
         && t.cascade.is_none()
         && t.batch.is_none()
         && t.caps.is_none()
@@ -552,6 +554,8 @@ pub fn sweep_model(scenario: &Scenario) -> Option<&str> {
 /// [`Evaluator`] routes it, without a scenario state machine each.
 pub struct SweepEvaluator<'a> {
     catalog: &'a Catalog,
+    /// The run's pricing date: sweeps have none of their own.
+    date: PricingDate,
     targets: Vec<SweepTarget<'a>>,
 }
 
@@ -559,7 +563,6 @@ struct SweepTarget<'a> {
     index: usize,
     scenario: &'a Scenario,
     model: usize,
-    date: PricingDate,
     context_window: u64,
     /// The target model's price period by time.
     periods: PeriodLookup,
@@ -596,30 +599,20 @@ impl Answered {
     }
 }
 
-/// A call's price period and tier on its recorded model, found once for
-/// every sweep that leaves the call there (at that sweep's pricing date).
-type RecordedRates = Option<(PricingDate, usize, Option<usize>)>;
-
 impl<'a> SweepEvaluator<'a> {
     /// `sweeps`: (scenario number, scenario), each passing [`sweep_model`].
-    pub fn new(
-        catalog: &'a Catalog,
-        sweeps: &[(usize, &'a Scenario)],
-        default_date: PricingDate,
-    ) -> Self {
+    pub fn new(catalog: &'a Catalog, sweeps: &[(usize, &'a Scenario)], date: PricingDate) -> Self {
         let targets = sweeps
             .iter()
             .map(|&(index, scenario)| {
                 let model = sweep_model(scenario)
                     .and_then(|m| catalog.resolve_index(m))
                     .expect("checked against the catalog");
-                let date = scenario.transforms.pricing_date.unwrap_or(default_date);
                 let m = &catalog.models[model];
                 SweepTarget {
                     index,
                     scenario,
                     model,
-                    date,
                     context_window: m.context_window,
                     periods: m.period_lookup(date),
                     tiered: m.periods.iter().any(|p| !p.tiers.is_empty()),
@@ -631,12 +624,16 @@ impl<'a> SweepEvaluator<'a> {
                 }
             })
             .collect();
-        SweepEvaluator { catalog, targets }
+        SweepEvaluator {
+            catalog,
+            date,
+            targets,
+        }
     }
 
     /// Prices the next call on every swept model.
     pub fn step(&mut self, call: &Pending) {
-        let catalog = self.catalog;
+        let (catalog, date) = (self.catalog, self.date);
         let Some(recorded) = call.model else {
             for t in &mut self.targets {
                 // Unpriced: shown with its tokens in every scenario.
@@ -655,34 +652,31 @@ impl<'a> SweepEvaluator<'a> {
         let labelled = call.success.map(|ok| (1, u64::from(ok)));
         let at = InstantKey::of(call.ts);
         let mean_prompt = mean_request_prompt(&call.usage, call.requests);
-        let mut recorded_rates: RecordedRates = None;
+        // The call's period and tier on its recorded model, for sweeps it
+        // does not fit: found once per call (`None` inside: priced alone).
+        let mut recorded_rates: Option<Option<(usize, Option<usize>)>> = None;
         for t in &mut self.targets {
             if prompt > t.context_window {
                 // Left on its recorded model.
                 t.stats.not_fit += 1;
-                let (index, date) = (t.index, t.date);
+                let index = t.index;
                 let answered = t.answered(recorded);
                 let model = &catalog.models[recorded];
-                if plain && !model.has_clock_prices() {
-                    let (period, tier) = match recorded_rates {
-                        Some((at_date, period, tier)) if at_date == date => (period, tier),
-                        _ => {
-                            let (period, _, _) = model.period_at(date, call.ts);
-                            let tier = model.periods[period].tier_for(mean_prompt);
-                            recorded_rates = Some((date, period, tier));
-                            (period, tier)
-                        }
-                    };
-                    answered.plain.add(period, tier, call);
-                } else {
-                    answered.add_priced(model, index, date, call);
+                let rates = *recorded_rates.get_or_insert_with(|| {
+                    (plain && !model.has_clock_prices()).then(|| {
+                        let (period, _, _) = model.period_at(date, call.ts);
+                        (period, model.periods[period].tier_for(mean_prompt))
+                    })
+                });
+                match rates {
+                    Some((period, tier)) => answered.plain.add(period, tier, call),
+                    None => answered.add_priced(model, index, date, call),
                 }
-                answered.label(labelled);
+                answered.count(labelled);
                 continue;
             }
             t.stats.routed += u64::from(t.model != recorded);
             let answered = &mut t.own;
-            answered.seen = true;
             if plain && !t.clock_prices {
                 let period = t.periods.at(at);
                 // Most models have no tiers: their periods are not touched.
@@ -693,9 +687,9 @@ impl<'a> SweepEvaluator<'a> {
                 };
                 answered.plain.add(period, tier, call);
             } else {
-                answered.add_priced(&catalog.models[t.model], t.index, t.date, call);
+                answered.add_priced(&catalog.models[t.model], t.index, date, call);
             }
-            answered.label(labelled);
+            answered.count(labelled);
         }
     }
 
@@ -766,7 +760,8 @@ impl Answered {
             .add(&call_totals(index, call, &call.usage, Some(priced)));
     }
 
-    fn label(&mut self, labelled: Option<(u64, u64)>) {
+    /// Marks a call answered, with its success label if any (calls, successes).
+    fn count(&mut self, labelled: Option<(u64, u64)>) {
         self.seen = true;
         if let Some((n, ok)) = labelled {
             self.success.0 += n;
@@ -788,14 +783,15 @@ struct RateBucket {
     period: usize,
     tier: Option<usize>,
     batch: bool,
-    calls: u128,
-    /// Input, cache read, 5-minute and 1-hour cache writes, output, reasoning.
-    tokens: [u128; 6],
+    calls: u64,
+    usage: Usage,
+    /// A sum stopped at its bound.
+    overflowed: bool,
 }
 
 impl RateBuckets {
     fn add(&mut self, period: usize, tier: Option<usize>, call: &Pending) {
-        let (batch, requests, u) = (call.batch, call.requests, &call.usage);
+        let batch = call.batch;
         // Few rate sets per model: a short scan beats a hash.
         let bucket = match self
             .buckets
@@ -809,24 +805,16 @@ impl RateBuckets {
                     tier,
                     batch,
                     calls: 0,
-                    tokens: [0; 6],
+                    usage: Usage::default(),
+                    overflowed: false,
                 });
                 self.buckets.last_mut().expect("just pushed")
             }
         };
-        bucket.calls += u128::from(requests);
-        let counts = [
-            u.input,
-            u.cache_read,
-            u.cache_write_5m,
-            u.cache_write_1h,
-            u.output,
-            u.reasoning,
-        ];
-        for (sum, n) in bucket.tokens.iter_mut().zip(counts) {
-            // Counts are at most 10^15 a call: u128 sums cannot overflow.
-            *sum += u128::from(n);
-        }
+        // `&`, not `&&`: every sum is taken, as in `GroupTotals::add`.
+        let fits =
+            add_count(&mut bucket.calls, call.requests) & add_usage(&mut bucket.usage, &call.usage);
+        bucket.overflowed |= !fits;
     }
 
     /// The summed calls priced on `model`, as [`call_totals`] would sum them
@@ -834,44 +822,14 @@ impl RateBuckets {
     fn totals(&self, model: &crate::pricing::Model) -> GroupTotals {
         let mut all = GroupTotals::default();
         for b in &self.buckets {
-            let count = |n: u128| u64::try_from(n).ok();
-            let [input, read, write_5m, write_1h, output, reasoning] = b.tokens.map(count);
-            let (
-                Some(calls),
-                Some(input),
-                Some(read),
-                Some(w5),
-                Some(w1),
-                Some(output),
-                Some(reasoning),
-            ) = (
-                count(b.calls),
-                input,
-                read,
-                write_5m,
-                write_1h,
-                output,
-                reasoning,
-            )
-            else {
-                all.overflowed = true;
-                continue;
-            };
-            let usage = Usage {
-                input,
-                cache_read: read,
-                cache_write_5m: w5,
-                cache_write_1h: w1,
-                output,
-                reasoning,
-            };
             let rates = model.plain_rates(b.period, b.tier, b.batch);
-            let Some((cost, premium)) = rates.checked_cost(&usage) else {
+            let Some((cost, premium)) = rates.checked_cost(&b.usage) else {
                 all.overflowed = true;
                 continue;
             };
-            let mut totals = GroupTotals::of_call(&usage, Some(cost), premium, None);
-            totals.calls = calls;
+            let mut totals = GroupTotals::of_call(&b.usage, Some(cost), premium, None);
+            totals.calls = b.calls;
+            totals.overflowed = b.overflowed;
             all.add(&totals);
         }
         all

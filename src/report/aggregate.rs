@@ -57,7 +57,7 @@ pub enum AggregateError {
 }
 
 /// Sums `n` into `sum`; on overflow leaves `u64::MAX` and says so.
-fn add_count(sum: &mut u64, n: u64) -> bool {
+pub fn add_count(sum: &mut u64, n: u64) -> bool {
     match sum.checked_add(n) {
         Some(total) => {
             *sum = total;
@@ -71,6 +71,17 @@ fn add_count(sum: &mut u64, n: u64) -> bool {
 }
 
 /// Sums `m` into `sum`; on overflow leaves the bound it passed and says so.
+/// Adds `u` to `sum` kind by kind, as [`add_count`]: `false` if a sum
+/// stopped at its bound.
+pub fn add_usage(sum: &mut Usage, u: &Usage) -> bool {
+    add_count(&mut sum.input, u.input)
+        & add_count(&mut sum.cache_write_5m, u.cache_write_5m)
+        & add_count(&mut sum.cache_write_1h, u.cache_write_1h)
+        & add_count(&mut sum.cache_read, u.cache_read)
+        & add_count(&mut sum.output, u.output)
+        & add_count(&mut sum.reasoning, u.reasoning)
+}
+
 fn add_money(sum: &mut Money, m: Money) -> bool {
     match sum.0.checked_add(m.0) {
         Some(total) => {
@@ -119,16 +130,10 @@ impl GroupTotals {
     /// Adds `other`; a sum that overflows stops at its bound and marks
     /// these totals [`overflowed`](Self::overflowed).
     pub fn add(&mut self, other: &GroupTotals) {
-        let u = &mut self.usage;
         // `&`, not `&&`: every sum is taken whether or not one overflowed.
         let fits = add_count(&mut self.calls, other.calls)
             & add_count(&mut self.unpriced_calls, other.unpriced_calls)
-            & add_count(&mut u.input, other.usage.input)
-            & add_count(&mut u.cache_write_5m, other.usage.cache_write_5m)
-            & add_count(&mut u.cache_write_1h, other.usage.cache_write_1h)
-            & add_count(&mut u.cache_read, other.usage.cache_read)
-            & add_count(&mut u.output, other.usage.output)
-            & add_count(&mut u.reasoning, other.usage.reasoning)
+            & add_usage(&mut self.usage, &other.usage)
             & add_money(&mut self.cost, other.cost)
             & add_money(&mut self.write_premium, other.write_premium)
             & add_money(&mut self.tools, other.tools)
