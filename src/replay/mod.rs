@@ -2,10 +2,10 @@
 //!
 //! Sources are read in parallel (one rayon task per file); each task keeps
 //! its own aggregate and counters, and the results are merged in source order.
-//! Without scenarios (or with only stateless ones) calls are priced as they
-//! are read. Scenarios that need event order (cache simulation, routing with
-//! session state, caps) get the parsed calls sorted by time, and each
-//! scenario is evaluated in parallel over that one list: the input is parsed
+//! The baseline, and scenarios that price each call alone (`cache-off`,
+//! sweeps, routes), are priced as calls are read. Scenarios that need event
+//! order (cache simulation, caps) get the parsed calls sorted by time, and
+//! each is evaluated in parallel over that one list: the input is parsed
 //! once. Money sums are exact integers, so the report is the same whatever
 //! the thread count or input order.
 
@@ -176,9 +176,8 @@ impl<'a> Partial<'a> {
     fn new(reading: Reading<'a>) -> Self {
         let spec = reading.spec;
         Partial {
-            // With scenarios, every total comes from their evaluators; this
-            // sink is filled without them.
-            sink: Sink::new(spec.dims.len(), !spec.scenarios.is_empty())
+            // With scenarios (or line items), totals come from evaluators.
+            sink: Sink::new(spec.dims.len(), false)
                 .with_sessions(spec.top.is_some())
                 .with_timeline(spec.timeline && !spec.collects()),
             free: if spec.collects() {
@@ -352,6 +351,8 @@ struct Reading<'a> {
     progress: &'a (dyn Fn(Progress) + Sync),
     /// Some scenario is priced in time order: calls are spooled for it.
     any_in_time_order: bool,
+    /// The baseline is priced as calls are read, not in time order.
+    baseline_read: bool,
 }
 
 impl<'a> Reading<'a> {
@@ -402,8 +403,7 @@ impl<'a> Reading<'a> {
         steppers
     }
 
-    /// Resolves and prices one call: without scenarios it goes straight to the
-    /// breakdown, with them it is kept for the time-ordered evaluation.
+    /// Resolves and prices one call (see [`Reading::commit`]).
     fn account(
         self,
         partial: &mut Partial<'a>,
@@ -469,7 +469,8 @@ impl<'a> Reading<'a> {
     }
 
     /// Counts and prices a prepared call: without scenarios it goes straight
-    /// to the breakdown, with them it is kept for the time-ordered evaluation.
+    /// to the breakdown; with them, the evaluators priced as calls are read
+    /// step through it, and it is spooled for those priced in time order.
     fn commit(self, partial: &mut Partial<'a>, pending: Pending) -> Result<(), ReplayError> {
         let Reading {
             spec,
@@ -512,8 +513,7 @@ impl<'a> Reading<'a> {
             }
             if self.any_in_time_order {
                 // The breakdown's keys serve the baseline only.
-                let baseline_priced = !spec.in_time_order(&scenarios[0]);
-                let pending = if baseline_priced {
+                let pending = if self.baseline_read {
                     Pending {
                         keys: Vec::new(),
                         ..pending
@@ -779,6 +779,7 @@ pub fn replay_with_items(
         catalog,
         progress,
         any_in_time_order: spec.collects() && scenarios.iter().any(|s| spec.in_time_order(s)),
+        baseline_read: !spec.in_time_order(&scenarios[0]),
     };
     let mut run = || -> Result<Collected<'_>, ReplayError> {
         let mut all = Partial::new(reading);
@@ -842,7 +843,6 @@ pub fn replay_with_items(
                         .zip(&keys)
                         .try_for_each(|(call, keys)| e.step(call, keys))
                 })?;
-                drop(keys);
                 if let Some(items) = items.as_deref_mut() {
                     for e in &mut steppers {
                         if let Stepper::One(e) = e {
@@ -984,16 +984,16 @@ fn finish(
         }
         _ => Vec::new(),
     };
-    let scenario_results = match all.sink.by_model {
-        None => Vec::new(),
-        Some(by_model) => {
-            let rows = sink::model_rows(by_model)?;
-            scenarios
-                .iter()
-                .zip(stats)
-                .map(|(s, st)| ScenarioResult::from_rows(s, &rows, st))
-                .collect()
-        }
+    // With scenarios, every one is shown, even with no call to its name.
+    let scenario_results = if spec.scenarios.is_empty() {
+        Vec::new()
+    } else {
+        let rows = sink::model_rows(all.sink.by_model.unwrap_or_default())?;
+        scenarios
+            .iter()
+            .zip(stats)
+            .map(|(s, st)| ScenarioResult::from_rows(s, &rows, st))
+            .collect()
     };
     let mut timeline: Vec<TimelinePoint> = all
         .sink
