@@ -268,27 +268,50 @@ pub enum OutputFormat {
     Json,
 }
 
-/// `--output`, shared by every command that prints a report.
+/// A set of output formats with a JSON member, the format `--json` asks for.
+pub trait Formats: ValueEnum + Clone + Copy + Send + Sync + 'static {
+    const JSON: Self;
+}
+
+impl Formats for OutputFormat {
+    const JSON: Self = OutputFormat::Json;
+}
+
+impl Formats for ReportFormat {
+    const JSON: Self = ReportFormat::Json;
+}
+
+/// `--output` and its `--json` shorthand, over a command's formats.
 #[derive(Debug, Args, Clone, Copy)]
-pub struct OutputArg {
+pub struct FormatArg<F: Formats> {
     /// Output format.
-    #[arg(id = "output", long = "output", short = 'o', value_enum, default_value_t = OutputFormat::Table, value_name = "OUTPUT")]
-    chosen: OutputFormat,
+    #[arg(
+        id = "output",
+        long = "output",
+        short = 'o',
+        value_enum,
+        default_value = "table",
+        value_name = "OUTPUT"
+    )]
+    chosen: F,
     /// Shorthand for --output json.
     #[arg(long, conflicts_with = "output")]
     json: bool,
 }
 
-impl OutputArg {
+impl<F: Formats> FormatArg<F> {
     /// The format asked for (`--json` is `--output json`).
-    pub fn format(&self) -> OutputFormat {
+    pub fn format(&self) -> F {
         if self.json {
-            OutputFormat::Json
+            F::JSON
         } else {
             self.chosen
         }
     }
 }
+
+/// `--output`, shared by every command that prints a report.
+pub type OutputArg = FormatArg<OutputFormat>;
 
 /// Report formats of `replay` and `estimate`: those of every command, and a
 /// web page with charts.
@@ -309,26 +332,7 @@ pub enum ReportFormat {
 }
 
 /// `--output` of the commands that print a replay report.
-#[derive(Debug, Args, Clone, Copy)]
-pub struct ReportOutputArg {
-    /// Output format.
-    #[arg(id = "output", long = "output", short = 'o', value_enum, default_value_t = ReportFormat::Table, value_name = "OUTPUT")]
-    chosen: ReportFormat,
-    /// Shorthand for --output json.
-    #[arg(long, conflicts_with = "output")]
-    json: bool,
-}
-
-impl ReportOutputArg {
-    /// The format asked for (`--json` is `--output json`).
-    pub fn format(&self) -> ReportFormat {
-        if self.json {
-            ReportFormat::Json
-        } else {
-            self.chosen
-        }
-    }
-}
+pub type ReportOutputArg = FormatArg<ReportFormat>;
 
 /// The time window of a run: which calls it keeps.
 #[derive(Debug, Args, Clone)]
