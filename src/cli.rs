@@ -372,7 +372,8 @@ pub struct ReplayArgs {
     pub inputs: Vec<String>,
 
     /// Read every input as this format instead of detecting it per file
-    /// (see `costsim formats`). [default: detected]
+    /// (see `costsim formats`); the logs --agents finds are read as their
+    /// agent's. [default: detected]
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
 

@@ -9,7 +9,7 @@ use crate::cli::{
     OutputFormat, ReplayArgs, ReportFormat, RunArgs, StickyArg, WhatIfArgs, WindowArgs,
 };
 use crate::ingest::format::InputFormat;
-use crate::ingest::{self, IngestError, Source};
+use crate::ingest::{self, IngestError, Source, SourceFormats};
 use crate::pricing::{self, Catalog, CatalogError, PricingDate};
 use crate::replay::{ReplaySpec, Window};
 use crate::report::{Dimension, Format, Rendering};
@@ -95,20 +95,10 @@ pub struct ReplayConfig {
 /// (`--claude`) and the coding agents' logs (`--agents`) where they live.
 pub struct Resolved {
     pub sources: Vec<Source>,
-    /// The format every input is read as (`--format`, or Claude Code when
-    /// `--claude` is the only input).
-    pub format: Option<&'static InputFormat>,
-    /// The format of each file an agent's discovery found.
-    pub source_formats: std::collections::HashMap<Source, &'static InputFormat>,
+    /// The format each is read as, where not detected.
+    pub formats: SourceFormats,
     /// What discovery found where, for the header.
     pub notes: Vec<String>,
-}
-
-impl Resolved {
-    /// The format `source` is read as, when not detected.
-    pub fn format_of(&self, source: &Source) -> Option<&'static InputFormat> {
-        self.source_formats.get(source).copied().or(self.format)
-    }
 }
 
 pub fn resolve_sources(
@@ -117,19 +107,26 @@ pub fn resolve_sources(
     claude: bool,
     agents: Option<&str>,
 ) -> Result<Resolved, ConfigError> {
-    let mut format = format.map(format_named).transpose()?;
+    let mut formats = SourceFormats {
+        every: format.map(format_named).transpose()?,
+        known: Default::default(),
+    };
+    // Only Claude Code logs: read every file as such, even one whose first
+    // lines are not enough to tell.
+    let only_claude = claude && inputs.is_empty() && formats.every.is_none();
     if claude {
         let claude_dirs = ingest::claude_code::claude_dirs()
             .map_err(|what| IngestError::NotFound { path: what })?;
-        // Only Claude Code logs: read every file as such, even one whose
-        // first lines are not enough to tell.
-        if inputs.is_empty() && format.is_none() {
-            format = Some(&ingest::claude_code::FORMAT);
-        }
         inputs.extend(claude_dirs.iter().map(|d| d.display().to_string()));
     }
     let mut sources = ingest::resolve_inputs(&inputs)?;
-    let mut source_formats = std::collections::HashMap::new();
+    if only_claude {
+        for source in &sources {
+            formats
+                .known
+                .insert(source.clone(), &ingest::claude_code::FORMAT);
+        }
+    }
     let mut notes = Vec::new();
     if let Some(list) = agents {
         let agents = ingest::agents::named(list).map_err(ConfigError::Agents)?;
@@ -142,7 +139,7 @@ pub fn resolve_sources(
         for f in found {
             for file in f.files {
                 if !sources.contains(&file) {
-                    source_formats.insert(file.clone(), f.agent.format);
+                    formats.known.insert(file.clone(), f.agent.format);
                     sources.push(file);
                 }
             }
@@ -150,8 +147,7 @@ pub fn resolve_sources(
     }
     Ok(Resolved {
         sources,
-        format,
-        source_formats,
+        formats,
         notes,
     })
 }
@@ -163,8 +159,7 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
         // Clap requires INPUT unless --claude or --agents is given.
         let Resolved {
             sources,
-            format,
-            source_formats,
+            formats,
             notes: input_notes,
         } = resolve_sources(
             args.inputs,
@@ -173,8 +168,7 @@ impl TryFrom<ReplayArgs> for ReplayConfig {
             args.agents.as_deref(),
         )?;
         let mut config = ReplayConfig::new(sources, args.run)?;
-        config.spec.format = format;
-        config.spec.source_formats = source_formats;
+        config.spec.formats = formats;
         config.spec.input_notes = input_notes;
         Ok(config)
     }
@@ -223,8 +217,7 @@ impl ReplayConfig {
                 threads: args.threads,
                 scenarios,
                 shared_prefix: args.shared_prefix,
-                format: None,
-                source_formats: std::collections::HashMap::new(),
+                formats: SourceFormats::default(),
                 input_notes: Vec::new(),
                 dedup: Default::default(),
                 assume_time,

@@ -199,6 +199,25 @@ fn every_agent_in_one_report() {
     assert_eq!(sweep.code, 0, "{}", sweep.stderr);
 }
 
+/// `--claude` with `--agents`: the Claude Code logs are read as such and
+/// each agent's as its own (the Codex rollout was read as Claude Code, its
+/// 351 calls lost without a word).
+#[test]
+fn claude_with_agents_reads_each_as_its_own() {
+    let home = fixture_home();
+    let report = json(&run_in(
+        home.path(),
+        &["replay", "--claude", "--agents", "codex", "-o", "json"],
+    ));
+    let expected = |agent: &str| EXPECTED.iter().find(|e| e.0 == agent).unwrap();
+    for agent in ["claude-code", "codex"] {
+        assert_eq!(report["format_calls"][agent], expected(agent).1, "{agent}");
+    }
+    // 308 + 351 calls; 22,339,426.75 + 6,937,052.25 µ$
+    assert_eq!(report["total"]["calls"], 659);
+    assert_eq!(femto(&report["total"]), 29_276_479_000_000_000);
+}
+
 #[test]
 fn chosen_agents_only_and_a_home_without_logs() {
     let home = fixture_home();

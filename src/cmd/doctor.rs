@@ -41,7 +41,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
             let mut held = HashMap::new();
             let mut copies = Copies::default();
             let mut errors = Vec::new();
-            match ingest::open_with_format(source, resolved.format_of(source), &dedup, None) {
+            match ingest::open_with_format(source, resolved.formats.of(source), &dedup, None) {
                 Err(e) => (calls, held, copies, errors, Some(e.to_string())),
                 Ok(mut opened) => {
                     ingest::read_lines(

@@ -404,6 +404,24 @@ pub fn open(source: &Source) -> Result<Box<dyn BufRead + Send>, IngestError> {
 }
 
 /// An opened source with its format and a parser for it.
+/// The format some sources are read as whatever their lines look like:
+/// the logs an agent's discovery found (and the Claude Code logs of
+/// `--claude` alone) are their tool's; `--format` names that of the rest.
+#[derive(Debug, Clone, Default)]
+pub struct SourceFormats {
+    /// `--format`: every source without a format of its own.
+    pub every: Option<&'static format::InputFormat>,
+    /// Sources whose format is known from where they were found.
+    pub known: std::collections::HashMap<Source, &'static format::InputFormat>,
+}
+
+impl SourceFormats {
+    /// The format `source` is read as; `None`: detected from its lines.
+    pub fn of(&self, source: &Source) -> Option<&'static format::InputFormat> {
+        self.known.get(source).copied().or(self.every)
+    }
+}
+
 pub struct Opened {
     pub reader: Box<dyn BufRead + Send>,
     pub format: &'static format::InputFormat,

@@ -22,7 +22,7 @@ use crate::cache::PromptShape;
 use std::sync::Arc;
 
 use crate::ingest::format::{Copies, Dedup, InputFormat};
-use crate::ingest::{self, LineError, SkipReason, Source};
+use crate::ingest::{self, LineError, SkipReason, Source, SourceFormats};
 use crate::pricing::{Catalog, PricingDate};
 use crate::record::Call;
 use crate::report::aggregate::AggregateError;
@@ -53,10 +53,8 @@ pub struct ReplaySpec {
     /// Tokens at the start of every prompt shared across the sessions of a
     /// cache scope (a common system prompt), for inferred cache prefixes.
     pub shared_prefix: u64,
-    /// The input format of every source; `None` detects it per file.
-    pub format: Option<&'static InputFormat>,
-    /// The format of some sources (agents' logs found by `--agents`).
-    pub source_formats: HashMap<Source, &'static InputFormat>,
+    /// The format sources are read as where not detected per file.
+    pub formats: SourceFormats,
     /// What reading the command line found, for the header's notes.
     pub input_notes: Vec<String>,
     /// Responses already counted, across files.
@@ -78,13 +76,6 @@ pub struct ReplaySpec {
 }
 
 impl ReplaySpec {
-    /// The format `source` is read as whatever its lines look like: the
-    /// `--format` of every input, or the agent's whose logs it is.
-    fn forced_format(&self, source: &Source) -> Option<&'static InputFormat> {
-        self.format
-            .or_else(|| self.source_formats.get(source).copied())
-    }
-
     /// The baseline followed by the requested scenarios.
     pub fn all_scenarios(&self) -> Vec<Scenario> {
         let mut all = vec![Scenario::baseline()];
@@ -543,7 +534,7 @@ impl<'a> Reading<'a> {
         let name = source.display_name();
         let opened = match ingest::open_with_format(
             source,
-            spec.forced_format(source),
+            spec.formats.of(source),
             &spec.dedup,
             spec.assume_time,
         ) {
@@ -694,11 +685,7 @@ impl<'a> Reading<'a> {
                     &name,
                     format.name,
                     reader,
-                    ingest::format::parser_for(
-                        format,
-                        spec.forced_format(source).is_some(),
-                        &context,
-                    ),
+                    ingest::format::parser_for(format, spec.formats.of(source).is_some(), &context),
                     &mut piece,
                 )?;
                 // Pieces are held until all are read: their calls wait on disk.
@@ -1099,8 +1086,7 @@ mod tests {
             threads: Some(threads),
             scenarios,
             shared_prefix: 0,
-            format: None,
-            source_formats: HashMap::new(),
+            formats: Default::default(),
             input_notes: Vec::new(),
             dedup: Default::default(),
             assume_time: None,
