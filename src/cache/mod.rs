@@ -108,6 +108,10 @@ struct SessionChain {
     last_prompt: u64,
     /// Lengths of this session's stored prefixes, newest last.
     lengths: Vec<u64>,
+    /// When every prefix this session stored or refreshed has expired: its
+    /// prefixes are only ever touched by its own calls, at most one TTL
+    /// before this.
+    idle_from_ms: i64,
 }
 
 /// Prefixes kept per session: older ones are shorter and expire first.
@@ -126,6 +130,8 @@ pub struct ScopeCache {
     entries: HashMap<u64, Entry>,
     sessions: HashMap<u64, SessionChain>,
     calls_since_sweep: u32,
+    /// Calls between sweeps of expired entries and idle sessions.
+    sweep_every: u32,
     /// Numbers calls outside any session, so their prompts never match.
     lone_calls: u64,
 }
@@ -160,6 +166,7 @@ impl ScopeCache {
             entries: HashMap::new(),
             sessions: HashMap::new(),
             calls_since_sweep: 0,
+            sweep_every: 4096,
             lone_calls: 0,
         }
     }
@@ -339,6 +346,7 @@ impl ScopeCache {
             if let Some(session) = shape.session {
                 let chain = self.sessions.entry(session).or_default();
                 chain.last_prompt = prompt;
+                chain.idle_from_ms = now_ms + self.ttl_ms;
                 if chain.lengths.last() != Some(&prompt) {
                     chain.lengths.push(prompt);
                 }
@@ -354,14 +362,25 @@ impl ScopeCache {
         }
     }
 
-    /// Drops expired entries now and then so memory follows live entries.
+    /// Drops expired entries now and then so memory follows live entries,
+    /// and, for explicit caches, idle sessions too.
+    ///
+    /// An idle session's prefixes have all expired, and an explicit cache
+    /// only writes where a call puts a breakpoint, so its old lengths can
+    /// never be read again: forgetting them changes no outcome. An
+    /// automatic cache stores every candidate of a call, old lengths
+    /// included, so a session that comes back and later shrinks to one of
+    /// them reads it; those chains are kept.
     fn sweep(&mut self, now_ms: i64) {
         self.calls_since_sweep += 1;
-        if self.calls_since_sweep < 4096 {
+        if self.calls_since_sweep < self.sweep_every {
             return;
         }
         self.calls_since_sweep = 0;
         self.entries.retain(|_, e| now_ms < e.expires_ms);
+        if self.kind == CacheKind::Explicit {
+            self.sessions.retain(|_, c| now_ms < c.idle_from_ms);
+        }
     }
 }
 
@@ -657,6 +676,34 @@ mod tests {
                         prop_assert_eq!(o.write, 0);
                         prop_assert_eq!(o.read % 128, 0);
                     }
+                }
+            }
+
+            /// Sweeping changes no outcome: a cache swept before every call
+            /// answers as one never swept.
+            #[test]
+            fn sweeping_changes_nothing(
+                kind in any_kind(),
+                refresh in any::<bool>(),
+                // (session, prompt growth, gap): prompts mostly grow, now and
+                // then shrink (a compaction); gaps around the TTL.
+                calls in proptest::collection::vec((0usize..4, -3_000i64..9_000, prop_oneof![0i64..400_000, Just(300_000i64)]), 1..80),
+                shared in prop_oneof![Just(0u64), 0u64..5000],
+                placement in prop_oneof![Just(Placement::End), Just(Placement::Shared), Just(Placement::Both)],
+            ) {
+                let mut r = rules(kind, 1024, 128);
+                r.refresh_on_hit = refresh;
+                let mut swept = ScopeCache::new(&r, Ttl::FIVE_MINUTES, placement, shared);
+                swept.sweep_every = 1;
+                let mut kept = ScopeCache::new(&r, Ttl::FIVE_MINUTES, placement, shared);
+                kept.sweep_every = u32::MAX;
+                let mut now = 0;
+                let mut prompts = [0u64; 4];
+                for (session, growth, gap) in calls {
+                    now += gap;
+                    prompts[session] = prompts[session].saturating_add_signed(growth);
+                    let shape = PromptShape { tokens: prompts[session], session: Some(session as u64), boundaries: None };
+                    prop_assert_eq!(swept.call(now, &shape), kept.call(now, &shape));
                 }
             }
 
