@@ -337,15 +337,15 @@ pub type ReportOutputArg = FormatArg<ReportFormat>;
 /// The time window of a run: which calls it keeps.
 #[derive(Debug, Args, Clone)]
 pub struct WindowArgs {
-    /// Only calls at or after this time: a date (YYYY-MM-DD, start of day
-    /// UTC), `today`, `yesterday`, a span back from now (`7d`, `2w`, `12h`)
-    /// or an RFC 3339 timestamp. [default: no limit]
+    /// Only calls at or after this time: a date (YYYY-MM-DD, start of day in
+    /// --timezone), `today`, `yesterday`, a span back from now (`7d`, `2w`,
+    /// `12h`) or an RFC 3339 timestamp. [default: no limit]
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 
     /// Only calls up to this time: a date, `today` or `yesterday` includes
-    /// that whole day (UTC); a span back from now (`1d`) or an RFC 3339
-    /// timestamp is exclusive. [default: no limit]
+    /// that whole day (in --timezone); a span back from now (`1d`) or an RFC
+    /// 3339 timestamp is exclusive. [default: no limit]
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
 
@@ -353,6 +353,13 @@ pub struct WindowArgs {
     /// as --since SPAN. [default: no limit]
     #[arg(long, value_name = "SPAN", conflicts_with = "since")]
     pub last: Option<String>,
+
+    /// Cut days, weeks and months at midnight in this IANA time zone
+    /// (`Europe/Berlin`, `America/New_York`): in day, week and month groups
+    /// and charts, the header's times and dates given to --since/--until.
+    /// Timestamps written out (JSON, CSV) stay UTC. [default: UTC]
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Args)]

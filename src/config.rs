@@ -14,6 +14,7 @@ use crate::pricing::{self, Catalog, CatalogError, PricingDate};
 use crate::replay::{ReplaySpec, Window};
 use crate::report::{Dimension, Format, Rendering};
 use crate::scenario::{self, Scenario, ScenarioError, Sticky};
+use crate::zone::{Zone, ZoneError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -39,6 +40,8 @@ pub enum ConfigError {
     BadPricingDate(String),
     #[error("--threads must be at least 1")]
     ZeroThreads,
+    #[error(transparent)]
+    Zone(#[from] ZoneError),
     #[error(transparent)]
     Input(#[from] IngestError),
     #[error(transparent)]
@@ -190,6 +193,7 @@ impl ReplayConfig {
         }
         let now = Utc::now();
         let window = time_window(&args.window, now)?;
+        let zone = zone_of(&args.window)?;
         let pricing_date = match args.pricing_date.as_deref() {
             None => PricingDate::AtCall,
             Some("latest") => PricingDate::Latest,
@@ -201,7 +205,7 @@ impl ReplayConfig {
         let assume_time = args
             .assume_time
             .as_deref()
-            .map(|v| parse_bound("assume-time", v, false, now))
+            .map(|v| parse_bound("assume-time", v, false, zone, now))
             .transpose()?;
         if args.threads == Some(0) {
             return Err(ConfigError::ZeroThreads);
@@ -213,6 +217,7 @@ impl ReplayConfig {
                 sources,
                 dims,
                 window,
+                zone,
                 pricing_date,
                 threads: args.threads,
                 scenarios,
@@ -350,22 +355,24 @@ pub fn scenarios_of(
         .collect())
 }
 
-/// A `--since`/`--until` value. A bare date means the start of that day, or
-/// for an upper bound the start of the next day, so the day is included;
-/// `today` and `yesterday` are days too (UTC). `7d`, `2w`, `12h` mean that
-/// long before `now`.
+/// A `--since`/`--until` value. A bare date means the start of that day in
+/// `zone`, or for an upper bound the start of the next day, so the day is
+/// included; `today` and `yesterday` are days too. `7d`, `2w`, `12h` mean
+/// that long before `now`.
 fn parse_bound(
     flag: &'static str,
     value: &str,
     upper: bool,
+    zone: Zone,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, ConfigError> {
     if let Some(ago) = parse_ago(value) {
         return Ok(now - ago);
     }
+    let today = zone.date(now);
     let named_day = match value {
-        "today" => Some(now.date_naive()),
-        "yesterday" => now.date_naive().pred_opt(),
+        "today" => Some(today),
+        "yesterday" => today.pred_opt(),
         _ => None,
     };
     if let Some(date) = named_day.or_else(|| NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()) {
@@ -374,7 +381,7 @@ fn parse_bound(
         } else {
             date
         };
-        return Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+        return Ok(zone.start_of(day));
     }
     ingest::fields::parse_timestamp(value).ok_or_else(|| ConfigError::BadTime {
         flag,
@@ -382,9 +389,20 @@ fn parse_bound(
     })
 }
 
+/// The zone a run's calendar follows: `--timezone`, else UTC.
+pub fn zone_of(args: &WindowArgs) -> Result<Zone, ConfigError> {
+    Ok(args
+        .timezone
+        .as_deref()
+        .map(Zone::parse)
+        .transpose()?
+        .unwrap_or_default())
+}
+
 /// The calls a run keeps: `--since` (or `--last`) and `--until`, read at
-/// `now`.
+/// `now` in the run's zone.
 pub fn time_window(args: &WindowArgs, now: DateTime<Utc>) -> Result<Window, ConfigError> {
+    let zone = zone_of(args)?;
     let (since, until, last) = (
         args.since.as_deref(),
         args.until.as_deref(),
@@ -395,10 +413,10 @@ pub fn time_window(args: &WindowArgs, now: DateTime<Utc>) -> Result<Window, Conf
     }
     let since_text = since.or(last);
     let from = since_text
-        .map(|v| parse_bound("since", v, false, now))
+        .map(|v| parse_bound("since", v, false, zone, now))
         .transpose()?;
     let to = until
-        .map(|v| parse_bound("until", v, true, now))
+        .map(|v| parse_bound("until", v, true, zone, now))
         .transpose()?;
     if let (Some(s), Some(u)) = (from, to) {
         if s >= u {
@@ -437,16 +455,20 @@ mod tests {
 
     #[test]
     fn date_bounds_include_the_whole_day() {
-        let since = parse_bound("since", "2026-03-01", false, now()).unwrap();
-        let until = parse_bound("until", "2026-03-01", true, now()).unwrap();
+        let since = parse_bound("since", "2026-03-01", false, Zone::UTC, now()).unwrap();
+        let until = parse_bound("until", "2026-03-01", true, Zone::UTC, now()).unwrap();
         assert_eq!(since.to_rfc3339(), "2026-03-01T00:00:00+00:00");
         assert_eq!(until.to_rfc3339(), "2026-03-02T00:00:00+00:00");
-        assert!(parse_bound("since", "March", false, now()).is_err());
+        assert!(parse_bound("since", "March", false, Zone::UTC, now()).is_err());
     }
 
     #[test]
     fn relative_bounds_count_back_from_now() {
-        let at = |v: &str, upper: bool| parse_bound("since", v, upper, now()).unwrap().to_rfc3339();
+        let at = |v: &str, upper: bool| {
+            parse_bound("since", v, upper, Zone::UTC, now())
+                .unwrap()
+                .to_rfc3339()
+        };
         assert_eq!(at("7d", false), "2026-11-30T15:30:00+00:00");
         assert_eq!(at("2w", false), "2026-11-23T15:30:00+00:00");
         assert_eq!(at("12h", false), "2026-12-07T03:30:00+00:00");
@@ -454,8 +476,23 @@ mod tests {
         // `--until yesterday` includes all of yesterday.
         assert_eq!(at("yesterday", true), "2026-12-07T00:00:00+00:00");
         assert_eq!(at("today", false), "2026-12-07T00:00:00+00:00");
+        // In a zone ahead of UTC, today began the evening before (UTC).
+        let tokyo = Zone::parse("Asia/Tokyo").unwrap();
+        let in_tokyo = |v: &str, upper: bool| {
+            parse_bound("since", v, upper, tokyo, now())
+                .unwrap()
+                .to_rfc3339()
+        };
+        assert_eq!(in_tokyo("today", false), "2026-12-07T15:00:00+00:00");
+        assert_eq!(in_tokyo("yesterday", true), "2026-12-07T15:00:00+00:00");
+        assert_eq!(in_tokyo("2026-03-01", false), "2026-02-28T15:00:00+00:00");
+        // Spans count back from now whatever the zone.
+        assert_eq!(in_tokyo("12h", false), "2026-12-07T03:30:00+00:00");
         for bad in ["7", "d", "7y", "-7d", "99999999999999999999d", "40000d"] {
-            assert!(parse_bound("since", bad, false, now()).is_err(), "{bad}");
+            assert!(
+                parse_bound("since", bad, false, Zone::UTC, now()).is_err(),
+                "{bad}"
+            );
         }
     }
 }

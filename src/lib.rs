@@ -21,6 +21,7 @@ pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod toml_error;
+pub mod zone;
 
 use std::ffi::OsString;
 

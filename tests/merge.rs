@@ -112,3 +112,47 @@ fn merging_one_report_prints_it_again() {
     let table = ok(&["merge", a.to_str().unwrap()]).stdout;
     assert!(table.contains("Scenarios against the baseline"));
 }
+
+/// Reports grouped by day in different time zones name different spans by
+/// the same date: merge and diff refuse them. Grouped by model, the zone
+/// only changes how times are shown: merge adds them up and says so.
+#[test]
+fn reports_cut_in_different_time_zones_are_not_added_by_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = |name: &str, args: &[&str]| {
+        let path = dir.path().join(name).to_str().unwrap().to_string();
+        let all = [&["replay", DEMO, "-o", "json", "--out", &path][..], args].concat();
+        ok(&all);
+        path
+    };
+    let utc = save("utc.json", &["--by", "day"]);
+    let tokyo = save("tokyo.json", &["--by", "day", "--timezone", "Asia/Tokyo"]);
+    let merged = costsim(&["merge", &utc, &tokyo], None);
+    assert_eq!(merged.code, 2, "{}", merged.stdout);
+    assert!(
+        merged.stderr.contains("cuts days in Asia/Tokyo") && merged.stderr.contains("in UTC"),
+        "{}",
+        merged.stderr
+    );
+    let diff = costsim(&["diff", &utc, &tokyo], None);
+    assert_eq!(diff.code, 2, "{}", diff.stdout);
+    assert!(
+        diff.stderr.contains("different time zones (UTC vs Asia/Tokyo)"),
+        "{}",
+        diff.stderr
+    );
+    let by_model = save("model.json", &[]);
+    let by_model_tokyo = save("model-tokyo.json", &["--timezone", "Asia/Tokyo"]);
+    let merged = ok(&["merge", &by_model, &by_model_tokyo, "--json"]);
+    let json: Value = serde_json::from_str(&merged.stdout).unwrap();
+    assert_eq!(json["timezone"], "UTC");
+    assert_eq!(json["calls"], 526);
+    assert!(
+        json["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("shows times in Asia/Tokyo, the first report in UTC")),
+        "{}",
+        json["notes"]
+    );
+}

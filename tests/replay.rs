@@ -323,3 +323,120 @@ fn a_big_file_split_across_threads_reads_the_same() {
         run.stderr
     );
 }
+
+/// `--timezone` cuts days and weeks at local midnight, reads dates given to
+/// `--since`/`--until` as local days and names the zone in the header and
+/// JSON. Expected figures: fixtures/timezone/README.md.
+#[test]
+fn timezone_cuts_days_at_local_midnight() {
+    const FILE: &str = "fixtures/timezone/midnight.jsonl";
+    let days = |zone: Option<&str>, by: &str| -> Vec<(String, u64, String)> {
+        let mut args = vec![FILE, "--by", by];
+        if let Some(z) = zone {
+            args.extend(["--timezone", z]);
+        }
+        let json = replay_json(&args);
+        json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["keys"][by].as_str().unwrap().to_string(),
+                    r["calls"].as_u64().unwrap(),
+                    r["cost_femto_usd"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let row = |d: &str, n: u64, usd: &str| (d.to_string(), n, usd.to_string());
+    assert_eq!(
+        days(None, "day"),
+        [
+            row("2026-03-01", 2, "90000000000000"),
+            row("2026-03-02", 1, "120000000000000"),
+            row("2026-03-29", 1, "240000000000000")
+        ]
+    );
+    assert_eq!(
+        days(Some("Europe/Berlin"), "day"),
+        [
+            row("2026-03-01", 1, "30000000000000"),
+            row("2026-03-02", 2, "180000000000000"),
+            row("2026-03-29", 1, "240000000000000")
+        ]
+    );
+    let weeks = |zone| {
+        days(zone, "week")
+            .iter()
+            .map(|r| (r.0.clone(), r.1))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        weeks(None),
+        [
+            ("2026-W09".to_string(), 2),
+            ("2026-W10".to_string(), 1),
+            ("2026-W13".to_string(), 1)
+        ]
+    );
+    assert_eq!(
+        weeks(Some("Europe/Berlin")),
+        [
+            ("2026-W09".to_string(), 1),
+            ("2026-W10".to_string(), 2),
+            ("2026-W13".to_string(), 1)
+        ]
+    );
+
+    let one_day = |zone: &[&str]| {
+        let args = [
+            &[FILE, "--since", "2026-03-02", "--until", "2026-03-02"][..],
+            zone,
+        ]
+        .concat();
+        let json = replay_json(&args);
+        (
+            json["calls"].as_u64().unwrap(),
+            json["total"]["cost_femto_usd"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            json["timezone"].clone(),
+        )
+    };
+    assert_eq!(
+        one_day(&[]),
+        (1, "120000000000000".to_string(), serde_json::json!("UTC"))
+    );
+    assert_eq!(
+        one_day(&["--timezone", "europe/berlin"]),
+        (
+            2,
+            "180000000000000".to_string(),
+            serde_json::json!("Europe/Berlin")
+        )
+    );
+
+    let table = ok(&["replay", FILE, "--timezone", "Europe/Berlin"]);
+    assert!(
+        table.stdout.starts_with("costsim replay: 1 input, 4 lines, 4 calls, 2026-03-01 23:30 → 2026-03-29 01:30 Europe/Berlin\n"),
+        "{}",
+        table.stdout
+    );
+    let html = ok(&["replay", FILE, "--timezone", "Europe/Berlin", "-o", "html"]);
+    assert!(
+        html.stdout
+            .contains("Cost per day (Europe/Berlin) by model"),
+        "{}",
+        html.stdout
+    );
+
+    let bad = crate::util::costsim(&["replay", FILE, "--timezone", "Europe/Berln"], None);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("did you mean Europe/Berlin"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -31,6 +31,7 @@ use crate::report::{
     Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
 };
 use crate::scenario::Scenario;
+use crate::zone::Zone;
 use evaluate::{Evaluated, Evaluator, LazyKeys, Pending, SweepEvaluator};
 use sink::Sink;
 use spool::{Spool, SpoolDir, SpoolError};
@@ -45,6 +46,8 @@ pub struct ReplaySpec {
     pub dims: Vec<Dimension>,
     /// The calls kept: `--since`, `--until`.
     pub window: Window,
+    /// Where days, weeks and months are cut (`--timezone`).
+    pub zone: Zone,
     pub pricing_date: PricingDate,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
@@ -170,7 +173,7 @@ impl<'a> Partial<'a> {
             // With scenarios (or line items), totals come from evaluators.
             sink: Sink::new(spec.dims.len(), false)
                 .with_sessions(spec.top.is_some())
-                .with_timeline(spec.timeline && !spec.collects()),
+                .with_timeline(spec.timeline && !spec.collects(), spec.zone),
             free: if spec.collects() {
                 reading.steppers(false)
             } else {
@@ -373,7 +376,7 @@ impl<'a> Reading<'a> {
             }
             let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, per_model)
                 .with_sessions(index == 0 && spec.top.is_some())
-                .with_timeline(spec.timeline)
+                .with_timeline(spec.timeline, spec.zone)
                 .with_line_items(spec.line_items);
             steppers.push(Stepper::One(Box::new(Evaluator::new(
                 catalog,
@@ -426,7 +429,7 @@ impl<'a> Reading<'a> {
         let keys = spec
             .dims
             .iter()
-            .map(|d| d.key(&call, &model_key, &provider_key))
+            .map(|d| d.key(&call, &model_key, &provider_key, spec.zone))
             .collect();
         let collects = spec.collects();
         let shape = if collects {
@@ -960,6 +963,7 @@ fn finish(
             .collect(),
         not_calls: all.not_calls,
         duplicates: all.duplicates,
+        zone: spec.zone,
     };
     let groups = all.sink.main.finish()?;
     let top_sessions = match (all.sink.sessions, spec.top) {
@@ -1082,6 +1086,7 @@ mod tests {
             sources,
             dims: vec![Dimension::Model, Dimension::Month],
             window: Window::default(),
+            zone: Zone::UTC,
             pricing_date: PricingDate::AtCall,
             threads: Some(threads),
             scenarios,

@@ -2,6 +2,7 @@
 //! are compared, per-model totals of every scenario.
 
 // A fast hash: these maps are looked up for every call of every scenario.
+use crate::zone::Zone;
 use foldhash::{HashMap, HashMapExt};
 
 use super::evaluate::Pending;
@@ -25,6 +26,8 @@ pub struct Sink {
     /// Per-session totals of the recorded calls, for `--top`.
     pub sessions: Option<Aggregator>,
     pub timeline: Option<Timeline>,
+    /// The wall clock of the timeline's hours.
+    zone: Zone,
     /// Every priced call, for `--line-items`.
     pub line_items: Option<Vec<LineItem>>,
 }
@@ -38,6 +41,7 @@ impl Sink {
             by_model: scenarios.then(HashMap::new),
             sessions: None,
             timeline: None,
+            zone: Zone::UTC,
             line_items: None,
         }
     }
@@ -49,9 +53,11 @@ impl Sink {
         self
     }
 
-    /// Also keep hourly totals per scenario and model (for charts).
-    pub fn with_timeline(mut self, on: bool) -> Self {
+    /// Also keep hourly totals per scenario and model (for charts), by
+    /// the hours of `zone`'s wall clock.
+    pub fn with_timeline(mut self, on: bool, zone: Zone) -> Self {
         self.timeline = on.then(HashMap::new);
+        self.zone = zone;
         self
     }
 
@@ -137,7 +143,7 @@ impl Sink {
             }
         }
         if let Some(timeline) = self.timeline.as_mut() {
-            let hour = call.ts.timestamp().div_euclid(3600);
+            let hour = self.zone.local_hour(call.ts);
             timeline
                 .entry((index, hour, model_key.to_string()))
                 .or_default()

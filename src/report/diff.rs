@@ -71,6 +71,8 @@ pub enum DiffError {
     Bad { path: String, message: String },
     #[error("the reports are grouped differently ({old} vs {new}); save both with the same --by")]
     Groups { old: String, new: String },
+    #[error("the reports cut days in different time zones ({old} vs {new}); save both with the same --timezone")]
+    Zones { old: String, new: String },
 }
 
 fn figures(row: &Value) -> Option<Figures> {
@@ -157,6 +159,25 @@ pub fn diff(old_path: &str, old: &Value, new_path: &str, new: &Value) -> Result<
         return Err(DiffError::Groups {
             old: old_by.join(", "),
             new: new_by.join(", "),
+        });
+    }
+    // Reports written before --timezone are UTC.
+    let zone = |r: &Value| {
+        let r = if r["command"] == "check" {
+            &r["report"]
+        } else {
+            r
+        };
+        r["timezone"].as_str().unwrap_or("UTC").to_string()
+    };
+    let (old_zone, new_zone) = (zone(old), zone(new));
+    let by_time = old_by
+        .iter()
+        .any(|d| matches!(d.as_str(), "day" | "week" | "month"));
+    if by_time && old_zone != new_zone {
+        return Err(DiffError::Zones {
+            old: old_zone,
+            new: new_zone,
         });
     }
     let keys: std::collections::BTreeSet<&String> =

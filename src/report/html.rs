@@ -3,6 +3,7 @@
 //! report. Every chart mark carries class `mark` and a `<title>` tooltip, so
 //! a browser check can count what was drawn (see `scripts/check-html.sh`).
 
+use crate::zone::Zone;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -48,7 +49,10 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let by_model = model_order(report);
     section(
         &mut page,
-        &format!("Cost per {} by model", buckets.unit.name()),
+        &format!(
+            "Cost per {} by model",
+            buckets.unit.name(report.header.zone)
+        ),
         &cost_over_time(report, &buckets, &by_model),
     );
     section(&mut page, "Cost share by model", &share_by_model(&by_model));
@@ -59,7 +63,7 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         &mut page,
         &format!(
             "Cache hit rate per {} (cache reads ÷ prompt tokens)",
-            buckets.unit.name()
+            buckets.unit.name(report.header.zone)
         ),
         &hit_rate_over_time(report, &buckets),
     );
@@ -206,11 +210,12 @@ impl Unit {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The unit in words, with the zone its hours follow.
+    fn name(self, zone: Zone) -> String {
         match self {
-            Unit::Hour => "hour (UTC)",
-            Unit::Day => "day (UTC)",
-            Unit::Week => "week (ISO, UTC)",
+            Unit::Hour => format!("hour ({zone})"),
+            Unit::Day => format!("day ({zone})"),
+            Unit::Week => format!("week (ISO, {zone})"),
         }
     }
 
@@ -227,6 +232,8 @@ impl Unit {
         }
     }
 
+    /// The bucket's name; `start` counts wall-clock hours, so the
+    /// date-time it makes read as UTC is the zone's local time.
     fn label(self, start: i64) -> String {
         let Some(t) = DateTime::from_timestamp(start * 3600, 0) else {
             return start.to_string();

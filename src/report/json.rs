@@ -203,6 +203,7 @@ pub fn report_value(report: &Report) -> Value {
             "date": h.pricing_date_key,
         },
         "group_by": report.dims.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "timezone": h.zone.name(),
         "unpriced_models": h.unpriced.iter().map(|u| json!({
             "model": u.name,
             "calls": u.calls,

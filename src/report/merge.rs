@@ -7,6 +7,7 @@
 //! between them (no call in two shards) and no scenario state crosses a
 //! shard (shard by account, or by account and model without routing).
 
+use crate::zone::Zone;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +34,13 @@ pub enum MergeError {
     },
     #[error("{path} compares scenarios {found}, {first} {expected}: save every report with the same scenarios")]
     Scenarios {
+        path: String,
+        found: String,
+        first: String,
+        expected: String,
+    },
+    #[error("{path} cuts days in {found}, {first} in {expected}: save every report grouped by time with the same --timezone")]
+    Zones {
         path: String,
         found: String,
         first: String,
@@ -190,6 +198,11 @@ fn header(r: &Value) -> Option<Header> {
         format_calls: name_counts(&r["format_calls"]),
         not_calls: count(&r["lines_without_usage"])?,
         duplicates: count(&r["duplicates_folded"])?,
+        // Reports written before --timezone are UTC.
+        zone: match r["timezone"].as_str() {
+            None => Zone::UTC,
+            Some(name) => Zone::parse(name).ok()?,
+        },
     })
 }
 
@@ -328,6 +341,20 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
             });
         }
         let h = &r.header;
+        if h.zone != header.zone {
+            if dims.iter().any(Dimension::is_time) {
+                return Err(MergeError::Zones {
+                    path,
+                    found: h.zone.to_string(),
+                    first: first_path,
+                    expected: header.zone.to_string(),
+                });
+            }
+            notes.push(format!(
+                "{path} shows times in {}, the first report in {}; the merged report shows {}",
+                h.zone, header.zone, header.zone
+            ));
+        }
         if (h.catalog_version.as_str(), h.pricing_date_key.as_str())
             != (
                 header.catalog_version.as_str(),

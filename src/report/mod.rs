@@ -15,11 +15,12 @@ pub mod scenarios;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::ingest::SkipReason;
 use crate::money::{display_count, Money};
 use crate::record::Call;
+use crate::zone::Zone;
 
 pub use aggregate::GroupTotals;
 use grid::{Align, Grid};
@@ -100,23 +101,20 @@ impl Dimension {
         }
     }
 
-    fn is_time(&self) -> bool {
+    pub fn is_time(&self) -> bool {
         matches!(self, Dimension::Day | Dimension::Week | Dimension::Month)
     }
 
     /// This call's key. `model` and `provider` are the catalog's names when
     /// the model is priced, else what the call says.
-    pub fn key(&self, call: &Call, model: &str, provider: &str) -> String {
+    pub fn key(&self, call: &Call, model: &str, provider: &str, zone: Zone) -> String {
         match self {
             Dimension::Model => model.to_string(),
             Dimension::Provider => provider.to_string(),
             Dimension::Account => call.account.clone(),
-            Dimension::Day => call.ts.format("%Y-%m-%d").to_string(),
-            Dimension::Week => {
-                let w = call.ts.iso_week();
-                format!("{}-W{:02}", w.year(), w.week())
-            }
-            Dimension::Month => call.ts.format("%Y-%m").to_string(),
+            Dimension::Day => zone.day_key(call.ts),
+            Dimension::Week => zone.week_key(call.ts),
+            Dimension::Month => zone.month_key(call.ts),
             Dimension::Session => call.session.clone().unwrap_or_else(|| NONE_KEY.to_string()),
             Dimension::Agent if call.format.is_empty() => NONE_KEY.to_string(),
             Dimension::Agent => call.format.to_string(),
@@ -172,6 +170,8 @@ pub struct Header {
     pub not_calls: u64,
     /// Lines repeating an API response already counted, folded.
     pub duplicates: u64,
+    /// Where days are cut, and the zone of the times shown.
+    pub zone: Zone,
 }
 
 impl Header {
@@ -216,7 +216,7 @@ pub struct Report {
 pub struct TimelinePoint {
     /// Index into `Report::scenarios`; 0 is the calls as recorded.
     pub scenario: usize,
-    /// Hours since 1970-01-01 00:00 UTC.
+    /// Hours since 1970-01-01 00:00 on the report zone's wall clock.
     pub hour: i64,
     pub model: String,
     pub totals: GroupTotals,
@@ -336,9 +336,10 @@ impl Report {
         let mut lines = Vec::new();
         let range = match (h.first, h.last) {
             (Some(a), Some(b)) => format!(
-                ", {} → {} UTC",
-                a.format("%Y-%m-%d %H:%M"),
-                b.format("%Y-%m-%d %H:%M")
+                ", {} → {} {}",
+                h.zone.local(a).format("%Y-%m-%d %H:%M"),
+                h.zone.local(b).format("%Y-%m-%d %H:%M"),
+                h.zone
             ),
             _ => String::new(),
         };
