@@ -10,6 +10,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// costsim reads usage logs and traces, prices every call against a versioned
 /// pricing catalog, and prints per-model breakdowns.
 ///
+/// Defaults for any option can come from a costsim.toml (in the working
+/// directory, else in the user's config directory, or named by
+/// COSTSIM_CONFIG) and from COSTSIM_<OPTION> variables (COSTSIM_TIMEZONE):
+/// flags win over both, the environment over the file.
+///
 /// Exit codes: 0 ok, 1 a check failed, 2 usage or input error.
 #[derive(Debug, Parser)]
 #[command(name = "costsim", version, max_term_width = 100)]
@@ -429,7 +434,7 @@ pub struct SynthArgs {
 pub struct RunArgs {
     /// Group rows by this dimension; repeat for several (model, provider,
     /// account, day, week, month, session, tag:KEY). Days, weeks (ISO) and
-    /// months are UTC. [default: model]
+    /// months are cut at midnight in --timezone. [default: model]
     #[arg(long = "by", value_name = "DIM")]
     pub by: Vec<String>,
 

@@ -20,12 +20,13 @@ pub mod record;
 pub mod replay;
 pub mod report;
 pub mod scenario;
+pub mod settings;
 pub mod toml_error;
 pub mod zone;
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command};
 use cmd::Exit;
@@ -75,8 +76,26 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let (command, applied) = match with_settings(Cli::command()) {
+        Ok(c) => c,
+        Err(e) => {
+            say!("costsim: error: {e}");
+            return Exit::InputError.code();
+        }
+    };
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let cli = match parsed {
+        Ok((cli, matches)) => {
+            if let Some(line) = applied.describe(&matches) {
+                if !quiet(&matches) {
+                    say!("costsim: {line}");
+                }
+            }
+            cli
+        }
         Err(e) => {
             // --help and --version are not errors.
             let code = if e.use_stderr() {
@@ -85,6 +104,9 @@ where
                 0
             };
             let _ = e.print();
+            if let Some(source) = applied.source_of_bad_value(&e, &args) {
+                say!("costsim: that value is a default from {source}");
+            }
             return code;
         }
     };
@@ -113,6 +135,31 @@ where
             Exit::InputError.code()
         }
     }
+}
+
+/// The command line with the defaults of the settings file and the
+/// `COSTSIM_*` environment.
+fn with_settings(
+    command: clap::Command,
+) -> Result<(clap::Command, settings::Applied), settings::SettingsError> {
+    let file = settings::locate()
+        .map(|(path, named)| settings::read(&path, named).map(|(text, table)| (path, text, table)))
+        .transpose()?;
+    settings::apply(
+        command,
+        file.as_ref()
+            .map(|(path, text, table)| (path.as_path(), text.as_str(), table)),
+        &settings::environment(),
+    )
+}
+
+/// Whether the command run was asked to be quiet (`--quiet`).
+fn quiet(matches: &clap::ArgMatches) -> bool {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    matches!(m.try_get_one::<bool>("quiet"), Ok(Some(true)))
 }
 
 #[cfg(test)]

@@ -137,7 +137,8 @@ fn reports_cut_in_different_time_zones_are_not_added_by_day() {
     let diff = costsim(&["diff", &utc, &tokyo], None);
     assert_eq!(diff.code, 2, "{}", diff.stdout);
     assert!(
-        diff.stderr.contains("different time zones (UTC vs Asia/Tokyo)"),
+        diff.stderr
+            .contains("different time zones (UTC vs Asia/Tokyo)"),
         "{}",
         diff.stderr
     );

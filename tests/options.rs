@@ -369,3 +369,117 @@ fn out_writes_what_stdout_would_show() {
         );
     }
 }
+
+/// `costsim.toml` in the working directory gives per-command defaults,
+/// `COSTSIM_*` variables override it, and flags override both; costsim says
+/// on stderr which defaults it took (not with --quiet).
+#[test]
+fn settings_file_and_environment_give_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("costsim.toml"),
+        "# team defaults\ntimezone = \"Asia/Tokyo\"\n\n[replay]\nby = [\"day\"]\n",
+    )
+    .unwrap();
+    let demo = crate::util::fixture("fixtures/demo/traces.jsonl");
+    let demo = demo.to_str().unwrap();
+    let run_in = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = crate::util::command();
+        // Look for costsim.toml here, as a user's shell would.
+        cmd.env_remove("COSTSIM_CONFIG")
+            .current_dir(dir.path())
+            .args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        crate::util::run(cmd)
+    };
+    let json = |r: &crate::util::Run| -> serde_json::Value {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let from_file = run_in(&["replay", demo, "--json"], &[]);
+    let report = json(&from_file);
+    assert_eq!(report["timezone"], "Asia/Tokyo");
+    assert_eq!(report["group_by"], serde_json::json!(["day"]));
+    assert_eq!(
+        from_file.stderr,
+        "costsim: defaults from costsim.toml (--by, --timezone)\n"
+    );
+    let from_env = run_in(
+        &["replay", demo, "--json", "-q"],
+        &[("COSTSIM_TIMEZONE", "Europe/Berlin")],
+    );
+    assert_eq!(json(&from_env)["timezone"], "Europe/Berlin");
+    assert_eq!(from_env.stderr, "");
+    let from_flags = run_in(
+        &[
+            "replay",
+            demo,
+            "--json",
+            "--timezone",
+            "UTC",
+            "--by",
+            "model",
+        ],
+        &[("COSTSIM_TIMEZONE", "Europe/Berlin")],
+    );
+    let report = json(&from_flags);
+    assert_eq!(report["timezone"], "UTC");
+    assert_eq!(report["group_by"], serde_json::json!(["model"]));
+    // The same report as without any settings.
+    assert_eq!(
+        report,
+        crate::util::replay_json(&["fixtures/demo/traces.jsonl"])
+            .as_object()
+            .map(|m| {
+                let mut m = m.clone();
+                m.insert("inputs".into(), serde_json::json!([demo]));
+                serde_json::Value::Object(m)
+            })
+            .unwrap()
+    );
+
+    std::fs::write(
+        dir.path().join("costsim.toml"),
+        "[replay]\nbye = [\"day\"]\n",
+    )
+    .unwrap();
+    let bad = run_in(&["replay", demo], &[]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        bad.stderr,
+        "costsim: error: costsim.toml: line 2: replay.bye: `bye` is not an option of `costsim replay`; did you mean `by`?\n"
+    );
+    // A bad value from the environment says where it came from.
+    let bad_env = run_in(
+        &["replay", demo],
+        &[("COSTSIM_CONFIG", ""), ("COSTSIM_THREADS", "abc")],
+    );
+    assert_eq!(bad_env.code, 2);
+    assert!(
+        bad_env
+            .stderr
+            .contains("invalid value 'abc' for '--threads <N>'")
+            && bad_env
+                .stderr
+                .ends_with("costsim: that value is a default from COSTSIM_THREADS\n"),
+        "{}",
+        bad_env.stderr
+    );
+    // COSTSIM_CONFIG names another file, or none at all.
+    let none = run_in(&["replay", demo, "--json"], &[("COSTSIM_CONFIG", "")]);
+    assert_eq!(json(&none)["timezone"], "UTC");
+    let missing = run_in(
+        &["replay", demo],
+        &[("COSTSIM_CONFIG", "/no/such/costsim.toml")],
+    );
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("COSTSIM_CONFIG=/no/such/costsim.toml: cannot read it"),
+        "{}",
+        missing.stderr
+    );
+}

@@ -27,14 +27,31 @@ pub struct Run {
 /// the fixtures' agent logs were written in (`/home/dev`), so directories
 /// under it show as `~/…` on every machine.
 pub fn costsim(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::cargo_bin("costsim").expect("binary built");
-    cmd.current_dir(root())
-        .args(args)
-        .env("TZ", "Pacific/Chatham")
-        .env("HOME", "/home/dev");
+    let mut cmd = command();
+    cmd.current_dir(root()).args(args);
     if let Some(input) = stdin {
         cmd.write_stdin(input.to_vec());
     }
+    run(cmd)
+}
+
+/// The binary with the tests' environment: no settings file and no
+/// `COSTSIM_*` variables of whoever runs the tests.
+pub fn command() -> Command {
+    let mut cmd = Command::cargo_bin("costsim").expect("binary built");
+    cmd.env("TZ", "Pacific/Chatham")
+        .env("HOME", "/home/dev")
+        .env("COSTSIM_CONFIG", "");
+    for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("COSTSIM_")) {
+        if name != "COSTSIM_CONFIG" {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// Runs a prepared command.
+pub fn run(mut cmd: Command) -> Run {
     let out = cmd.output().expect("costsim runs");
     Run {
         code: out.status.code().unwrap_or(-1),
