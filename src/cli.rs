@@ -59,6 +59,8 @@ pub enum Command {
     #[command(
         mut_arg("by", |a| a.hide(true)),
         mut_arg("top", |a| a.hide(true)),
+        mut_arg("currency", |a| a.hide(true)),
+        mut_arg("rate", |a| a.hide(true)),
         mut_arg("output", |a| a
             .hide_possible_values(true)
             .help("Output format: table, markdown, csv or json [default: table]"))
@@ -487,6 +489,17 @@ pub struct RunArgs {
     /// Worker threads for reading inputs. [default: one per core]
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Show amounts in this currency (ISO code: EUR, GBP, JPY), converted
+    /// at --rate; the header states the rate. Prices stay USD, and so do CSV
+    /// and JSON figures. [default: USD]
+    #[arg(long, value_name = "CODE", requires = "rate")]
+    pub currency: Option<String>,
+
+    /// Units of --currency one US dollar buys (0.92 for EUR): your rate,
+    /// as costsim works offline. [default: none]
+    #[arg(long, value_name = "RATE", requires = "currency")]
+    pub rate: Option<String>,
 
     /// Also price the calls under this scenario and add a savings table: a
     /// built-in preset (see `costsim scenarios`: cache-off, cache-5m, cache-1h,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use crate::cli::{
     OutputFormat, ReplayArgs, ReportFormat, RunArgs, StickyArg, WhatIfArgs, WindowArgs,
 };
+use crate::currency::Currency;
 use crate::ingest::format::InputFormat;
 use crate::ingest::{self, IngestError, Source, SourceFormats};
 use crate::pricing::{self, Catalog, CatalogError, PricingDate};
@@ -42,6 +43,8 @@ pub enum ConfigError {
     ZeroThreads,
     #[error(transparent)]
     Zone(#[from] ZoneError),
+    #[error(transparent)]
+    Currency(#[from] crate::currency::CurrencyError),
     #[error(transparent)]
     Input(#[from] IngestError),
     #[error(transparent)]
@@ -85,6 +88,8 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, CatalogError> {
 #[derive(Debug)]
 pub struct ReplayConfig {
     pub spec: ReplaySpec,
+    /// Where amounts people read are shown in (`--currency`, `--rate`).
+    pub currency: Option<Currency>,
     pub catalog: Catalog,
     pub format: Rendering,
     pub out: Option<PathBuf>,
@@ -210,6 +215,10 @@ impl ReplayConfig {
         if args.threads == Some(0) {
             return Err(ConfigError::ZeroThreads);
         }
+        let currency = match (args.currency.as_deref(), args.rate.as_deref()) {
+            (Some(code), Some(rate)) => Some(Currency::parse(code, rate)?),
+            _ => None,
+        };
         let catalog = load_catalog(args.catalog.pricing.as_deref())?;
         let scenarios = scenarios_of(&args.scenario, &args.what_if, &catalog)?;
         Ok(ReplayConfig {
@@ -233,6 +242,7 @@ impl ReplayConfig {
                 spool_calls: crate::replay::spool::DEFAULT_SPOOL_CALLS,
                 command: "replay",
             },
+            currency,
             catalog,
             format: report_format_of(args.output.format()),
             out: args.out,

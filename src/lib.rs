@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod crash;
+pub mod currency;
 pub mod ingest;
 pub mod money;
 pub mod pricing;

@@ -224,6 +224,12 @@ impl Money {
         self.round_to(6) as f64 / 1e6
     }
 
+    /// The amount as shown (in the display currency, if any) as an f64, for
+    /// charts.
+    pub fn to_shown_f64(self) -> f64 {
+        crate::currency::shown(self).0.to_usd_f64()
+    }
+
     /// Human text for tables: `$1,234.57`; amounts under a dollar keep four
     /// decimals (`$0.0042`) so cheap models do not all read `$0.00`.
     pub fn display_usd(self) -> String {
@@ -231,9 +237,13 @@ impl Money {
     }
 
     /// The decimals a column of `amounts` is shown with: four when one of
-    /// them is a non-zero amount under a dollar, else two.
+    /// them is a non-zero amount under a dollar (under one unit of the
+    /// display currency), else two.
     pub fn places_for(amounts: impl IntoIterator<Item = Money>) -> u32 {
-        let small = |m: Money| m.0 != 0 && m.0.abs() < FEMTO_PER_USD;
+        let small = |m: Money| {
+            let (m, _) = crate::currency::shown(m);
+            m.0 != 0 && m.0.abs() < FEMTO_PER_USD
+        };
         if amounts.into_iter().any(small) {
             4
         } else {
@@ -277,9 +287,12 @@ impl Money {
         Some((Money(femto), 1 + whole_len + 1 + 15))
     }
 
-    /// `$1,234.57` with exactly `decimals` places (half away from zero).
+    /// `$1,234.57` with exactly `decimals` places (half away from zero); in
+    /// the display currency when one is set (`€1,135.80`, see
+    /// [`crate::currency`]).
     pub fn display_usd_places(self, decimals: u32) -> String {
-        let plain = self.to_decimal_string(decimals);
+        let (amount, prefix) = crate::currency::shown(self);
+        let plain = amount.to_decimal_string(decimals);
         let (sign, digits) = match plain.strip_prefix('-') {
             Some(rest) => ("-", rest),
             None => ("", plain.as_str()),
@@ -287,9 +300,9 @@ impl Money {
         let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
         let whole = group_thousands(whole);
         if frac.is_empty() {
-            format!("{sign}${whole}")
+            format!("{sign}{prefix}{whole}")
         } else {
-            format!("{sign}${whole}.{frac}")
+            format!("{sign}{prefix}{whole}.{frac}")
         }
     }
 

@@ -483,3 +483,62 @@ fn settings_file_and_environment_give_defaults() {
         missing.stderr
     );
 }
+
+/// `--currency CODE --rate R` shows amounts in that currency, converted
+/// exactly; the header states the rate; JSON keeps exact USD and says the
+/// rate. Expected figures: fixtures/timezone/README.md.
+#[test]
+fn amounts_in_another_currency() {
+    const FILE: &str = "fixtures/timezone/midnight.jsonl";
+    let eur = crate::util::ok(&[
+        "replay",
+        FILE,
+        "--by",
+        "day",
+        "--currency",
+        "eur",
+        "--rate",
+        "0.92",
+    ]);
+    assert!(
+        eur.stdout.contains("\nAmounts in EUR at 0.92 EUR per US dollar (the rate given; prices, CSV and JSON are in USD)\n"),
+        "{}",
+        eur.stdout
+    );
+    for cell in ["€0.0828", "€0.1104", "€0.2208", "€0.4140"] {
+        assert!(eur.stdout.contains(cell), "{cell}: {}", eur.stdout);
+    }
+    assert!(!eur.stdout.contains('$'), "{}", eur.stdout);
+    let yen = crate::util::ok(&[
+        "replay",
+        FILE,
+        "--by",
+        "day",
+        "--currency",
+        "JPY",
+        "--rate",
+        "151.25",
+        "-o",
+        "markdown",
+    ]);
+    for cell in ["| ¥13.61 |", "| ¥18.15 |", "| ¥36.30 |", "**¥68.06**"] {
+        assert!(yen.stdout.contains(cell), "{cell}: {}", yen.stdout);
+    }
+    let json = crate::util::replay_json(&[FILE, "--currency", "EUR", "--rate", "0.92"]);
+    assert_eq!(
+        json["display_currency"],
+        serde_json::json!({"code": "EUR", "per_usd": "0.92"})
+    );
+    assert_eq!(json["total"]["cost_femto_usd"], "450000000000000");
+    let plain = crate::util::replay_json(&[FILE]);
+    assert_eq!(plain["display_currency"], serde_json::Value::Null);
+    for bad in [
+        &["--currency", "EUR"][..],
+        &["--rate", "0.9"],
+        &["--currency", "EURO", "--rate", "1"],
+        &["--currency", "EUR", "--rate", "0"],
+    ] {
+        let run = crate::util::costsim(&[&["replay", FILE][..], bad].concat(), None);
+        assert_eq!(run.code, 2, "{bad:?}: {}", run.stdout);
+    }
+}

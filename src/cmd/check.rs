@@ -44,6 +44,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
             "--by and --top are replay's: check groups by model and the tags its rules name (save a `replay --output json` report for other views)"
         );
     }
+    if args.input.run.currency.is_some() {
+        anyhow::bail!("--currency is replay's: check's budgets and figures are in US dollars");
+    }
     let mut config = ReplayConfig::try_from(args.input)?;
     if config.spec.scenarios.len() > 1 {
         anyhow::bail!("--scenario: check takes at most one scenario");

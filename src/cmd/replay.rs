@@ -21,6 +21,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
 
 /// Replays with validated settings (shared with `estimate`).
 pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
+    if let Some(currency) = &config.currency {
+        crate::currency::show_amounts_in(currency.clone());
+    }
     let bar = progress_bar(&config);
     // Reading counts bytes; pricing under scenarios (after reading, in time
     // order) counts calls, so the bar keeps moving until the report.

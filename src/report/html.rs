@@ -384,7 +384,8 @@ fn nice_ceiling(v: f64) -> f64 {
         .unwrap_or(10.0 * power)
 }
 
-/// Dollars on an axis: as many decimals as the tick step needs.
+/// Amounts on an axis (in the display currency): as many decimals as the
+/// tick step needs.
 fn axis_usd(v: f64, step: f64) -> String {
     let decimals = (0..6)
         .find(|&d| {
@@ -392,7 +393,8 @@ fn axis_usd(v: f64, step: f64) -> String {
             (scaled - scaled.round()).abs() < 1e-9 * scaled.max(1.0)
         })
         .unwrap_or(6) as usize;
-    format!("${v:.decimals$}")
+    let (_, prefix) = crate::currency::shown(Money::ZERO);
+    format!("{prefix}{v:.decimals$}")
 }
 
 /// Opens a chart's `<svg>` with horizontal grid lines and y labels.
@@ -441,7 +443,7 @@ fn cost_over_time(report: &Report, buckets: &Buckets, order: &ModelOrder) -> Str
     }
     let top = cost
         .iter()
-        .map(|c| c.iter().fold(Money::ZERO, |a, &m| a + m).to_usd_f64())
+        .map(|c| c.iter().fold(Money::ZERO, |a, &m| a + m).to_shown_f64())
         .fold(0.0, f64::max);
     let max = nice_ceiling(top);
     let height = 320.0;
@@ -457,7 +459,7 @@ fn cost_over_time(report: &Report, buckets: &Buckets, order: &ModelOrder) -> Str
             if *money == Money::ZERO {
                 continue;
             }
-            let h = plot * money.to_usd_f64() / max;
+            let h = plot * money.to_shown_f64() / max;
             y -= h;
             let _ = writeln!(
                 svg,
@@ -546,7 +548,7 @@ fn share_by_model(order: &ModelOrder) -> String {
                 .map_or_else(|| "—".to_string(), format_share);
             (
                 label,
-                cost.to_usd_f64(),
+                cost.to_shown_f64(),
                 format!(
                     "{} · {share} · {} calls",
                     cost.display_usd(),
@@ -616,7 +618,7 @@ fn scenario_bars(report: &Report) -> Option<(&'static str, String)> {
             };
             (
                 s.name.clone(),
-                cost.to_usd_f64(),
+                cost.to_shown_f64(),
                 format!("{}{change}", cost.display_usd()),
                 colour,
             )

@@ -204,6 +204,10 @@ pub fn report_value(report: &Report) -> Value {
         },
         "group_by": report.dims.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         "timezone": h.zone.name(),
+        "display_currency": crate::currency::display().map(|c| json!({
+            "code": c.code,
+            "per_usd": c.per_usd,
+        })),
         "unpriced_models": h.unpriced.iter().map(|u| json!({
             "model": u.name,
             "calls": u.calls,

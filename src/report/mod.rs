@@ -408,6 +408,12 @@ impl Report {
             "Pricing: catalog {} ({}), prices {}",
             h.catalog_version, h.catalog_origin, h.pricing_date
         ));
+        if let Some(c) = crate::currency::display() {
+            lines.push(format!(
+                "Amounts in {} at {} {} per US dollar (the rate given; prices, CSV and JSON are in USD)",
+                c.code, c.per_usd, c.code
+            ));
+        }
         if !h.unpriced.is_empty() {
             let names: Vec<String> = h
                 .unpriced
