@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::{ChunkAgg, ParquetReader, SerReader};
+use polars::prelude::ChunkAgg;
+use polars_io::parquet::read::ParquetReader;
+use polars_io::SerReader;
 
 use crate::util::{costsim, ok, replay_json, usd};
 

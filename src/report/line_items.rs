@@ -10,10 +10,8 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use polars::io::parquet::write::BatchedWriter;
-use polars::prelude::{
-    Column, DataFrame, IntoColumn, NamedFrom, ParquetWriter, PolarsError, Series,
-};
+use polars::prelude::{Column, DataFrame, IntoColumn, NamedFrom, PolarsError, Series};
+use polars_io::parquet::write::{BatchedWriter, ParquetWriter};
 
 use crate::money::Money;
 use crate::pricing::ClassCosts;
