@@ -490,6 +490,11 @@ pub struct RunArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Tables show only names, calls, cost, share and changes, not token
+    /// counts. [default: every column; on a terminal, as many as fit]
+    #[arg(long)]
+    pub compact: bool,
+
     /// Show amounts in this currency (ISO code: EUR, GBP, JPY), converted
     /// at --rate; the header states the rate. Prices stay USD, and so do CSV
     /// and JSON figures. [default: USD]

@@ -90,6 +90,8 @@ pub struct ReplayConfig {
     pub spec: ReplaySpec,
     /// Where amounts people read are shown in (`--currency`, `--rate`).
     pub currency: Option<Currency>,
+    /// Tables with only the columns that matter at a glance (`--compact`).
+    pub compact: bool,
     pub catalog: Catalog,
     pub format: Rendering,
     pub out: Option<PathBuf>,
@@ -243,6 +245,7 @@ impl ReplayConfig {
                 command: "replay",
             },
             currency,
+            compact: args.compact,
             catalog,
             format: report_format_of(args.output.format()),
             out: args.out,

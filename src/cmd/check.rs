@@ -48,6 +48,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
         anyhow::bail!("--currency is replay's: check's budgets and figures are in US dollars");
     }
     let mut config = ReplayConfig::try_from(args.input)?;
+    crate::report::grid::set_compact(config.compact);
     if config.spec.scenarios.len() > 1 {
         anyhow::bail!("--scenario: check takes at most one scenario");
     }

@@ -14,7 +14,7 @@ pub mod scenarios;
 pub mod shell;
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 /// How a command ended, mapped to the process exit code.
@@ -64,8 +64,20 @@ pub fn emit(
         }
         None => {
             let stdout = io::stdout();
+            // Tables fit a terminal and colour it; files and pipes get every
+            // column, plain.
+            let terminal = stdout.is_terminal();
+            let width = terminal
+                .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+                .flatten();
+            let colour = terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
             let mut writer = BufWriter::new(stdout.lock());
-            match write(&mut writer).and_then(|_| writer.flush()) {
+            let written = crate::report::grid::with_terminal(width, colour, || {
+                write(&mut writer).and_then(|_| writer.flush())
+            });
+            match written {
                 Err(e) if crate::is_broken_pipe(&e) => Ok(()),
                 other => other.map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}")),
             }

@@ -24,6 +24,7 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
     if let Some(currency) = &config.currency {
         crate::currency::show_amounts_in(currency.clone());
     }
+    report::grid::set_compact(config.compact);
     let bar = progress_bar(&config);
     // Reading counts bytes; pricing under scenarios (after reading, in time
     // order) counts calls, so the bar keeps moving until the report.

@@ -2,7 +2,10 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+use std::cell::Cell as StdCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use crate::money::Money;
 
@@ -106,23 +109,176 @@ fn exact_amounts(cell: &str) -> Vec<(Money, std::ops::Range<usize>)> {
     found
 }
 
-/// A boxed text table. Columns never wrap, so the output does not depend on
-/// the terminal it is printed on.
+/// How tables are drawn for whoever reads them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// The terminal's width, when the table goes to one: a wider table
+    /// leaves out its least useful columns and says which.
+    pub width: Option<usize>,
+    /// Colour increases red, savings and passes green, dominant shares
+    /// yellow (a terminal, `NO_COLOR` unset).
+    pub colour: bool,
+    /// Only the columns that matter at a glance (`--compact`).
+    pub compact: bool,
+}
+
+thread_local! {
+    static VIEW: StdCell<View> = const { StdCell::new(View { width: None, colour: false, compact: false }) };
+}
+
+static COMPACT: AtomicBool = AtomicBool::new(false);
+
+/// Tables from now on show only the columns that matter at a glance
+/// (`--compact`: names, calls, cost, share and changes).
+pub fn set_compact(on: bool) {
+    COMPACT.store(on, Ordering::Relaxed);
+}
+
+/// Runs `write` with tables drawn for a terminal `width` columns wide (when
+/// the output is one) and in colour if `colour`.
+pub fn with_terminal<R>(width: Option<usize>, colour: bool, write: impl FnOnce() -> R) -> R {
+    let before = VIEW.with(StdCell::get);
+    VIEW.with(|v| {
+        v.set(View {
+            width,
+            colour,
+            compact: false,
+        })
+    });
+    let result = write();
+    VIEW.with(|v| v.set(before));
+    result
+}
+
+fn view() -> View {
+    View {
+        compact: COMPACT.load(Ordering::Relaxed),
+        ..VIEW.with(StdCell::get)
+    }
+}
+
+/// How readily a column is left out when room is short (higher first);
+/// `None`: never (names, cost, share, changes, anything unknown).
+fn drop_rank(header: &str) -> Option<u8> {
+    match header {
+        "Cache write" | "Cache read" | "Cache written" | "Write premium" => Some(3),
+        "Input" | "Output" | "Cache hit rate" | "Tokens" | "Tokens/day" => Some(2),
+        "Calls" | "Calls/day" | "Steps" => Some(1),
+        _ => None,
+    }
+}
+
+impl Grid {
+    /// Only the columns at `keep` (in order).
+    fn columns(&self, keep: &[usize]) -> Grid {
+        let pick = |row: &Vec<String>| keep.iter().map(|&i| row[i].clone()).collect();
+        Grid {
+            headers: pick(&self.headers),
+            align: keep.iter().map(|&i| self.align[i]).collect(),
+            rows: self.rows.iter().map(pick).collect(),
+            footer: self.footer.as_ref().map(pick),
+        }
+    }
+
+    /// The columns `--compact` keeps.
+    fn compact_columns(&self) -> Vec<usize> {
+        (0..self.headers.len())
+            .filter(|&i| drop_rank(&self.headers[i]).is_none_or(|r| r < 2))
+            .collect()
+    }
+}
+
+/// The colour of a cell in the column titled `header`, if any.
+fn colour_of(header: &str, text: &str) -> Option<Color> {
+    let t = text.trim();
+    match header {
+        "vs baseline" | "Change" | "Change %" if t.starts_with('+') => Some(Color::Red),
+        "vs baseline" | "Change" | "Change %" if t.starts_with('-') => Some(Color::Green),
+        "Result" if t.eq_ignore_ascii_case("pass") => Some(Color::Green),
+        "Result" if t.to_ascii_lowercase().starts_with("fail") => Some(Color::Red),
+        "Share" => {
+            let percent: f64 = t.trim_end_matches('%').parse().ok()?;
+            (percent >= 50.0).then_some(Color::Yellow)
+        }
+        // A cost with its change: `$9.8210 (+74.3%)`.
+        _ if t.ends_with("%)") && t.contains("(+") => Some(Color::Red),
+        _ if t.ends_with("%)") && t.contains("(-") => Some(Color::Green),
+        _ => None,
+    }
+}
+
+/// A boxed text table. Columns never wrap. Printed to a terminal, a table
+/// wider than it leaves out its least useful columns (token counts first)
+/// and names them below; files and pipes always get every column, so the
+/// same input gives the same bytes there.
 pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
     let grid = &*grid.for_display();
+    let view = view();
+    let mut keep: Vec<usize> = if view.compact {
+        grid.compact_columns()
+    } else {
+        (0..grid.headers.len()).collect()
+    };
+    let mut hidden = Vec::new();
+    let mut text = render_table(&grid.columns(&keep), view.colour);
+    if let Some(width) = view.width {
+        // Widest line, without colour codes.
+        let wide = |g: &Grid| {
+            render_table(g, false)
+                .lines()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        while wide(&grid.columns(&keep)) > width {
+            // The most droppable column, the rightmost of equals.
+            let Some(at) = (0..keep.len())
+                .filter(|&k| drop_rank(&grid.headers[keep[k]]).is_some())
+                .max_by_key(|&k| (drop_rank(&grid.headers[keep[k]]), k))
+            else {
+                break;
+            };
+            hidden.push(grid.headers[keep.remove(at)].clone());
+        }
+        if !hidden.is_empty() {
+            text = render_table(&grid.columns(&keep), view.colour);
+        }
+    }
+    writeln!(out, "{text}")?;
+    if !hidden.is_empty() {
+        writeln!(
+            out,
+            "(hidden to fit the terminal: {})",
+            hidden.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn render_table(grid: &Grid, colour: bool) -> String {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(grid.headers.iter().map(Cell::new));
+    if colour {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
     let cells = |row: &Vec<String>| -> Vec<Cell> {
         row.iter()
             .zip(&grid.align)
-            .map(|(text, align)| {
-                Cell::new(printable(text)).set_alignment(match align {
+            .zip(&grid.headers)
+            .map(|((text, align), header)| {
+                let cell = Cell::new(printable(text)).set_alignment(match align {
                     Align::Left => CellAlignment::Left,
                     Align::Right => CellAlignment::Right,
-                })
+                });
+                match colour_of(header, text).filter(|_| colour) {
+                    Some(c) => cell.fg(c),
+                    None => cell,
+                }
             })
             .collect()
     };
@@ -137,7 +293,7 @@ pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    writeln!(out, "{table}")
+    table.to_string()
 }
 
 /// Text from logs as a terminal may show it: control characters (escape
@@ -173,9 +329,17 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-/// A GitHub-flavoured markdown table; the footer row is bold.
+/// A GitHub-flavoured markdown table; the footer row is bold. Every
+/// column, unless `--compact`.
 pub fn write_markdown(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
-    let grid = &*grid.for_display();
+    let shown = grid.for_display();
+    let compact;
+    let grid = if view().compact {
+        compact = shown.columns(&shown.compact_columns());
+        &compact
+    } else {
+        &*shown
+    };
     let line = |cells: &[String]| -> String {
         let inner: Vec<String> = cells.iter().map(|c| escape_markdown(c)).collect();
         format!("| {} |", inner.join(" | "))
@@ -306,5 +470,79 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("│ Total ┆ $1.00 │"), "{text}");
         assert!(text.contains("│ Model ┆  Cost │"), "{text}");
+    }
+
+    fn breakdown() -> Grid {
+        let mut g = Grid::titled(
+            &["Model", "Calls", "Input", "Cache write", "Cache read", "Output", "Cost", "Share"],
+            1,
+        );
+        g.push(
+            ["claude-sonnet-4-5", "109", "0", "744,071", "1,757,266", "154,467", "$5.63", "91.5%"]
+                .map(String::from)
+                .to_vec(),
+        );
+        g.push(
+            ["gpt-5-mini", "55", "45,408", "0", "127,488", "15,241", "$0.05", "0.7%"]
+                .map(String::from)
+                .to_vec(),
+        );
+        g
+    }
+
+    fn drawn(width: Option<usize>, colour: bool, compact: bool, grid: &Grid) -> String {
+        set_compact(compact);
+        let mut out = Vec::new();
+        with_terminal(width, colour, || write_table(grid, &mut out)).unwrap();
+        set_compact(false);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// One test, as `--compact` is process-wide.
+    #[test]
+    fn tables_fit_the_terminal_compact_or_coloured() {
+        let g = breakdown();
+        let full = drawn(None, false, false, &g);
+        let widest = |t: &str| t.lines().map(|l| l.chars().count()).max().unwrap();
+        assert_eq!(widest(&full), 91, "{full}");
+        // Cache columns go first, then input and output; names, cost and
+        // share never.
+        let fitted = drawn(Some(70), false, false, &g);
+        assert!(widest(&fitted) <= 70, "{fitted}");
+        let titles = fitted.lines().nth(1).unwrap();
+        assert!(titles.contains("Input") && !titles.contains("Cache read"), "{fitted}");
+        assert!(
+            fitted.ends_with("(hidden to fit the terminal: Cache read, Cache write)\n"),
+            "{fitted}"
+        );
+        let narrow = drawn(Some(10), false, false, &g);
+        assert!(narrow.contains("claude-sonnet-4-5") && narrow.contains("$5.63") && narrow.contains("91.5%"), "{narrow}");
+        assert!(!narrow.lines().nth(1).unwrap().contains("Calls"), "{narrow}");
+        // Wide enough: every column, nothing said.
+        assert_eq!(drawn(Some(91), false, false, &g), full);
+
+        let compact = drawn(None, false, true, &g);
+        assert!(compact.contains("│ Model             ┆ Calls ┆  Cost ┆ Share │"), "{compact}");
+        assert!(!compact.contains("hidden"), "{compact}");
+        let mut md = Vec::new();
+        set_compact(true);
+        write_markdown(&g, &mut md).unwrap();
+        set_compact(false);
+        assert!(String::from_utf8(md).unwrap().starts_with("| Model | Calls | Cost | Share |\n"));
+
+        // Colour: a dominant share yellow; none without a terminal.
+        let coloured = drawn(Some(200), true, false, &g);
+        assert!(coloured.contains("\u{1b}["), "{coloured}");
+        assert!(!full.contains('\u{1b}'));
+        let mut changes = Grid::titled(&["Scenario", "vs baseline", "Result"], 1);
+        changes.push(["a", "+$4.22", "FAIL"].map(String::from).to_vec());
+        changes.push(["b", "-$1.00", "pass"].map(String::from).to_vec());
+        assert_eq!(colour_of("vs baseline", "+$4.22"), Some(Color::Red));
+        assert_eq!(colour_of("vs baseline", "-$1.00"), Some(Color::Green));
+        assert_eq!(colour_of("Result", "FAIL"), Some(Color::Red));
+        assert_eq!(colour_of("Result", "pass"), Some(Color::Green));
+        assert_eq!(colour_of("cache-off", "$9.8210 (+74.3%)"), Some(Color::Red));
+        assert_eq!(colour_of("Share", "12.0%"), None);
+        assert!(drawn(None, true, false, &changes).contains("\u{1b}["));
     }
 }
