@@ -538,6 +538,13 @@ pub struct WhatIfArgs {
     #[arg(long, value_name = "SPEC")]
     pub route: Option<String>,
 
+    /// With --route: the router's own call, priced with the route so its
+    /// saving is net of it: MODEL:INPUT[:OUTPUT[:request|session]] tokens per
+    /// decision, e.g. gpt-oss-120b:350:5 (per request unless `session`).
+    /// [default: no router cost]
+    #[arg(long, value_name = "SPEC", requires = "route")]
+    pub router: Option<String>,
+
     /// With --route: pick the target once per session (keeps its prompt cache
     /// warm) or for every call.
     #[arg(long, value_enum, default_value_t = StickyArg::Session)]

@@ -319,11 +319,14 @@ pub fn scenarios_of(
         StickyArg::Session => Sticky::Session,
         StickyArg::Call => Sticky::Call,
     };
-    let route = what_if
+    let mut route = what_if
         .route
         .as_deref()
         .map(|spec| scenario::parse_route_spec(spec, sticky))
         .transpose()?;
+    if let (Some(route), Some(spec)) = (route.as_mut(), what_if.router.as_deref()) {
+        route.classifier = Some(scenario::parse_classifier_spec(spec)?);
+    }
     if let Some(s) = scenario::shorthand(
         route,
         what_if.batch.as_deref(),

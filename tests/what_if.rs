@@ -566,7 +566,19 @@ fn caps_stop_a_runaway_session() {
 /// problem.
 #[test]
 fn invalid_scenario_files_name_file_key_and_problem() {
-    let cases: [(&str, &[&str]); 3] = [
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "fixtures/what-if/bad/router-per.toml",
+            &["route.classifier.per", "`turn` is not request or session"],
+        ),
+        (
+            "fixtures/what-if/bad/router-model.toml",
+            &[
+                "route.classifier.model",
+                "`gpt-oss-12b`",
+                "is not in the pricing catalog",
+            ],
+        ),
         (
             "fixtures/what-if/bad/shares-not-one.toml",
             &["route.rules[0].to", "shares sum to 0.9 instead of 1"],
@@ -698,4 +710,107 @@ fn pooled_sweeps_equal_one_evaluator_per_sweep() {
             .sum();
         assert!(not_fit > 0, "{pooled}");
     }
+}
+
+/// Case i: case c's route with the router that makes its decisions, a
+/// gpt-oss-120b classifier (350 in, 5 out) per request or per session.
+#[test]
+fn a_routers_own_calls_are_priced_with_its_route() {
+    let run = |threads: &str| {
+        ok(&[
+            "replay",
+            "fixtures/what-if/route-10k-step1.jsonl",
+            "fixtures/what-if/route-10k-step2.jsonl",
+            "--scenario",
+            "fixtures/what-if/route-router.toml",
+            "--threads",
+            threads,
+            "--quiet",
+            "--output",
+            "json",
+        ])
+        .stdout
+    };
+    let first = run("1");
+    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
+    let report: Value = serde_json::from_str(&first).expect("JSON");
+    // One classifying call: 350 × $0.15 + 5 × $0.60 = [52.5 + 3] = [55.5].
+    let per_call = 55_500_000_000i128;
+    // Case c's routed calls, by hand: $69.216.
+    let routed = usd("69.216");
+    for (name, classified) in [
+        ("router-per-request", 20_000u64),
+        ("router-per-session", 10_000),
+    ] {
+        let s = scenario(&report, name);
+        let router_cost = per_call * classified as i128;
+        assert_eq!(effect(s, "router_calls"), classified, "{name}");
+        assert_eq!(
+            s["effects"]["router_cost_femto_usd"],
+            router_cost.to_string(),
+            "{name}"
+        );
+        let line = model(s, "gpt-oss-120b (router)");
+        assert_eq!(calls(line), classified, "{name}");
+        assert_eq!(femto(line), router_cost, "{name}");
+        assert_eq!(
+            tokens(line),
+            [350 * classified, 0, 0, 0, 5 * classified],
+            "{name}"
+        );
+        // The route itself is case c's; the router comes on top.
+        assert_eq!(femto(s), routed + router_cost, "{name}");
+    }
+    // $1.11 and $0.555 of router: $70.326 and $69.771 in all.
+    assert_eq!(
+        femto(scenario(&report, "router-per-request")),
+        usd("70.326")
+    );
+    assert_eq!(
+        femto(scenario(&report, "router-per-session")),
+        usd("69.771")
+    );
+    let table = ok(&[
+        "replay",
+        "fixtures/what-if/route-10k-step1.jsonl",
+        "fixtures/what-if/route-10k-step2.jsonl",
+        "--scenario",
+        "fixtures/what-if/route-router.toml",
+        "--quiet",
+    ])
+    .stdout;
+    assert!(
+        table.contains("Router calls") && table.contains("Router cost"),
+        "{table}"
+    );
+    assert!(table.contains("gpt-oss-120b (router)"), "{table}");
+    // The same as one-off flags.
+    let flags = json(&[
+        "replay",
+        "fixtures/what-if/route-10k-step1.jsonl",
+        "fixtures/what-if/route-10k-step2.jsonl",
+        "--route",
+        "claude-sonnet-4-5=claude-haiku-4-5:0.7,claude-sonnet-4-5:0.25,claude-opus-4-6:0.05",
+        "--router",
+        "gpt-oss-120b:350:5",
+    ]);
+    let s = &flags["scenarios"][1];
+    assert_eq!(femto(s), usd("70.326"), "{}", s["name"]);
+    let bad = costsim(
+        &[
+            "replay",
+            "fixtures/what-if/cascade.jsonl",
+            "--route",
+            "*=gpt-5:1",
+            "--router",
+            "gpt-oss-120b",
+        ],
+        None,
+    );
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("expected MODEL:INPUT"),
+        "{}",
+        bad.stderr
+    );
 }

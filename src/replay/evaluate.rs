@@ -23,7 +23,7 @@ use crate::report::aggregate::AggregateError;
 use crate::report::aggregate::{add_count, add_usage, GroupTotals};
 use crate::report::line_items::LineItem;
 use crate::report::ScenarioStats;
-use crate::scenario::{CacheMode, Eligible, Ratio, Role, Scenario};
+use crate::scenario::{CacheMode, Decision, Eligible, Ratio, Role, Scenario};
 
 /// A call resolved against the catalog, ready to be priced per scenario.
 /// Serializable: big scenario runs spool calls to disk (see `spool.rs`).
@@ -251,6 +251,21 @@ pub fn order_free(scenario: &Scenario) -> bool {
         && t.batch
             .as_ref()
             .is_none_or(|b| b.eligible != Eligible::NonInteractive)
+        // A router that classifies once per session pays on the first call
+        // seen of each.
+        && t.route
+            .as_ref()
+            .and_then(|r| r.classifier.as_ref())
+            .is_none_or(|c| c.per == Decision::Request)
+}
+
+/// A route's classifier, resolved: what each of its calls costs.
+struct Router {
+    model: usize,
+    /// Its line in the scenario's per-model totals: `gpt-oss-120b (router)`.
+    key: String,
+    usage: Usage,
+    per: Decision,
 }
 
 struct State<'a> {
@@ -260,6 +275,8 @@ struct State<'a> {
     sessions: HashMap<u128, (u64, u64)>,
     capped: HashSet<u128>,
     seen_sessions: HashSet<u128>,
+    /// Sessions whose routing decision the router has made.
+    classified: HashSet<u128>,
     ttl_fallback: u64,
 }
 
@@ -273,6 +290,7 @@ pub struct Evaluator<'a> {
     shared_prefix: u64,
     /// Target names resolved once, not per call.
     resolved: HashMap<&'a str, usize>,
+    router: Option<Router>,
     stats: ScenarioStats,
     state: State<'a>,
     sink: Sink,
@@ -298,6 +316,24 @@ impl<'a> Evaluator<'a> {
                 .into_iter()
                 .filter_map(|(_, name)| Some((name, catalog.resolve_index(name)?)))
                 .collect(),
+            router: scenario
+                .transforms
+                .route
+                .as_ref()
+                .and_then(|r| r.classifier.as_ref())
+                .and_then(|c| {
+                    let model = catalog.resolve_index(&c.model)?;
+                    Some(Router {
+                        model,
+                        key: format!("{} (router)", catalog.models[model].id),
+                        usage: Usage {
+                            input: c.input,
+                            output: c.output,
+                            ..Usage::default()
+                        },
+                        per: c.per,
+                    })
+                }),
             stats: ScenarioStats::default(),
             state: State {
                 catalog,
@@ -305,6 +341,7 @@ impl<'a> Evaluator<'a> {
                 sessions: HashMap::new(),
                 capped: HashSet::new(),
                 seen_sessions: HashSet::new(),
+                classified: HashSet::new(),
                 ttl_fallback: 0,
             },
             sink,
@@ -422,6 +459,35 @@ impl<'a> Evaluator<'a> {
             .as_ref()
             .and_then(|r| r.target(&model.id, || &keys.get().session, call_key))
         {
+            if let Some(router) = &self.router {
+                let decides = match router.per {
+                    Decision::Request => true,
+                    Decision::Session => {
+                        call.session.is_none() || state.classified.insert(session())
+                    }
+                };
+                if decides {
+                    let priced = catalog.models[router.model].price(
+                        &router.usage,
+                        1,
+                        false,
+                        &Default::default(),
+                        date,
+                        call.ts,
+                    );
+                    stats.router_calls += 1;
+                    stats.router_cost += priced.cost;
+                    sink.record(
+                        index,
+                        &scenario.name,
+                        call,
+                        &router.key,
+                        &router.usage,
+                        false,
+                        Some(priced),
+                    )?;
+                }
+            }
             let target_index = index_of(&target.model);
             let usage = scaled_usage(&call.usage, target.token_ratio, target.output_ratio);
             if usage.prompt_tokens() > catalog.models[target_index].context_window {

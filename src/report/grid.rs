@@ -246,11 +246,7 @@ pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{text}")?;
     if !hidden.is_empty() {
-        writeln!(
-            out,
-            "(hidden to fit the terminal: {})",
-            hidden.join(", ")
-        )?;
+        writeln!(out, "(hidden to fit the terminal: {})", hidden.join(", "))?;
     }
     Ok(())
 }
@@ -474,18 +470,45 @@ mod tests {
 
     fn breakdown() -> Grid {
         let mut g = Grid::titled(
-            &["Model", "Calls", "Input", "Cache write", "Cache read", "Output", "Cost", "Share"],
+            &[
+                "Model",
+                "Calls",
+                "Input",
+                "Cache write",
+                "Cache read",
+                "Output",
+                "Cost",
+                "Share",
+            ],
             1,
         );
         g.push(
-            ["claude-sonnet-4-5", "109", "0", "744,071", "1,757,266", "154,467", "$5.63", "91.5%"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "claude-sonnet-4-5",
+                "109",
+                "0",
+                "744,071",
+                "1,757,266",
+                "154,467",
+                "$5.63",
+                "91.5%",
+            ]
+            .map(String::from)
+            .to_vec(),
         );
         g.push(
-            ["gpt-5-mini", "55", "45,408", "0", "127,488", "15,241", "$0.05", "0.7%"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "gpt-5-mini",
+                "55",
+                "45,408",
+                "0",
+                "127,488",
+                "15,241",
+                "$0.05",
+                "0.7%",
+            ]
+            .map(String::from)
+            .to_vec(),
         );
         g
     }
@@ -510,25 +533,41 @@ mod tests {
         let fitted = drawn(Some(70), false, false, &g);
         assert!(widest(&fitted) <= 70, "{fitted}");
         let titles = fitted.lines().nth(1).unwrap();
-        assert!(titles.contains("Input") && !titles.contains("Cache read"), "{fitted}");
+        assert!(
+            titles.contains("Input") && !titles.contains("Cache read"),
+            "{fitted}"
+        );
         assert!(
             fitted.ends_with("(hidden to fit the terminal: Cache read, Cache write)\n"),
             "{fitted}"
         );
         let narrow = drawn(Some(10), false, false, &g);
-        assert!(narrow.contains("claude-sonnet-4-5") && narrow.contains("$5.63") && narrow.contains("91.5%"), "{narrow}");
-        assert!(!narrow.lines().nth(1).unwrap().contains("Calls"), "{narrow}");
+        assert!(
+            narrow.contains("claude-sonnet-4-5")
+                && narrow.contains("$5.63")
+                && narrow.contains("91.5%"),
+            "{narrow}"
+        );
+        assert!(
+            !narrow.lines().nth(1).unwrap().contains("Calls"),
+            "{narrow}"
+        );
         // Wide enough: every column, nothing said.
         assert_eq!(drawn(Some(91), false, false, &g), full);
 
         let compact = drawn(None, false, true, &g);
-        assert!(compact.contains("│ Model             ┆ Calls ┆  Cost ┆ Share │"), "{compact}");
+        assert!(
+            compact.contains("│ Model             ┆ Calls ┆  Cost ┆ Share │"),
+            "{compact}"
+        );
         assert!(!compact.contains("hidden"), "{compact}");
         let mut md = Vec::new();
         set_compact(true);
         write_markdown(&g, &mut md).unwrap();
         set_compact(false);
-        assert!(String::from_utf8(md).unwrap().starts_with("| Model | Calls | Cost | Share |\n"));
+        assert!(String::from_utf8(md)
+            .unwrap()
+            .starts_with("| Model | Calls | Cost | Share |\n"));
 
         // Colour: a dominant share yellow; none without a terminal.
         let coloured = drawn(Some(200), true, false, &g);

@@ -128,6 +128,9 @@ fn scenarios_value(report: &Report) -> Value {
                     "dropped_calls": t.dropped_calls,
                     "dropped_cost_usd": t.dropped_cost.to_usd_f64(),
                     "dropped_cost_femto_usd": t.dropped_cost.femto().to_string(),
+                    "router_calls": t.router_calls,
+                    "router_cost_usd": t.router_cost.to_usd_f64(),
+                    "router_cost_femto_usd": t.router_cost.femto().to_string(),
                     "labelled_calls": labelled,
                     "successful_calls": ok,
                     "success_by_model": t.success.iter().map(|(model, (l, ok))| {

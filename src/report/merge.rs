@@ -248,6 +248,9 @@ fn scenario(s: &Value) -> Option<ScenarioResult> {
         capped_sessions: count(&e["capped_sessions"])?,
         dropped_calls: count(&e["dropped_calls"])?,
         dropped_cost: femto(&e["dropped_cost_femto_usd"])?,
+        // Reports written before routers were priced have none.
+        router_calls: count(&e["router_calls"])?,
+        router_cost: femto(&e["router_cost_femto_usd"])?,
         success,
     };
     let by_model = array(&s["by_model"])

@@ -26,6 +26,10 @@ pub struct ScenarioStats {
     pub capped_sessions: u64,
     pub dropped_calls: u64,
     pub dropped_cost: Money,
+    /// Calls a route's classifier made, and what they cost (part of the
+    /// scenario's cost).
+    pub router_calls: u64,
+    pub router_cost: Money,
     /// Per model answering: calls with a `success` label, and successes.
     pub success: std::collections::BTreeMap<String, (u64, u64)>,
 }
@@ -41,6 +45,8 @@ impl ScenarioStats {
         self.capped_sessions += other.capped_sessions;
         self.dropped_calls += other.dropped_calls;
         self.dropped_cost += other.dropped_cost;
+        self.router_calls += other.router_calls;
+        self.router_cost += other.router_cost;
         for (model, (labelled, succeeded)) in &other.success {
             let entry = self.success.entry(model.clone()).or_default();
             entry.0 += labelled;
@@ -327,26 +333,28 @@ impl Report {
             .compared()
             .filter(|s| {
                 let t = &s.stats;
-                t.routed + t.not_fit + t.cascaded + t.batched + t.dropped_calls > 0
+                t.routed + t.not_fit + t.cascaded + t.batched + t.dropped_calls + t.router_calls > 0
             })
             .collect();
         if rows.is_empty() {
             return None;
         }
-        let mut grid = Grid::titled(
-            &[
-                "Scenario",
-                "Routed",
-                "Did not fit",
-                "Cascaded",
-                "Escalated",
-                "Batched",
-                "Capped sessions",
-                "Calls dropped",
-                "Cost dropped",
-            ],
-            1,
-        );
+        let routers = rows.iter().any(|s| s.stats.router_calls > 0);
+        let mut titles = vec![
+            "Scenario",
+            "Routed",
+            "Did not fit",
+            "Cascaded",
+            "Escalated",
+            "Batched",
+            "Capped sessions",
+            "Calls dropped",
+            "Cost dropped",
+        ];
+        if routers {
+            titles.extend(["Router calls", "Router cost"]);
+        }
+        let mut grid = Grid::titled(&titles, 1);
         for s in rows {
             let t = &s.stats;
             let escalated = if t.cascaded == 0 {
@@ -356,7 +364,7 @@ impl Report {
                     (t.escalated as i128 * 10_000 + t.cascaded as i128 / 2) / t.cascaded as i128;
                 format!("{} ({})", display_count(t.escalated), format_share(bp))
             };
-            grid.push(vec![
+            let mut cells = vec![
                 s.name.clone(),
                 display_count(t.routed),
                 display_count(t.not_fit),
@@ -366,7 +374,11 @@ impl Report {
                 display_count(t.capped_sessions),
                 display_count(t.dropped_calls),
                 t.dropped_cost.exact_usd(),
-            ]);
+            ];
+            if routers {
+                cells.extend([display_count(t.router_calls), t.router_cost.exact_usd()]);
+            }
+            grid.push(cells);
         }
         Some(grid)
     }

@@ -37,8 +37,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::transform::{
-    BatchRule, Caps, Cascade, Eligible, Escalate, Ratio, Route, RouteRule, RouteTarget, Sticky,
-    Transforms, PPM,
+    BatchRule, Caps, Cascade, Classifier, Decision, Eligible, Escalate, Ratio, Route, RouteRule,
+    RouteTarget, Sticky, Transforms, PPM,
 };
 use super::{CacheMode, Placement, Role, Scenario};
 use crate::money::parse_scaled_decimal;
@@ -132,6 +132,16 @@ struct RawRoute {
     seed: Option<u64>,
     #[serde(default)]
     rules: Vec<RawRule>,
+    classifier: Option<RawClassifier>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClassifier {
+    model: Option<String>,
+    input: Option<i64>,
+    output: Option<i64>,
+    per: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -444,10 +454,48 @@ fn route(invalid: &Fail, at: &str, r: RawRoute) -> Result<Route, ScenarioError> 
             targets,
         });
     }
+    let classifier = r
+        .classifier
+        .map(|c| classifier(invalid, &format!("{at}route.classifier"), c))
+        .transpose()?;
     Ok(Route {
         rules,
         sticky,
         seed: r.seed.unwrap_or(0),
+        classifier,
+    })
+}
+
+fn classifier(invalid: &Fail, key: &str, c: RawClassifier) -> Result<Classifier, ScenarioError> {
+    let model = c.model.ok_or_else(|| {
+        invalid(format!(
+            "{key}.model: missing (the model that makes the routing decision, e.g. \"gpt-oss-120b\")"
+        ))
+    })?;
+    let tokens = |name: &str, v: Option<i64>, required: bool| match v {
+        None if required => Err(invalid(format!(
+            "{key}.{name}: missing (prompt tokens of one classifying call, e.g. 350)"
+        ))),
+        None => Ok(0),
+        Some(n) if n < 0 => Err(invalid(format!("{key}.{name}: {n} is negative"))),
+        Some(n) => Ok(n as u64),
+    };
+    let input = tokens("input", c.input, true)?;
+    let output = tokens("output", c.output, false)?;
+    let per = match c.per.as_deref() {
+        None | Some("request") => Decision::Request,
+        Some("session") => Decision::Session,
+        Some(other) => {
+            return Err(invalid(format!(
+                "{key}.per: `{other}` is not request or session"
+            )))
+        }
+    };
+    Ok(Classifier {
+        model,
+        input,
+        output,
+        per,
     })
 }
 
@@ -555,6 +603,12 @@ fn describe(cache: CacheMode, t: &Transforms) -> String {
             })
             .collect();
         parts.push(format!("route {} (per {})", rules.join("; "), r.sticky));
+        if let Some(c) = &r.classifier {
+            parts.push(format!(
+                "router {} ({} in, {} out per {})",
+                c.model, c.input, c.output, c.per
+            ));
+        }
     }
     if let Some(c) = &t.cascade {
         let when = match c.escalate {
@@ -637,7 +691,45 @@ pub fn parse_route_spec(spec: &str, sticky: Sticky) -> Result<Route, ScenarioErr
         rules,
         sticky,
         seed: 0,
+        classifier: None,
     })
+}
+
+/// `MODEL:INPUT[:OUTPUT[:request|session]]` as a route's classifier, for
+/// `--router`: `gpt-oss-120b:350:5`.
+pub fn parse_classifier_spec(spec: &str) -> Result<Classifier, ScenarioError> {
+    let invalid: Fail = Box::new(|message| ScenarioError::Invalid {
+        path: "--router".to_string(),
+        message,
+    });
+    let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
+    let number = |i: usize, name: &str| -> Result<Option<i64>, ScenarioError> {
+        parts
+            .get(i)
+            .map(|t| {
+                t.parse::<i64>().map_err(|_| {
+                    invalid(format!(
+                        "`{spec}`: {name} `{t}` is not a whole number of tokens"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    if parts.len() < 2 || parts.len() > 4 || parts[0].is_empty() {
+        return Err(invalid(format!(
+            "`{spec}`: expected MODEL:INPUT[:OUTPUT[:request|session]], e.g. gpt-oss-120b:350:5"
+        )));
+    }
+    classifier(
+        &invalid,
+        "router",
+        RawClassifier {
+            model: Some(parts[0].to_string()),
+            input: number(1, "input")?,
+            output: number(2, "output")?,
+            per: parts.get(3).map(|p| p.to_string()),
+        },
+    )
 }
 
 /// The scenario made of the shorthand flags, if any was given.

@@ -13,8 +13,8 @@ use std::fmt;
 use crate::pricing::{Catalog, Ttl};
 pub use file::{load_file, ScenarioError};
 pub use transform::{
-    BatchRule, Caps, Cascade, Eligible, Escalate, Ratio, Route, RouteRule, RouteTarget, Sticky,
-    Transforms, PPM,
+    BatchRule, Caps, Cascade, Classifier, Decision, Eligible, Escalate, Ratio, Route, RouteRule,
+    RouteTarget, Sticky, Transforms, PPM,
 };
 
 /// Where explicit cache breakpoints go when caching is simulated.
@@ -134,6 +134,9 @@ impl Scenario {
                 for (j, t) in rule.targets.iter().enumerate() {
                     out.push((format!("route.rules[{i}].to[{j}].model"), t.model.as_str()));
                 }
+            }
+            if let Some(c) = &route.classifier {
+                out.push(("route.classifier.model".to_string(), c.model.as_str()));
             }
         }
         if let Some(c) = &self.transforms.cascade {
@@ -275,6 +278,7 @@ pub fn sweep(models: &[String]) -> Vec<Scenario> {
                     }],
                     sticky: Sticky::Session,
                     seed: 0,
+                    classifier: None,
                 }),
                 ..Transforms::default()
             },
@@ -284,7 +288,7 @@ pub fn sweep(models: &[String]) -> Vec<Scenario> {
         .collect()
 }
 
-pub use file::{parse_route_spec, shorthand};
+pub use file::{parse_classifier_spec, parse_route_spec, shorthand};
 
 #[cfg(test)]
 mod tests {

@@ -90,6 +90,40 @@ pub struct Route {
     pub rules: Vec<RouteRule>,
     pub sticky: Sticky,
     pub seed: u64,
+    /// The model call that makes each routing decision, priced with the
+    /// scenario so that a route's saving is net of its router.
+    pub classifier: Option<Classifier>,
+}
+
+/// A router's own call: its model and tokens, once per routed request or
+/// once per session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classifier {
+    /// Catalog id or alias.
+    pub model: String,
+    /// Prompt tokens of one classifying call (the routing prompt and the
+    /// request it reads).
+    pub input: u64,
+    pub output: u64,
+    pub per: Decision,
+}
+
+/// How often a router classifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Every call a rule matches.
+    Request,
+    /// The first such call of each session (calls outside a session: each).
+    Session,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Decision::Request => "request",
+            Decision::Session => "session",
+        })
+    }
 }
 
 impl Route {
@@ -266,6 +300,7 @@ mod tests {
             }],
             sticky: Sticky::Session,
             seed: 1,
+            classifier: None,
         };
         let mut counts = [0u32; 3];
         for s in 0..10_000 {
