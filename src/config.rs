@@ -480,11 +480,14 @@ mod tests {
 
     #[test]
     fn relative_bounds_count_back_from_now() {
-        let at = |v: &str, upper: bool| {
-            parse_bound("since", v, upper, Zone::UTC, now())
-                .unwrap()
-                .to_rfc3339()
+        let at_in = |zone: Zone| {
+            move |v: &str, upper: bool| {
+                parse_bound("since", v, upper, zone, now())
+                    .unwrap()
+                    .to_rfc3339()
+            }
         };
+        let at = at_in(Zone::UTC);
         assert_eq!(at("7d", false), "2026-11-30T15:30:00+00:00");
         assert_eq!(at("2w", false), "2026-11-23T15:30:00+00:00");
         assert_eq!(at("12h", false), "2026-12-07T03:30:00+00:00");
@@ -493,12 +496,7 @@ mod tests {
         assert_eq!(at("yesterday", true), "2026-12-07T00:00:00+00:00");
         assert_eq!(at("today", false), "2026-12-07T00:00:00+00:00");
         // In a zone ahead of UTC, today began the evening before (UTC).
-        let tokyo = Zone::parse("Asia/Tokyo").unwrap();
-        let in_tokyo = |v: &str, upper: bool| {
-            parse_bound("since", v, upper, tokyo, now())
-                .unwrap()
-                .to_rfc3339()
-        };
+        let in_tokyo = at_in(Zone::parse("Asia/Tokyo").unwrap());
         assert_eq!(in_tokyo("today", false), "2026-12-07T15:00:00+00:00");
         assert_eq!(in_tokyo("yesterday", true), "2026-12-07T15:00:00+00:00");
         assert_eq!(in_tokyo("2026-03-01", false), "2026-02-28T15:00:00+00:00");

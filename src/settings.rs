@@ -193,24 +193,21 @@ pub fn apply(
     collect_longs(&cli, &mut longs);
     let commands: Vec<&str> = cli.get_subcommands().map(Command::get_name).collect();
     for (key, value) in table {
-        if value.is_table() && !commands.contains(&key.as_str()) {
+        // A table names a command; anything else an option of some command.
+        let (known, what, names): (bool, &str, Vec<&str>) = if value.is_table() {
+            (commands.contains(&key.as_str()), "a command", commands.clone())
+        } else {
+            (
+                longs.contains_key(key.as_str()),
+                "an option of any command",
+                longs.keys().copied().collect(),
+            )
+        };
+        if !known {
             return Err(at.error(
                 &[],
                 key,
-                format!(
-                    "`{key}` is not a command{}",
-                    hint(key, commands.iter().copied())
-                ),
-            ));
-        }
-        if !value.is_table() && !longs.contains_key(key.as_str()) {
-            return Err(at.error(
-                &[],
-                key,
-                format!(
-                    "`{key}` is not an option of any command{}",
-                    hint(key, longs.keys().copied())
-                ),
+                format!("`{key}` is not {what}{}", hint(key, names.into_iter())),
             ));
         }
     }
