@@ -195,7 +195,11 @@ pub fn apply(
     for (key, value) in table {
         // A table names a command; anything else an option of some command.
         let (known, what, names): (bool, &str, Vec<&str>) = if value.is_table() {
-            (commands.contains(&key.as_str()), "a command", commands.clone())
+            (
+                commands.contains(&key.as_str()),
+                "a command",
+                commands.clone(),
+            )
         } else {
             (
                 longs.contains_key(key.as_str()),
