@@ -157,3 +157,33 @@ fn reports_cut_in_different_time_zones_are_not_added_by_day() {
         json["notes"]
     );
 }
+
+/// Percentiles do not add up: merged reports leave them out and say so.
+#[test]
+fn latency_percentiles_are_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join("latency.json")
+        .to_str()
+        .unwrap()
+        .to_string();
+    ok(&[
+        "replay",
+        "fixtures/latency/calls.jsonl",
+        "-o",
+        "json",
+        "--out",
+        &path,
+    ]);
+    let merged: Value =
+        serde_json::from_str(&ok(&["merge", &path, &path, "--json"]).stdout).unwrap();
+    assert_eq!(merged["latency_ms_by_model"], serde_json::json!([]));
+    assert!(
+        merged["notes"]
+            .to_string()
+            .contains("latency percentiles are not merged"),
+        "{}",
+        merged["notes"]
+    );
+}

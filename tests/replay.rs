@@ -440,3 +440,28 @@ fn timezone_cuts_days_at_local_midnight() {
         bad.stderr
     );
 }
+
+/// Latencies the logs record are reported per model as nearest-rank p50,
+/// p95 and max, whatever the thread count. Expected figures:
+/// fixtures/latency/README.md.
+#[test]
+fn recorded_latency_percentiles_per_model() {
+    let json = |threads: &str| {
+        replay_json(&["fixtures/latency/calls.jsonl", "--threads", threads])["latency_ms_by_model"]
+            .clone()
+    };
+    let want = serde_json::json!([
+        {"model": "claude-haiku-4-5", "calls": 3, "p50": 600, "p95": 900, "max": 900},
+        {"model": "gpt-5-mini", "calls": 20, "p50": 1000, "p95": 1900, "max": 2000},
+    ]);
+    assert_eq!(json("1"), want);
+    assert_eq!(json("2"), want);
+    let html = ok(&["replay", "fixtures/latency/calls.jsonl", "-o", "html"]).stdout;
+    assert!(html.contains("Latency per model"), "no latency table");
+    assert!(html.contains("1,900 ms"), "no p95");
+    // Logs without latencies: an empty list, and no table.
+    assert_eq!(
+        replay_json(&[DEMO])["latency_ms_by_model"],
+        serde_json::json!([])
+    );
+}

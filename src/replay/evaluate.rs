@@ -60,6 +60,8 @@ pub struct Pending {
     /// The response this call is a copy of, when logs may write it again
     /// (see `Copies`): with `order`, it names the copy.
     pub copy: Option<u128>,
+    /// How long the call took, where the log says.
+    pub latency_ms: Option<u64>,
 }
 
 /// A format name through the spool: written as text, read back as the

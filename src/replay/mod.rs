@@ -28,7 +28,8 @@ use crate::record::Call;
 use crate::report::aggregate::AggregateError;
 use crate::report::line_items::{LineItemsError, LineItemsWriter};
 use crate::report::{
-    Dimension, Header, Report, ScenarioResult, ScenarioStats, TimelinePoint, UnpricedModel,
+    Dimension, Header, LatencyRow, Report, ScenarioResult, ScenarioStats, TimelinePoint,
+    UnpricedModel,
 };
 use crate::scenario::Scenario;
 use crate::zone::Zone;
@@ -164,6 +165,9 @@ struct Partial<'a> {
     format_calls: BTreeMap<&'static str, u64>,
     not_calls: u64,
     duplicates: u64,
+    /// Latencies the logs record, per model: how many calls took each
+    /// number of milliseconds (exact percentiles in bounded memory).
+    latencies: BTreeMap<String, BTreeMap<u64, u64>>,
 }
 
 impl<'a> Partial<'a> {
@@ -202,6 +206,7 @@ impl<'a> Partial<'a> {
             format_calls: BTreeMap::new(),
             not_calls: 0,
             duplicates: 0,
+            latencies: BTreeMap::new(),
         }
     }
 
@@ -273,6 +278,12 @@ impl<'a> Partial<'a> {
         }
         self.not_calls += other.not_calls;
         self.duplicates += other.duplicates;
+        for (model, counts) in other.latencies {
+            let mine = self.latencies.entry(model).or_default();
+            for (ms, n) in counts {
+                *mine.entry(ms).or_default() += n;
+            }
+        }
         Ok(())
     }
 }
@@ -459,6 +470,7 @@ impl<'a> Reading<'a> {
             options: call.options,
             format: evaluate::FormatName(call.format),
             copy: None,
+            latency_ms: call.latency_ms,
         }
     }
 
@@ -481,6 +493,16 @@ impl<'a> Reading<'a> {
         partial.undated += u64::from(pending.undated);
         partial.first = min_opt(partial.first, Some(pending.ts));
         partial.last = max_opt(partial.last, Some(pending.ts));
+        if let Some(ms) = pending.latency_ms {
+            let counts = match partial.latencies.get_mut(&pending.model_key) {
+                Some(counts) => counts,
+                None => partial
+                    .latencies
+                    .entry(pending.model_key.clone())
+                    .or_default(),
+            };
+            *counts.entry(ms).or_default() += 1;
+        }
         let priced = pending
             .model
             .map(|i| pending.price_on(&catalog.models[i], spec.pricing_date));
@@ -999,10 +1021,16 @@ fn finish(
         })
         .collect();
     timeline.sort_by(|a, b| (a.scenario, a.hour, &a.model).cmp(&(b.scenario, b.hour, &b.model)));
+    let latency = all
+        .latencies
+        .iter()
+        .filter_map(|(model, counts)| LatencyRow::of(model, counts))
+        .collect();
     let report = Report::new(header, spec.dims.clone(), groups)
         .with_scenarios(scenario_results)
         .with_top_sessions(top_sessions)
-        .with_timeline(timeline);
+        .with_timeline(timeline)
+        .with_latency(latency);
     report.check_sums()?;
     Ok(ReplayOutcome {
         report,

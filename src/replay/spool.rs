@@ -449,6 +449,7 @@ mod tests {
             options: Default::default(),
             format: crate::replay::evaluate::FormatName("canonical"),
             copy: None,
+            latency_ms: None,
         }
     }
 

@@ -74,6 +74,10 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         page.push_str("<h2>Most expensive sessions</h2>\n");
         page.push_str(&table(&top));
     }
+    if let Some(latency) = report.latency_grid() {
+        page.push_str("<h2>Latency per model <small>as the logs record it</small></h2>\n");
+        page.push_str(&table(&latency));
+    }
     for s in report.sections() {
         let _ = writeln!(
             page,

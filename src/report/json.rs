@@ -225,6 +225,13 @@ pub fn report_value(report: &Report) -> Value {
         "total": Value::Object(totals(&report.total, false)),
         "scenarios": scenarios_value(report),
         "observed_days": report.observed_days(),
+        "latency_ms_by_model": report.latency.iter().map(|l| json!({
+            "model": l.model,
+            "calls": l.calls,
+            "p50": l.p50_ms,
+            "p95": l.p95_ms,
+            "max": l.max_ms,
+        })).collect::<Vec<_>>(),
         "top_sessions": report.top_sessions.iter().map(|t| {
             let mut m = totals(t, false);
             m.insert("session".into(), json!(t.keys[0]));

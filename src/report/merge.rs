@@ -192,7 +192,14 @@ fn header(r: &Value) -> Option<Header> {
                 })
             })
             .collect::<Option<_>>()?,
-        notes: strings(&r["notes"]),
+        notes: {
+            let mut notes = strings(&r["notes"]);
+            if array(&r["latency_ms_by_model"]).iter().next().is_some() {
+                // Percentiles do not add up; the counts behind them are not saved.
+                notes.push("latency percentiles are not merged: see each report's own".to_string());
+            }
+            notes
+        },
         formats: name_counts(&r["formats"]),
         // Reports written before calls were counted per format have none.
         format_calls: name_counts(&r["format_calls"]),

@@ -209,6 +209,50 @@ pub struct Report {
     /// Totals per scenario, hour and model, in that order; empty unless the
     /// report is drawn as charts.
     pub timeline: Vec<TimelinePoint>,
+    /// Latencies the logs record, per model (by name); empty when none do.
+    pub latency: Vec<LatencyRow>,
+}
+
+/// One model's recorded latencies: how many calls carry one, and the
+/// nearest-rank percentiles of them, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatencyRow {
+    pub model: String,
+    pub calls: u64,
+    pub p50_ms: u64,
+    pub p95_ms: u64,
+    pub max_ms: u64,
+}
+
+impl LatencyRow {
+    /// From how many calls took each number of milliseconds; `None` for
+    /// no calls.
+    pub fn of(model: &str, counts: &std::collections::BTreeMap<u64, u64>) -> Option<LatencyRow> {
+        let calls: u64 = counts.values().sum();
+        if calls == 0 {
+            return None;
+        }
+        // Nearest rank: the smallest value with at least p% of the calls at
+        // or below it.
+        let at = |percent: u64| {
+            let rank = (calls * percent).div_ceil(100).max(1);
+            let mut seen = 0;
+            for (&ms, &n) in counts {
+                seen += n;
+                if seen >= rank {
+                    return ms;
+                }
+            }
+            *counts.keys().next_back().unwrap_or(&0)
+        };
+        Some(LatencyRow {
+            model: model.to_string(),
+            calls,
+            p50_ms: at(50),
+            p95_ms: at(95),
+            max_ms: *counts.keys().next_back()?,
+        })
+    }
 }
 
 /// One model's calls in one hour under one scenario.
@@ -256,7 +300,13 @@ impl Report {
             scenarios: Vec::new(),
             top_sessions: Vec::new(),
             timeline: Vec::new(),
+            latency: Vec::new(),
         }
+    }
+
+    pub fn with_latency(mut self, latency: Vec<LatencyRow>) -> Report {
+        self.latency = latency;
+        self
     }
 
     pub fn with_timeline(mut self, timeline: Vec<TimelinePoint>) -> Report {
@@ -291,6 +341,26 @@ impl Report {
     pub fn with_top_sessions(mut self, sessions: Vec<GroupTotals>) -> Report {
         self.top_sessions = sessions;
         self
+    }
+
+    /// Recorded latencies per model (p50, p95, max), when the logs carry
+    /// any.
+    pub fn latency_grid(&self) -> Option<Grid> {
+        if self.latency.is_empty() {
+            return None;
+        }
+        let mut grid = Grid::titled(&["Model", "Calls timed", "p50", "p95", "Max"], 1);
+        let ms = |v: u64| format!("{} ms", display_count(v));
+        for l in &self.latency {
+            grid.push(vec![
+                l.model.clone(),
+                display_count(l.calls),
+                ms(l.p50_ms),
+                ms(l.p95_ms),
+                ms(l.max_ms),
+            ]);
+        }
+        Some(grid)
     }
 
     /// `--top`: the most expensive sessions with their calls (steps), tokens
