@@ -127,6 +127,17 @@ pub enum ReplayError {
     LineItems(#[from] LineItemsError),
 }
 
+/// A latency as counted: exact below 10 s, then to four significant
+/// digits (123,456 ms counts as 123,400), so that a model's counts hold at
+/// most about 9,000 values per power of ten whatever the input.
+fn latency_bucket(ms: u64) -> u64 {
+    let mut unit = 1;
+    while ms / unit >= 10_000 {
+        unit *= 10;
+    }
+    ms - ms % unit
+}
+
 /// Per-source results, merged at the end.
 struct Partial<'a> {
     sink: Sink,
@@ -166,7 +177,7 @@ struct Partial<'a> {
     not_calls: u64,
     duplicates: u64,
     /// Latencies the logs record, per model: how many calls took each
-    /// number of milliseconds (exact percentiles in bounded memory).
+    /// number of milliseconds (see [`latency_bucket`]).
     latencies: BTreeMap<String, BTreeMap<u64, u64>>,
 }
 
@@ -501,7 +512,7 @@ impl<'a> Reading<'a> {
                     .entry(pending.model_key.clone())
                     .or_default(),
             };
-            *counts.entry(ms).or_default() += 1;
+            *counts.entry(latency_bucket(ms)).or_default() += 1;
         }
         let priced = pending
             .model
@@ -1046,6 +1057,15 @@ mod tests {
     use crate::money::Money;
     use crate::pricing::load_embedded;
     use proptest::prelude::*;
+
+    #[test]
+    fn latencies_keep_four_significant_digits_above_ten_seconds() {
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(9_999), 9_999);
+        assert_eq!(latency_bucket(10_007), 10_000);
+        assert_eq!(latency_bucket(123_456), 123_400);
+        assert_eq!(latency_bucket(u64::MAX), 18_440_000_000_000_000_000);
+    }
     use std::io::Write;
 
     use crate::scenario::Scenario;
