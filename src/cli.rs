@@ -435,7 +435,8 @@ pub struct SynthArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Group rows by this dimension; repeat for several (model, provider,
-    /// account, day, week, month, session, tag:KEY). Days, weeks (ISO) and
+    /// account, day, week, month, session, task (a call's `task` tag, else its
+    /// session), agent, tag:KEY). Days, weeks (ISO) and
     /// months are cut at midnight in --timezone. [default: model]
     #[arg(long = "by", value_name = "DIM")]
     pub by: Vec<String>,

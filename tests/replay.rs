@@ -465,3 +465,44 @@ fn recorded_latency_percentiles_per_model() {
         serde_json::json!([])
     );
 }
+
+/// `--by task`: a call's `task` tag names its task, else its session; calls
+/// with neither are `(none)`. gpt-5-mini input is $0.25 per million tokens
+/// (`pricing/openai.toml`): 1,000 tokens cost [250] micro-dollars.
+#[test]
+fn by_task_groups_by_task_tag_then_session() {
+    let lines = [
+        r#"{"ts":"2026-04-02T10:00:00Z","model":"gpt-5-mini","session":"s1","tags":{"task":"T1"},"usage":{"input":1000}}"#,
+        r#"{"ts":"2026-04-02T10:01:00Z","model":"gpt-5-mini","session":"s1","usage":{"input":1000}}"#,
+        r#"{"ts":"2026-04-02T10:02:00Z","model":"gpt-5-mini","usage":{"input":1000}}"#,
+        r#"{"ts":"2026-04-02T10:03:00Z","model":"gpt-5-mini","session":"s2","tags":{"task":"T1"},"usage":{"input":1000}}"#,
+    ]
+    .join("\n");
+    let run = costsim(
+        &["replay", "-", "--by", "task", "--json"],
+        Some(lines.as_bytes()),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows: Vec<(String, u64, i128)> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["keys"]["task"].as_str().unwrap().to_string(),
+                r["calls"].as_u64().unwrap(),
+                femto(r),
+            )
+        })
+        .collect();
+    let micro = 1_000_000_000i128;
+    assert_eq!(
+        rows,
+        [
+            ("T1".to_string(), 2, 500 * micro),
+            ("(none)".to_string(), 1, 250 * micro),
+            ("s1".to_string(), 1, 250 * micro),
+        ]
+    );
+}

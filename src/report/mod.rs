@@ -36,6 +36,8 @@ pub enum Dimension {
     Week,
     Month,
     Session,
+    /// What a call was part of: its `task` tag, else its session.
+    Task,
     /// The format of the log a call was read from: the coding agent
     /// (`claude-code`, `codex`, `gemini-cli`) or the API log (`openai`).
     Agent,
@@ -53,12 +55,13 @@ impl FromStr for Dimension {
             "week" => Dimension::Week,
             "month" => Dimension::Month,
             "session" => Dimension::Session,
+            "task" => Dimension::Task,
             "agent" => Dimension::Agent,
             other => match other.strip_prefix("tag:") {
                 Some(key) if !key.is_empty() => Dimension::Tag(key.to_string()),
                 _ => {
                     return Err(format!(
-                        "`{other}` is not a dimension: use model, provider, account, day, week, month, session, agent or tag:KEY"
+                        "`{other}` is not a dimension: use model, provider, account, day, week, month, session, task, agent or tag:KEY"
                     ))
                 }
             },
@@ -76,6 +79,7 @@ impl fmt::Display for Dimension {
             Dimension::Week => f.write_str("week"),
             Dimension::Month => f.write_str("month"),
             Dimension::Session => f.write_str("session"),
+            Dimension::Task => f.write_str("task"),
             Dimension::Agent => f.write_str("agent"),
             Dimension::Tag(k) => write!(f, "tag:{k}"),
         }
@@ -116,6 +120,12 @@ impl Dimension {
             Dimension::Week => zone.week_key(call.ts),
             Dimension::Month => zone.month_key(call.ts),
             Dimension::Session => call.session.clone().unwrap_or_else(|| NONE_KEY.to_string()),
+            Dimension::Task => call
+                .tags
+                .get("task")
+                .or(call.session.as_ref())
+                .cloned()
+                .unwrap_or_else(|| NONE_KEY.to_string()),
             Dimension::Agent if call.format.is_empty() => NONE_KEY.to_string(),
             Dimension::Agent => call.format.to_string(),
             Dimension::Tag(k) => call
