@@ -187,3 +187,66 @@ fn latency_percentiles_are_not_merged() {
         merged["notes"]
     );
 }
+
+/// `--top` gives each session's wall time: its first call to its last
+/// answer (the last call's time plus its latency). Session s1: calls at
+/// 10:00:00 and 10:05:30 with latencies 2,000 and 1,500 ms, so 5 min 30 s +
+/// 1.5 s = 331,500 ms ("5m 31s"); s2: one call without latency, 0 ms.
+/// Split across two reports, the merged span is the same.
+#[test]
+fn top_sessions_show_their_wall_time_and_merge_it() {
+    let first = r#"{"ts":"2026-04-02T10:00:00Z","model":"gpt-5-mini","session":"s1","latency_ms":2000,"usage":{"input":1000}}
+{"ts":"2026-04-02T10:01:00Z","model":"gpt-5-mini","session":"s2","usage":{"input":100}}
+"#;
+    let second = r#"{"ts":"2026-04-02T10:05:30Z","model":"gpt-5-mini","session":"s1","latency_ms":1500,"usage":{"input":1000}}
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(path("a.jsonl"), first).unwrap();
+    std::fs::write(path("b.jsonl"), second).unwrap();
+    let wall = |report: &Value| -> Vec<(String, i64)> {
+        report["top_sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["session"].as_str().unwrap().to_string(),
+                    t["wall_time_ms"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let want = vec![("s1".to_string(), 331_500), ("s2".to_string(), 0)];
+    let whole = replay_json(&[&path("a.jsonl"), &path("b.jsonl"), "--top", "5"]);
+    assert_eq!(wall(&whole), want);
+    assert_eq!(
+        whole["top_sessions"][0]["first_call"],
+        "2026-04-02T10:00:00.000Z"
+    );
+    assert_eq!(
+        whole["top_sessions"][0]["last_answer"],
+        "2026-04-02T10:05:31.500Z"
+    );
+    let table = ok(&["replay", &path("a.jsonl"), &path("b.jsonl"), "--top", "5"]).stdout;
+    assert!(
+        table.contains("5m 31s") && table.contains("0 ms"),
+        "{table}"
+    );
+    for f in ["a", "b"] {
+        ok(&[
+            "replay",
+            &path(&format!("{f}.jsonl")),
+            "--top",
+            "5",
+            "-o",
+            "json",
+            "--out",
+            &path(&format!("{f}.json")),
+        ]);
+    }
+    let merged: Value =
+        serde_json::from_str(&ok(&["merge", &path("a.json"), &path("b.json"), "--json"]).stdout)
+            .unwrap();
+    assert_eq!(wall(&merged), want);
+}

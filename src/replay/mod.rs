@@ -884,6 +884,7 @@ pub fn replay_with_items(
             if index == 0 {
                 all.sink.main = e.sink.main;
                 all.sink.sessions = e.sink.sessions;
+                all.sink.spans = e.sink.spans;
             }
             all.sink.merge_models(e.sink.by_model);
             all.sink.merge_timeline(e.sink.timeline);
@@ -1008,6 +1009,16 @@ fn finish(
         }
         _ => Vec::new(),
     };
+    // The top sessions' first call and last answer.
+    let spans = all.sink.spans.unwrap_or_default();
+    let top_spans = top_sessions
+        .iter()
+        .filter_map(|t| {
+            let (start, end) = spans.get(&t.keys[0])?;
+            let time = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms);
+            Some((t.keys[0].clone(), (time(*start)?, time(*end)?)))
+        })
+        .collect();
     // With scenarios, every one is shown, even with no call to its name.
     let scenario_results = if spec.scenarios.is_empty() {
         Vec::new()
@@ -1040,6 +1051,7 @@ fn finish(
     let report = Report::new(header, spec.dims.clone(), groups)
         .with_scenarios(scenario_results)
         .with_top_sessions(top_sessions)
+        .with_top_spans(top_spans)
         .with_timeline(timeline)
         .with_latency(latency);
     report.check_sums()?;

@@ -20,11 +20,21 @@ pub type ModelTotals = HashMap<String, HashMap<String, GroupTotals>>;
 /// charts over time of the HTML report.
 pub type Timeline = HashMap<(usize, i64, String), GroupTotals>;
 
+/// Widens a session's span (first start, last end) to cover `span`.
+fn widen(spans: &mut HashMap<String, (i64, i64)>, session: String, span: (i64, i64)) {
+    let entry = spans.entry(session).or_insert(span);
+    entry.0 = entry.0.min(span.0);
+    entry.1 = entry.1.max(span.1);
+}
+
 pub struct Sink {
     pub main: Aggregator,
     pub by_model: Option<ModelTotals>,
     /// Per-session totals of the recorded calls, for `--top`.
     pub sessions: Option<Aggregator>,
+    /// Per session: its first call's time and its last answer's (the last
+    /// call's time plus its latency, where logged), in milliseconds.
+    pub spans: Option<HashMap<String, (i64, i64)>>,
     pub timeline: Option<Timeline>,
     /// The wall clock of the timeline's hours.
     zone: Zone,
@@ -40,6 +50,7 @@ impl Sink {
             main: Aggregator::new(dims),
             by_model: scenarios.then(HashMap::new),
             sessions: None,
+            spans: None,
             timeline: None,
             zone: Zone::UTC,
             line_items: None,
@@ -64,6 +75,7 @@ impl Sink {
     /// Also keep per-session totals (for `--top`).
     pub fn with_sessions(mut self, on: bool) -> Self {
         self.sessions = on.then(|| Aggregator::new(1));
+        self.spans = on.then(HashMap::new);
         self
     }
 
@@ -74,6 +86,15 @@ impl Sink {
         match (self.sessions.as_mut(), other.sessions) {
             (Some(mine), Some(theirs)) => mine.merge(theirs)?,
             (None, Some(theirs)) => self.sessions = Some(theirs),
+            _ => {}
+        }
+        match (self.spans.as_mut(), other.spans) {
+            (Some(mine), Some(theirs)) => {
+                for (session, span) in theirs {
+                    widen(mine, session, span);
+                }
+            }
+            (None, Some(theirs)) => self.spans = Some(theirs),
             _ => {}
         }
         Ok(())
@@ -139,6 +160,14 @@ impl Sink {
                 } else {
                     format!("{}/{session}", call.account)
                 };
+                if let Some(spans) = self.spans.as_mut() {
+                    let start = call.ts.timestamp_millis();
+                    let end = start.saturating_add(
+                        call.latency_ms
+                            .map_or(0, |ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+                    );
+                    widen(spans, key.clone(), (start, end));
+                }
                 sessions.push_totals(vec![key], &totals)?;
             }
         }

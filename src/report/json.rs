@@ -235,6 +235,12 @@ pub fn report_value(report: &Report) -> Value {
         "top_sessions": report.top_sessions.iter().map(|t| {
             let mut m = totals(t, false);
             m.insert("session".into(), json!(t.keys[0]));
+            if let Some((first, last)) = report.top_spans.get(&t.keys[0]) {
+                let at = |d: &chrono::DateTime<chrono::Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                m.insert("first_call".into(), json!(at(first)));
+                m.insert("last_answer".into(), json!(at(last)));
+                m.insert("wall_time_ms".into(), json!((*last - *first).num_milliseconds()));
+            }
             Value::Object(m)
         }).collect::<Vec<_>>(),
     })

@@ -90,13 +90,19 @@ pub fn read_saved(path: &str, value: &Value) -> Result<Report, MergeError> {
         scenarios.push(scenario(s).ok_or_else(|| field(&format!("scenarios[{i}]")))?);
     }
     let mut top = Vec::new();
+    let mut spans = BTreeMap::new();
     for (i, t) in array(&r["top_sessions"]).iter().enumerate() {
         let session = t["session"].as_str().unwrap_or_default().to_string();
+        // Reports written before wall times have none.
+        if let (Some(first), Some(last)) = (time(&t["first_call"]), time(&t["last_answer"])) {
+            spans.insert(session.clone(), (first, last));
+        }
         top.push(totals(t, vec![session]).ok_or_else(|| field(&format!("top_sessions[{i}]")))?);
     }
     Ok(Report::new(header, dims, groups)
         .with_scenarios(scenarios)
-        .with_top_sessions(top))
+        .with_top_sessions(top)
+        .with_top_spans(spans))
 }
 
 fn array(v: &Value) -> &[Value] {
@@ -323,6 +329,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
     add_groups(&mut rows, first.rows.iter().map(|r| &r.totals));
     let mut top = BTreeMap::new();
     add_groups(&mut top, &first.top_sessions);
+    let mut spans = first.top_spans.clone();
     let top_n = first.top_sessions.len();
     let mut scenarios = first.scenarios.clone();
     let mut notes: Vec<String> = header.notes.clone();
@@ -410,6 +417,13 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
         header.duplicates += h.duplicates;
         add_groups(&mut rows, r.rows.iter().map(|r| &r.totals));
         add_groups(&mut top, &r.top_sessions);
+        // A session in several reports spans from its first call in any to
+        // its last answer in any.
+        for (session, (a, b)) in &r.top_spans {
+            let span = spans.entry(session.clone()).or_insert((*a, *b));
+            span.0 = span.0.min(*a);
+            span.1 = span.1.max(*b);
+        }
         for (mine, theirs) in scenarios.iter_mut().zip(&r.scenarios) {
             mine.total.add(&theirs.total);
             let mut models = BTreeMap::new();
@@ -426,9 +440,12 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
     let mut top: Vec<GroupTotals> = top.into_values().collect();
     top.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.keys.cmp(&b.keys)));
     top.truncate(top_n);
+    // Only the sessions still among the top.
+    spans.retain(|session, _| top.iter().any(|t| &t.keys[0] == session));
     let merged = Report::new(header, dims, rows.into_values().collect())
         .with_scenarios(scenarios)
-        .with_top_sessions(top);
+        .with_top_sessions(top)
+        .with_top_spans(spans);
     merged.check_sums()?;
     Ok(merged)
 }

@@ -86,6 +86,18 @@ impl fmt::Display for Dimension {
     }
 }
 
+/// A wall time for people: `2h 05m`, `3m 20s`, `45s`, `850 ms`.
+pub fn display_duration(d: chrono::TimeDelta) -> String {
+    let ms = d.num_milliseconds().max(0);
+    let s = ms / 1000;
+    match s {
+        0 => format!("{ms} ms"),
+        1..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
 /// Group key for calls without a session or tag.
 pub const NONE_KEY: &str = "(none)";
 
@@ -221,6 +233,9 @@ pub struct Report {
     pub timeline: Vec<TimelinePoint>,
     /// Latencies the logs record, per model (by name); empty when none do.
     pub latency: Vec<LatencyRow>,
+    /// Each top session's first call and last answer (the last call's time
+    /// plus its latency, where logged): its wall time.
+    pub top_spans: std::collections::BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// One model's recorded latencies: how many calls carry one, and the
@@ -311,7 +326,21 @@ impl Report {
             top_sessions: Vec::new(),
             timeline: Vec::new(),
             latency: Vec::new(),
+            top_spans: Default::default(),
         }
+    }
+
+    pub fn with_top_spans(
+        mut self,
+        spans: std::collections::BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Report {
+        self.top_spans = spans;
+        self
+    }
+
+    /// A top session's wall time: first call to last answer.
+    pub fn wall_time(&self, session: &str) -> Option<chrono::TimeDelta> {
+        self.top_spans.get(session).map(|(a, b)| *b - *a)
     }
 
     pub fn with_latency(mut self, latency: Vec<LatencyRow>) -> Report {
@@ -383,6 +412,7 @@ impl Report {
             &[
                 "Session",
                 "Steps",
+                "Wall time",
                 "Prompt tokens",
                 "Output",
                 "Cost",
@@ -394,6 +424,8 @@ impl Report {
             grid.push(vec![
                 s.keys[0].clone(),
                 display_count(s.calls),
+                self.wall_time(&s.keys[0])
+                    .map_or_else(|| "—".to_string(), display_duration),
                 display_count(s.usage.prompt_tokens()),
                 display_count(s.usage.output),
                 s.cost.exact_usd(),
