@@ -813,4 +813,22 @@ fn a_routers_own_calls_are_priced_with_its_route() {
         "{}",
         bad.stderr
     );
+    // A usage export's row stands for many requests: each was classified.
+    let export = json(&[
+        "replay",
+        "fixtures/formats/openai-usage.csv",
+        "--route",
+        "*=gpt-5-mini:1",
+        "--router",
+        "gpt-oss-120b:350:5",
+    ]);
+    let requests = export["calls"].as_u64().unwrap();
+    assert!(requests > 100, "{requests}");
+    let s = &export["scenarios"][1];
+    assert_eq!(effect(s, "router_calls"), requests);
+    assert_eq!(
+        s["effects"]["router_cost_femto_usd"],
+        (per_call * requests as i128).to_string()
+    );
+    assert_eq!(tokens(model(s, "gpt-oss-120b (router)"))[0], 350 * requests);
 }

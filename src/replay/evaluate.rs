@@ -469,22 +469,30 @@ impl<'a> Evaluator<'a> {
                     }
                 };
                 if decides {
+                    // A row standing for many requests (a usage export) had
+                    // each of them classified.
+                    let n = call.requests.max(1);
+                    let usage = Usage {
+                        input: router.usage.input.saturating_mul(n),
+                        output: router.usage.output.saturating_mul(n),
+                        ..Usage::default()
+                    };
                     let priced = catalog.models[router.model].price(
-                        &router.usage,
-                        1,
+                        &usage,
+                        n,
                         false,
                         &Default::default(),
                         date,
                         call.ts,
                     );
-                    stats.router_calls += 1;
+                    stats.router_calls += n;
                     stats.router_cost += priced.cost;
                     sink.record(
                         index,
                         &scenario.name,
                         call,
                         &router.key,
-                        &router.usage,
+                        &usage,
                         false,
                         Some(priced),
                     )?;
