@@ -199,8 +199,8 @@ impl ReplayConfig {
             dims.push(Dimension::Model);
         }
         let now = Utc::now();
-        let window = time_window(&args.window, now)?;
         let zone = zone_of(&args.window)?;
+        let window = time_window(&args.window, zone, now)?;
         let pricing_date = match args.pricing_date.as_deref() {
             None => PricingDate::AtCall,
             Some("latest") => PricingDate::Latest,
@@ -416,9 +416,12 @@ pub fn zone_of(args: &WindowArgs) -> Result<Zone, ConfigError> {
 }
 
 /// The calls a run keeps: `--since` (or `--last`) and `--until`, read at
-/// `now` in the run's zone.
-pub fn time_window(args: &WindowArgs, now: DateTime<Utc>) -> Result<Window, ConfigError> {
-    let zone = zone_of(args)?;
+/// `now` in the run's `zone`.
+pub fn time_window(
+    args: &WindowArgs,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<Window, ConfigError> {
     let (since, until, last) = (
         args.since.as_deref(),
         args.until.as_deref(),

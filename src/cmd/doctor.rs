@@ -7,14 +7,14 @@ use rayon::prelude::*;
 use super::{emit, Exit};
 use crate::cache::doctor::{diagnose, Observed};
 use crate::cli::DoctorArgs;
-use crate::config::{format_of, load_catalog, resolve_sources, time_window};
+use crate::config::{format_of, load_catalog, resolve_sources, time_window, zone_of};
 use crate::ingest::format::Copies;
 use crate::ingest::{self, LineError};
 use crate::report::doctor;
 
 pub fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(args.catalog.pricing.as_deref())?;
-    let window = time_window(&args.window, chrono::Utc::now())?;
+    let window = time_window(&args.window, zone_of(&args.window)?, chrono::Utc::now())?;
     let resolved = resolve_sources(
         args.inputs.clone(),
         None,

@@ -884,7 +884,6 @@ pub fn replay_with_items(
             if index == 0 {
                 all.sink.main = e.sink.main;
                 all.sink.sessions = e.sink.sessions;
-                all.sink.spans = e.sink.spans;
             }
             all.sink.merge_models(e.sink.by_model);
             all.sink.merge_timeline(e.sink.timeline);
@@ -1000,17 +999,16 @@ fn finish(
         zone: spec.zone,
     };
     let groups = all.sink.main.finish()?;
-    let top_sessions = match (all.sink.sessions, spec.top) {
+    let (top_sessions, spans) = match (all.sink.sessions, spec.top) {
         (Some(sessions), Some(n)) => {
-            let mut rows = sessions.finish()?;
+            let mut rows = sessions.totals.finish()?;
             rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.keys.cmp(&b.keys)));
             rows.truncate(n);
-            rows
+            (rows, sessions.spans)
         }
-        _ => Vec::new(),
+        _ => Default::default(),
     };
     // The top sessions' first call and last answer.
-    let spans = all.sink.spans.unwrap_or_default();
     let top_spans = top_sessions
         .iter()
         .filter_map(|t| {
@@ -1069,6 +1067,9 @@ mod tests {
     use crate::money::Money;
     use crate::pricing::load_embedded;
     use proptest::prelude::*;
+    use std::io::Write;
+
+    use crate::scenario::Scenario;
 
     #[test]
     fn latencies_keep_four_significant_digits_above_ten_seconds() {
@@ -1078,9 +1079,6 @@ mod tests {
         assert_eq!(latency_bucket(123_456), 123_400);
         assert_eq!(latency_bucket(u64::MAX), 18_440_000_000_000_000_000);
     }
-    use std::io::Write;
-
-    use crate::scenario::Scenario;
 
     const MODELS: [&str; 5] = [
         "claude-sonnet-4-5",

@@ -2,7 +2,6 @@
 //! are compared, per-model totals of every scenario.
 
 // A fast hash: these maps are looked up for every call of every scenario.
-use crate::zone::Zone;
 use foldhash::{HashMap, HashMapExt};
 
 use super::evaluate::Pending;
@@ -11,6 +10,7 @@ use crate::pricing::Priced;
 use crate::record::Usage;
 use crate::report::aggregate::{AggregateError, Aggregator, GroupTotals};
 use crate::report::line_items::LineItem;
+use crate::zone::Zone;
 
 /// Per scenario, then per model, totals. Few groups and many calls: summed
 /// here, handed to polars once at the end.
@@ -20,21 +20,57 @@ pub type ModelTotals = HashMap<String, HashMap<String, GroupTotals>>;
 /// charts over time of the HTML report.
 pub type Timeline = HashMap<(usize, i64, String), GroupTotals>;
 
-/// Widens a session's span (first start, last end) to cover `span`.
-fn widen(spans: &mut HashMap<String, (i64, i64)>, session: String, span: (i64, i64)) {
-    let entry = spans.entry(session).or_insert(span);
-    entry.0 = entry.0.min(span.0);
-    entry.1 = entry.1.max(span.1);
+/// The recorded calls per session, for `--top`: totals, and when each
+/// session ran.
+pub struct Sessions {
+    pub totals: Aggregator,
+    /// Per session: its first call's time and its last answer's (the last
+    /// call's time plus its latency, where logged), in milliseconds.
+    pub spans: HashMap<String, (i64, i64)>,
+}
+
+impl Sessions {
+    fn new() -> Self {
+        Sessions {
+            totals: Aggregator::new(1),
+            spans: HashMap::new(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        session: String,
+        totals: &GroupTotals,
+        span: (i64, i64),
+    ) -> Result<(), AggregateError> {
+        match self.spans.get_mut(&session) {
+            Some(s) => widen(s, span),
+            None => {
+                self.spans.insert(session.clone(), span);
+            }
+        }
+        self.totals.push_totals(vec![session], totals)
+    }
+
+    fn merge(&mut self, other: Sessions) -> Result<(), AggregateError> {
+        for (session, span) in other.spans {
+            widen(self.spans.entry(session).or_insert(span), span);
+        }
+        self.totals.merge(other.totals)
+    }
+}
+
+/// Widens a span (first start, last end) to cover `other`.
+fn widen(span: &mut (i64, i64), other: (i64, i64)) {
+    span.0 = span.0.min(other.0);
+    span.1 = span.1.max(other.1);
 }
 
 pub struct Sink {
     pub main: Aggregator,
     pub by_model: Option<ModelTotals>,
     /// Per-session totals of the recorded calls, for `--top`.
-    pub sessions: Option<Aggregator>,
-    /// Per session: its first call's time and its last answer's (the last
-    /// call's time plus its latency, where logged), in milliseconds.
-    pub spans: Option<HashMap<String, (i64, i64)>>,
+    pub sessions: Option<Sessions>,
     pub timeline: Option<Timeline>,
     /// The wall clock of the timeline's hours.
     zone: Zone,
@@ -50,7 +86,6 @@ impl Sink {
             main: Aggregator::new(dims),
             by_model: scenarios.then(HashMap::new),
             sessions: None,
-            spans: None,
             timeline: None,
             zone: Zone::UTC,
             line_items: None,
@@ -74,8 +109,7 @@ impl Sink {
 
     /// Also keep per-session totals (for `--top`).
     pub fn with_sessions(mut self, on: bool) -> Self {
-        self.sessions = on.then(|| Aggregator::new(1));
-        self.spans = on.then(HashMap::new);
+        self.sessions = on.then(Sessions::new);
         self
     }
 
@@ -86,15 +120,6 @@ impl Sink {
         match (self.sessions.as_mut(), other.sessions) {
             (Some(mine), Some(theirs)) => mine.merge(theirs)?,
             (None, Some(theirs)) => self.sessions = Some(theirs),
-            _ => {}
-        }
-        match (self.spans.as_mut(), other.spans) {
-            (Some(mine), Some(theirs)) => {
-                for (session, span) in theirs {
-                    widen(mine, session, span);
-                }
-            }
-            (None, Some(theirs)) => self.spans = Some(theirs),
             _ => {}
         }
         Ok(())
@@ -160,15 +185,12 @@ impl Sink {
                 } else {
                     format!("{}/{session}", call.account)
                 };
-                if let Some(spans) = self.spans.as_mut() {
-                    let start = call.ts.timestamp_millis();
-                    let end = start.saturating_add(
-                        call.latency_ms
-                            .map_or(0, |ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-                    );
-                    widen(spans, key.clone(), (start, end));
-                }
-                sessions.push_totals(vec![key], &totals)?;
+                let start = call.ts.timestamp_millis();
+                let end = start.saturating_add(
+                    call.latency_ms
+                        .map_or(0, |ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+                );
+                sessions.add(key, &totals, (start, end))?;
             }
         }
         if let Some(timeline) = self.timeline.as_mut() {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::grid::{self, Align, Grid};
-use super::Format;
+use super::{Dimension, Format};
 use crate::money::{display_count, Money};
 
 /// One group's figures in a saved report.
@@ -99,8 +99,9 @@ fn figures(row: &Value) -> Option<Figures> {
     })
 }
 
-/// A saved report's grouping, rows by key, total and observed days.
-type Saved = (Vec<String>, BTreeMap<String, Figures>, Figures, u64);
+/// A saved report's grouping, rows by key, total, observed days and the
+/// zone its days are cut in.
+type Saved = (Vec<String>, BTreeMap<String, Figures>, Figures, u64, String);
 
 /// The rows of a saved `replay --output json` report (or the report inside
 /// a `check` report), keyed by their group.
@@ -137,12 +138,14 @@ fn rows(path: &str, value: &Value) -> Result<Saved, DiffError> {
     }
     let total = figures(&report["total"]).ok_or_else(|| bad("field \"total\": missing"))?;
     let days = report["observed_days"].as_u64().unwrap_or(1).max(1);
-    Ok((group_by, out, total, days))
+    // Reports written before --timezone are UTC.
+    let zone = report["timezone"].as_str().unwrap_or("UTC").to_string();
+    Ok((group_by, out, total, days, zone))
 }
 
 pub fn diff(old_path: &str, old: &Value, new_path: &str, new: &Value) -> Result<Diff, DiffError> {
-    let (old_by, mut old_rows, mut old_total, old_days) = rows(old_path, old)?;
-    let (new_by, mut new_rows, mut new_total, new_days) = rows(new_path, new)?;
+    let (old_by, mut old_rows, mut old_total, old_days, old_zone) = rows(old_path, old)?;
+    let (new_by, mut new_rows, mut new_total, new_days, new_zone) = rows(new_path, new)?;
     if old_days != new_days {
         // A 2-day report against a 1-day one: compare days, not totals.
         for (rows, total, days) in [
@@ -161,19 +164,9 @@ pub fn diff(old_path: &str, old: &Value, new_path: &str, new: &Value) -> Result<
             new: new_by.join(", "),
         });
     }
-    // Reports written before --timezone are UTC.
-    let zone = |r: &Value| {
-        let r = if r["command"] == "check" {
-            &r["report"]
-        } else {
-            r
-        };
-        r["timezone"].as_str().unwrap_or("UTC").to_string()
-    };
-    let (old_zone, new_zone) = (zone(old), zone(new));
     let by_time = old_by
         .iter()
-        .any(|d| matches!(d.as_str(), "day" | "week" | "month"));
+        .any(|d| d.parse::<Dimension>().is_ok_and(|d| d.is_time()));
     if by_time && old_zone != new_zone {
         return Err(DiffError::Zones {
             old: old_zone,

@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 
 use std::cell::Cell as StdCell;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table};
 
@@ -123,26 +122,30 @@ pub struct View {
 }
 
 thread_local! {
+    // A command renders on the thread that runs it.
     static VIEW: StdCell<View> = const { StdCell::new(View { width: None, colour: false, compact: false }) };
 }
 
-static COMPACT: AtomicBool = AtomicBool::new(false);
-
-/// Tables from now on show only the columns that matter at a glance
-/// (`--compact`: names, calls, cost, share and changes).
+/// Tables drawn from now on, on this thread, show only the columns that
+/// matter at a glance (`--compact`: names, calls, cost, share and changes).
 pub fn set_compact(on: bool) {
-    COMPACT.store(on, Ordering::Relaxed);
+    VIEW.with(|v| {
+        v.set(View {
+            compact: on,
+            ..v.get()
+        })
+    });
 }
 
 /// Runs `write` with tables drawn for a terminal `width` columns wide (when
 /// the output is one) and in colour if `colour`.
 pub fn with_terminal<R>(width: Option<usize>, colour: bool, write: impl FnOnce() -> R) -> R {
-    let before = VIEW.with(StdCell::get);
+    let before = view();
     VIEW.with(|v| {
         v.set(View {
             width,
             colour,
-            compact: false,
+            ..before
         })
     });
     let result = write();
@@ -151,10 +154,7 @@ pub fn with_terminal<R>(width: Option<usize>, colour: bool, write: impl FnOnce()
 }
 
 fn view() -> View {
-    View {
-        compact: COMPACT.load(Ordering::Relaxed),
-        ..VIEW.with(StdCell::get)
-    }
+    VIEW.with(StdCell::get)
 }
 
 /// How readily a column is left out when room is short (higher first);
@@ -220,7 +220,6 @@ pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
         (0..grid.headers.len()).collect()
     };
     let mut hidden = Vec::new();
-    let mut text = render_table(&grid.columns(&keep), view.colour);
     if let Some(width) = view.width {
         // Widest line, without colour codes.
         let wide = |g: &Grid| {
@@ -240,11 +239,8 @@ pub fn write_table(grid: &Grid, out: &mut dyn Write) -> io::Result<()> {
             };
             hidden.push(grid.headers[keep.remove(at)].clone());
         }
-        if !hidden.is_empty() {
-            text = render_table(&grid.columns(&keep), view.colour);
-        }
     }
-    writeln!(out, "{text}")?;
+    writeln!(out, "{}", render_table(&grid.columns(&keep), view.colour))?;
     if !hidden.is_empty() {
         writeln!(out, "(hidden to fit the terminal: {})", hidden.join(", "))?;
     }
@@ -521,7 +517,6 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    /// One test, as `--compact` is process-wide.
     #[test]
     fn tables_fit_the_terminal_compact_or_coloured() {
         let g = breakdown();
