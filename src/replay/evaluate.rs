@@ -91,6 +91,9 @@ impl<'de> serde::Deserialize<'de> for FormatName {
 pub struct LazyKeys<'c> {
     call: &'c Pending,
     keys: OnceLock<CallKeys>,
+    /// A 128-bit hash of the account: the key of its caches. Apart from
+    /// the names, which a cache scenario never needs.
+    account: OnceLock<u128>,
 }
 
 impl<'c> LazyKeys<'c> {
@@ -99,11 +102,18 @@ impl<'c> LazyKeys<'c> {
         LazyKeys {
             call,
             keys: OnceLock::new(),
+            account: OnceLock::new(),
         }
     }
 
     fn get(&self) -> &CallKeys {
         self.keys.get_or_init(|| CallKeys::of(self.call))
+    }
+
+    fn account_id(&self) -> u128 {
+        *self
+            .account
+            .get_or_init(|| xxhash_rust::xxh3::xxh3_128(self.call.account.as_bytes()))
     }
 }
 
@@ -113,8 +123,6 @@ pub struct CallKeys {
     /// A 128-bit hash of `session`: the key of per-session state, so a
     /// million sessions cost a million integers, not strings.
     pub session_id: u128,
-    /// A 128-bit hash of the account: the key of its caches.
-    pub account_id: u128,
 }
 
 impl CallKeys {
@@ -122,7 +130,6 @@ impl CallKeys {
         let session = call.session_key();
         CallKeys {
             session_id: xxhash_rust::xxh3::xxh3_128(session.as_bytes()),
-            account_id: xxhash_rust::xxh3::xxh3_128(call.account.as_bytes()),
             call: call.call_key(),
             session,
         }
@@ -571,7 +578,7 @@ impl State<'_> {
             CacheMode::Off => uncached(&leg.usage),
             CacheMode::On { ttl, placement } => {
                 let model = &self.catalog.models[leg.model];
-                let key = (keys.get().account_id, leg.model);
+                let key = (keys.account_id(), leg.model);
                 let fallback = &mut self.ttl_fallback;
                 let (cache, long) = self.caches.entry(key).or_insert_with(|| {
                     let used = effective_ttl(&model.cache, ttl);

@@ -370,7 +370,9 @@ impl RunReader {
         if io::BufRead::fill_buf(&mut self.input)?.is_empty() {
             return Ok(None);
         }
-        let mut call: Pending = bincode::serde::decode_from_std_read(&mut self.input, config())?;
+        // Through the buffer's own reader, which lets bincode read a varint
+        // from the buffered bytes instead of one `read_exact` per byte.
+        let mut call: Pending = bincode::serde::decode_from_reader(&mut self.input, config())?;
         call.order.1 += self.line_offset;
         Ok(Some(call))
     }
