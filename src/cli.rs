@@ -546,6 +546,14 @@ pub struct WhatIfArgs {
     #[arg(long, value_name = "SPEC", requires = "route")]
     pub router: Option<String>,
 
+    /// Compact agent sessions: when a session's prompt passes TRIGGER tokens,
+    /// a summarising call (on MODEL, else the call's own model) replaces its
+    /// history with a summary KEEP (0-1) times its size, and later prompts
+    /// of the session shrink by what was removed. TRIGGER:KEEP[:MODEL], e.g.
+    /// 100000:0.3:claude-haiku-4-5. [default: no compaction]
+    #[arg(long, value_name = "SPEC")]
+    pub compaction: Option<String>,
+
     /// With --route: pick the target once per session (keeps its prompt cache
     /// warm) or for every call.
     #[arg(long, value_enum, default_value_t = StickyArg::Session)]

@@ -327,7 +327,13 @@ pub fn scenarios_of(
     if let (Some(route), Some(spec)) = (route.as_mut(), what_if.router.as_deref()) {
         route.classifier = Some(scenario::parse_classifier_spec(spec)?);
     }
+    let compaction = what_if
+        .compaction
+        .as_deref()
+        .map(scenario::parse_compaction_spec)
+        .transpose()?;
     if let Some(s) = scenario::shorthand(
+        compaction,
         route,
         what_if.batch.as_deref(),
         what_if.max_steps,

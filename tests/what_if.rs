@@ -566,7 +566,23 @@ fn caps_stop_a_runaway_session() {
 /// problem.
 #[test]
 fn invalid_scenario_files_name_file_key_and_problem() {
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 8] = [
+        (
+            "fixtures/what-if/bad/compaction-keep.toml",
+            &["compaction.keep", "1 must be more than 0 and less than 1"],
+        ),
+        (
+            "fixtures/what-if/bad/compaction-model.toml",
+            &[
+                "compaction.model",
+                "`claude-haiku-9`",
+                "is not in the pricing catalog",
+            ],
+        ),
+        (
+            "fixtures/what-if/bad/compaction-key.toml",
+            &["line 6", "unknown field `trigger`", "`trigger_tokens`"],
+        ),
         (
             "fixtures/what-if/bad/router-per.toml",
             &["route.classifier.per", "`turn` is not request or session"],
@@ -831,4 +847,64 @@ fn a_routers_own_calls_are_priced_with_its_route() {
         (per_call * requests as i128).to_string()
     );
     assert_eq!(tokens(model(s, "gpt-oss-120b (router)"))[0], 350 * requests);
+}
+
+/// Case j (fixtures/compaction/README.md): sessions compacted past 100,000
+/// prompt tokens to a quarter by Claude Haiku 4.5, with and without the
+/// cache simulated, from a file and from `--compaction`.
+#[test]
+fn compaction_summarises_and_shortens_later_prompts() {
+    let run = |threads: &str| {
+        ok(&[
+            "replay",
+            "fixtures/compaction/sessions.jsonl",
+            "--scenario",
+            "fixtures/compaction/compact-100k.toml",
+            "--scenario",
+            "fixtures/compaction/cache-compact.toml",
+            "--compaction",
+            "100000:0.25:claude-haiku-4-5",
+            "--threads",
+            threads,
+            "--quiet",
+            "--output",
+            "json",
+        ])
+        .stdout
+    };
+    let first = run("1");
+    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
+    let report: Value = serde_json::from_str(&first).expect("JSON");
+    // As recorded: 0.135 + 0.255 + 0.375 + 0.09 + 0.615 + 0.96 + 0.465.
+    assert_eq!(femto(&report["total"]), usd("2.895"));
+    for name in ["compact-100k", "compaction-100000"] {
+        let s = scenario(&report, name);
+        // Three summaries: (120,000 + 110,000 + 130,000) × $1 + (30,000 +
+        // 27,500 + 32,500) × $5 = $0.36 + $0.45.
+        let summaries = model(s, "claude-haiku-4-5 (compaction)");
+        assert_eq!(calls(summaries), 3, "{name}");
+        assert_eq!(tokens(summaries), [360_000, 0, 0, 0, 90_000], "{name}");
+        assert_eq!(femto(summaries), usd("0.81"), "{name}");
+        assert_eq!(effect(s, "compactions"), 3, "{name}");
+        assert_eq!(
+            s["effects"]["compaction_cost_femto_usd"],
+            usd("0.81").to_string(),
+            "{name}"
+        );
+        // a3 90,000 + a4 90,000 + a5 172,500 + b2 97,500.
+        assert_eq!(effect(s, "compacted_tokens_removed"), 450_000, "{name}");
+        // The calls: 600,000 prompt tokens, a4's 65,625 of them read.
+        let sonnet = model(s, "claude-sonnet-4-5");
+        assert_eq!(calls(sonnet), 10, "{name}");
+        assert_eq!(tokens(sonnet), [534_375, 65_625, 0, 0, 10_000], "{name}");
+        assert_eq!(femto(sonnet), usd("1.7728125"), "{name}");
+        assert_eq!(femto(s), usd("2.5828125"), "{name}");
+        assert_eq!(delta(s), -usd("0.3121875"), "{name}");
+    }
+    // With the cache: each compaction starts a new prefix chain.
+    let cached = scenario(&report, "cache-compact");
+    let sonnet = model(cached, "claude-sonnet-4-5");
+    assert_eq!(tokens(sonnet), [0, 90_000, 510_000, 0, 10_000]);
+    assert_eq!(femto(sonnet), usd("2.0895"));
+    assert_eq!(femto(cached), usd("2.8995"));
 }

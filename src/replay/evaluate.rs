@@ -23,7 +23,7 @@ use crate::report::aggregate::AggregateError;
 use crate::report::aggregate::{add_count, add_usage, GroupTotals};
 use crate::report::line_items::LineItem;
 use crate::report::ScenarioStats;
-use crate::scenario::{CacheMode, Decision, Eligible, Ratio, Role, Scenario};
+use crate::scenario::{CacheMode, Compaction, Decision, Eligible, Ratio, Role, Scenario};
 
 /// A call resolved against the catalog, ready to be priced per scenario.
 /// Serializable: big scenario runs spool calls to disk (see `spool.rs`).
@@ -257,6 +257,8 @@ pub fn order_free(scenario: &Scenario) -> bool {
     let t = &scenario.transforms;
     matches!(scenario.cache, CacheMode::AsRecorded | CacheMode::Off)
         && t.caps.is_none()
+        // A compacted session's prompts depend on its earlier ones.
+        && t.compaction.is_none()
         && t.batch
             .as_ref()
             .is_none_or(|b| b.eligible != Eligible::NonInteractive)
@@ -266,6 +268,53 @@ pub fn order_free(scenario: &Scenario) -> bool {
             .as_ref()
             .and_then(|r| r.classifier.as_ref())
             .is_none_or(|c| c.per == Decision::Request)
+}
+
+/// What compaction has done to one session so far (kept only for sessions
+/// compacted at least once).
+#[derive(Debug, Clone, Copy)]
+struct SessionCompaction {
+    /// Prompt tokens the summaries took out of every later prompt.
+    removed: u64,
+    /// The last recorded prompt: a shorter one means the recorded session
+    /// rewrote its own history, and what was removed no longer applies.
+    last_prompt: u64,
+    /// Compactions so far: each starts a new prefix chain for the cache.
+    generation: u64,
+}
+
+/// A call's prompt after compaction, and the summarising call made before
+/// it, if the call passed the trigger.
+struct Compacted {
+    usage: Usage,
+    shape: PromptShape,
+    summary: Option<Usage>,
+}
+
+/// `usage` with its prompt cut to `to` tokens, each part (cache reads,
+/// writes, plain input) shrunk in proportion; plain input takes the
+/// rounding, so the parts sum to `to` exactly.
+fn shrunk(usage: &Usage, to: u64) -> Usage {
+    let total = usage.prompt_tokens();
+    if total == 0 || to >= total {
+        return *usage;
+    }
+    let part = |tokens: u64| (tokens as u128 * to as u128 / total as u128) as u64;
+    let (cache_read, cache_write_5m, cache_write_1h) = (
+        part(usage.cache_read),
+        part(usage.cache_write_5m),
+        part(usage.cache_write_1h),
+    );
+    Usage {
+        input: to
+            .saturating_sub(cache_read)
+            .saturating_sub(cache_write_5m)
+            .saturating_sub(cache_write_1h),
+        cache_read,
+        cache_write_5m,
+        cache_write_1h,
+        ..*usage
+    }
 }
 
 /// A route's classifier, resolved: what each of its calls costs.
@@ -286,6 +335,7 @@ struct State<'a> {
     seen_sessions: HashSet<u128>,
     /// Sessions whose routing decision the router has made.
     classified: HashSet<u128>,
+    compacted: HashMap<u128, SessionCompaction>,
     ttl_fallback: u64,
 }
 
@@ -351,6 +401,7 @@ impl<'a> Evaluator<'a> {
                 capped: HashSet::new(),
                 seen_sessions: HashSet::new(),
                 classified: HashSet::new(),
+                compacted: HashMap::new(),
                 ttl_fallback: 0,
             },
             sink,
@@ -436,11 +487,50 @@ impl<'a> Evaluator<'a> {
             }
         }
         let call_key = || keys.get().call.as_str();
+        // Compaction comes before routing: a route sends the compacted prompt.
+        let compacted = match (&t.compaction, &call.session) {
+            (Some(c), Some(_)) => state.compact(c, session(), call),
+            _ => None,
+        };
+        let (usage, shape) = match &compacted {
+            Some(done) => (done.usage, &done.shape),
+            None => (call.usage, &call.shape),
+        };
+        if let Some(summary) = compacted.as_ref().and_then(|done| done.summary) {
+            let c = t.compaction.as_ref().expect("compacted");
+            let summariser = c.model.as_deref().map_or(recorded, index_of);
+            // Its own call on its own model: priced without a cache.
+            let priced = catalog.models[summariser].price(
+                &summary,
+                1,
+                false,
+                &Default::default(),
+                date,
+                call.ts,
+            );
+            stats.compactions += 1;
+            stats.compaction_cost += priced.cost;
+            let key = format!("{} (compaction)", catalog.models[summariser].id);
+            sink.record(
+                index,
+                &scenario.name,
+                call,
+                &key,
+                &summary,
+                false,
+                Some(priced),
+            )?;
+        }
+        stats.compacted_tokens_removed = stats.compacted_tokens_removed.saturating_add(
+            call.usage
+                .prompt_tokens()
+                .saturating_sub(usage.prompt_tokens()),
+        );
         let mut legs = Vec::new();
         let original = Leg {
             model: recorded,
-            usage: call.usage,
-            shape: call.shape.clone(),
+            usage,
+            shape: shape.clone(),
         };
         if let Some(c) = t.cascade.as_ref().filter(|c| c.applies_to(&model.id)) {
             stats.cascaded += 1;
@@ -456,8 +546,8 @@ impl<'a> Evaluator<'a> {
                     .expect("checked against the catalog");
                 legs.push(Leg {
                     model: target,
-                    usage: call.usage,
-                    shape: call.shape.clone(),
+                    usage,
+                    shape: shape.clone(),
                 });
             }
             if legs.len() == 2 {
@@ -506,7 +596,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
             let target_index = index_of(&target.model);
-            let usage = scaled_usage(&call.usage, target.token_ratio, target.output_ratio);
+            let usage = scaled_usage(&usage, target.token_ratio, target.output_ratio);
             if usage.prompt_tokens() > catalog.models[target_index].context_window {
                 stats.not_fit += 1;
                 legs.push(original);
@@ -517,7 +607,7 @@ impl<'a> Evaluator<'a> {
                 legs.push(Leg {
                     model: target_index,
                     usage,
-                    shape: scaled_shape(&call.shape, target.token_ratio),
+                    shape: scaled_shape(shape, target.token_ratio),
                 });
             }
         } else {
@@ -564,6 +654,63 @@ impl<'a> Evaluator<'a> {
 }
 
 impl State<'_> {
+    /// The call's prompt under compaction: shorter by what earlier summaries
+    /// removed, and compacted now if it passes the trigger. `None` when the
+    /// session has not been compacted (the call is as recorded).
+    fn compact(&mut self, c: &Compaction, session: u128, call: &Pending) -> Option<Compacted> {
+        let prompt = call.usage.prompt_tokens();
+        let before = match self.compacted.get(&session) {
+            // The recorded session rewrote its history (it compacted on its
+            // own): the prompt is what it sent, as if never compacted.
+            Some(s) if prompt < s.last_prompt => {
+                self.compacted.remove(&session);
+                None
+            }
+            other => other.copied(),
+        };
+        let mut now = before.unwrap_or(SessionCompaction {
+            removed: 0,
+            last_prompt: prompt,
+            generation: 0,
+        });
+        now.last_prompt = prompt;
+        let mut effective = prompt.saturating_sub(now.removed);
+        let mut summary = None;
+        if effective > c.trigger_tokens {
+            // The summariser reads the whole prompt and writes what is kept;
+            // the call then sends the summary in place of the history.
+            let kept = c.keep.apply(effective);
+            summary = Some(Usage {
+                input: effective,
+                output: kept,
+                ..Usage::default()
+            });
+            now.removed = now.removed.saturating_add(effective - kept);
+            now.generation += 1;
+            effective = kept;
+        }
+        if now.generation == 0 {
+            return None;
+        }
+        self.compacted.insert(session, now);
+        let shape = PromptShape {
+            tokens: effective,
+            // A new prefix chain per compaction: nothing before it matches.
+            session: call.shape.session.map(|s| {
+                let mut bytes = [0u8; 16];
+                bytes[..8].copy_from_slice(&s.to_le_bytes());
+                bytes[8..].copy_from_slice(&now.generation.to_le_bytes());
+                xxhash_rust::xxh3::xxh3_64(&bytes)
+            }),
+            boundaries: None,
+        };
+        Some(Compacted {
+            usage: shrunk(&call.usage, effective),
+            shape,
+            summary,
+        })
+    }
+
     /// The leg's usage under the scenario's cache mode.
     fn cache_usage(
         &mut self,
@@ -625,6 +772,7 @@ pub fn sweep_model(scenario: &Scenario) -> Option<&str> {
         && t.cascade.is_none()
         && t.batch.is_none()
         && t.caps.is_none()
+        && t.compaction.is_none()
         && rule.from == "*"
         && target.model == *model
         && target.token_ratio == Ratio::ONE
@@ -916,5 +1064,36 @@ impl RateBuckets {
             all.add(&totals);
         }
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A shortened prompt has exactly the tokens asked for, no part
+        /// grows, and the output is untouched.
+        #[test]
+        fn shrunk_prompts_sum_to_what_was_kept(
+            input in 0u64..1 << 40,
+            cache_read in 0u64..1 << 40,
+            cache_write_5m in 0u64..1 << 40,
+            cache_write_1h in 0u64..1 << 40,
+            output in 0u64..1 << 40,
+            keep in 0u64..=crate::scenario::PPM,
+        ) {
+            let usage = Usage { input, cache_read, cache_write_5m, cache_write_1h, output, ..Usage::default() };
+            let to = Ratio(keep).apply(usage.prompt_tokens());
+            let cut = shrunk(&usage, to);
+            prop_assert_eq!(cut.prompt_tokens(), to);
+            // Plain input takes the rounding of the three other parts.
+            prop_assert!(cut.input <= usage.input + 3);
+            prop_assert!(cut.cache_read <= usage.cache_read);
+            prop_assert!(cut.cache_write_5m <= usage.cache_write_5m);
+            prop_assert!(cut.cache_write_1h <= usage.cache_write_1h);
+            prop_assert_eq!(cut.output, output);
+        }
     }
 }

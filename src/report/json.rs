@@ -131,6 +131,10 @@ fn scenarios_value(report: &Report) -> Value {
                     "router_calls": t.router_calls,
                     "router_cost_usd": t.router_cost.to_usd_f64(),
                     "router_cost_femto_usd": t.router_cost.femto().to_string(),
+                    "compactions": t.compactions,
+                    "compaction_cost_usd": t.compaction_cost.to_usd_f64(),
+                    "compaction_cost_femto_usd": t.compaction_cost.femto().to_string(),
+                    "compacted_tokens_removed": t.compacted_tokens_removed,
                     "labelled_calls": labelled,
                     "successful_calls": ok,
                     "success_by_model": t.success.iter().map(|(model, (l, ok))| {

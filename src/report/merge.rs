@@ -264,6 +264,9 @@ fn scenario(s: &Value) -> Option<ScenarioResult> {
         // Reports written before routers were priced have none.
         router_calls: count(&e["router_calls"])?,
         router_cost: femto(&e["router_cost_femto_usd"])?,
+        compactions: count(&e["compactions"])?,
+        compaction_cost: femto(&e["compaction_cost_femto_usd"])?,
+        compacted_tokens_removed: count(&e["compacted_tokens_removed"])?,
         success,
     };
     let by_model = array(&s["by_model"])

@@ -30,6 +30,12 @@ pub struct ScenarioStats {
     /// scenario's cost).
     pub router_calls: u64,
     pub router_cost: Money,
+    /// Sessions' compactions (summarising calls), what they cost (part of
+    /// the scenario's cost), and the prompt tokens they took out of the
+    /// calls after them.
+    pub compactions: u64,
+    pub compaction_cost: Money,
+    pub compacted_tokens_removed: u64,
     /// Per model answering: calls with a `success` label, and successes.
     pub success: std::collections::BTreeMap<String, (u64, u64)>,
 }
@@ -47,6 +53,11 @@ impl ScenarioStats {
         self.dropped_cost += other.dropped_cost;
         self.router_calls += other.router_calls;
         self.router_cost += other.router_cost;
+        self.compactions += other.compactions;
+        self.compaction_cost += other.compaction_cost;
+        self.compacted_tokens_removed = self
+            .compacted_tokens_removed
+            .saturating_add(other.compacted_tokens_removed);
         for (model, (labelled, succeeded)) in &other.success {
             let entry = self.success.entry(model.clone()).or_default();
             entry.0 += labelled;
@@ -333,13 +344,21 @@ impl Report {
             .compared()
             .filter(|s| {
                 let t = &s.stats;
-                t.routed + t.not_fit + t.cascaded + t.batched + t.dropped_calls + t.router_calls > 0
+                t.routed
+                    + t.not_fit
+                    + t.cascaded
+                    + t.batched
+                    + t.dropped_calls
+                    + t.router_calls
+                    + t.compactions
+                    > 0
             })
             .collect();
         if rows.is_empty() {
             return None;
         }
         let routers = rows.iter().any(|s| s.stats.router_calls > 0);
+        let compactions = rows.iter().any(|s| s.stats.compactions > 0);
         let mut titles = vec![
             "Scenario",
             "Routed",
@@ -353,6 +372,9 @@ impl Report {
         ];
         if routers {
             titles.extend(["Router calls", "Router cost"]);
+        }
+        if compactions {
+            titles.extend(["Compactions", "Compaction cost", "Prompt tokens removed"]);
         }
         let mut grid = Grid::titled(&titles, 1);
         for s in rows {
@@ -377,6 +399,13 @@ impl Report {
             ];
             if routers {
                 cells.extend([display_count(t.router_calls), t.router_cost.exact_usd()]);
+            }
+            if compactions {
+                cells.extend([
+                    display_count(t.compactions),
+                    t.compaction_cost.exact_usd(),
+                    display_count(t.compacted_tokens_removed),
+                ]);
             }
             grid.push(cells);
         }

@@ -37,8 +37,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::transform::{
-    BatchRule, Caps, Cascade, Classifier, Decision, Eligible, Escalate, Ratio, Route, RouteRule,
-    RouteTarget, Sticky, Transforms, PPM,
+    BatchRule, Caps, Cascade, Classifier, Compaction, Decision, Eligible, Escalate, Ratio, Route,
+    RouteRule, RouteTarget, Sticky, Transforms, PPM,
 };
 use super::{CacheMode, Placement, Role, Scenario};
 use crate::money::parse_scaled_decimal;
@@ -93,6 +93,7 @@ struct RawScenario {
     description: Option<String>,
     pricing_date: Option<String>,
     cache: Option<RawCache>,
+    compaction: Option<RawCompaction>,
     route: Option<RawRoute>,
     cascade: Option<RawCascade>,
     batch: Option<RawBatch>,
@@ -111,6 +112,7 @@ struct RawFile {
     description: Option<String>,
     pricing_date: Option<String>,
     cache: Option<RawCache>,
+    compaction: Option<RawCompaction>,
     route: Option<RawRoute>,
     cascade: Option<RawCascade>,
     batch: Option<RawBatch>,
@@ -123,6 +125,14 @@ struct RawCache {
     mode: Option<String>,
     ttl: Option<String>,
     breakpoints: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompaction {
+    trigger_tokens: Option<i64>,
+    keep: Option<Num>,
+    model: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -225,6 +235,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Scenario>, ScenarioErr
             description: raw.description,
             pricing_date: raw.pricing_date,
             cache: raw.cache,
+            compaction: raw.compaction,
             route: raw.route,
             cascade: raw.cascade,
             batch: raw.batch,
@@ -239,6 +250,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Scenario>, ScenarioErr
         )?]);
     }
     if raw.cache.is_some()
+        || raw.compaction.is_some()
         || raw.route.is_some()
         || raw.cascade.is_some()
         || raw.batch.is_some()
@@ -333,11 +345,16 @@ fn build(
             })?,
         )),
     };
+    let compaction = raw
+        .compaction
+        .map(|c| compaction(invalid, &format!("{at}compaction"), c))
+        .transpose()?;
     let route = raw.route.map(|r| route(invalid, at, r)).transpose()?;
     let cascade = raw.cascade.map(|c| cascade(invalid, at, c)).transpose()?;
     let batch = raw.batch.map(|b| batch(invalid, at, b)).transpose()?;
     let caps = raw.caps.map(|c| caps(invalid, at, c)).transpose()?;
     let transforms = Transforms {
+        compaction,
         route,
         cascade,
         batch,
@@ -395,6 +412,39 @@ fn cache_mode(invalid: &Fail, at: &str, c: RawCache) -> Result<CacheMode, Scenar
             "{at}cache.mode: `{other}` is not off, as-recorded or on"
         ))),
     }
+}
+
+fn compaction(invalid: &Fail, key: &str, c: RawCompaction) -> Result<Compaction, ScenarioError> {
+    let trigger_tokens = match c.trigger_tokens {
+        None => return Err(invalid(format!(
+            "{key}.trigger_tokens: missing (the prompt size that starts a compaction, e.g. 100000)"
+        ))),
+        Some(n) if n < 1 => {
+            return Err(invalid(format!(
+                "{key}.trigger_tokens: {n} is not a positive number of tokens"
+            )))
+        }
+        Some(n) => n as u64,
+    };
+    let keep = match &c.keep {
+        None => {
+            return Err(invalid(format!(
+                "{key}.keep: missing (the summary's share of the prompt it replaces, e.g. 0.3)"
+            )))
+        }
+        Some(v) => share(invalid, &format!("{key}.keep"), v)?,
+    };
+    if keep == 0 || keep == PPM {
+        return Err(invalid(format!(
+            "{key}.keep: {} must be more than 0 and less than 1",
+            c.keep.as_ref().map(Num::text).unwrap_or_default()
+        )));
+    }
+    Ok(Compaction {
+        trigger_tokens,
+        keep: Ratio(keep),
+        model: c.model,
+    })
 }
 
 fn route(invalid: &Fail, at: &str, r: RawRoute) -> Result<Route, ScenarioError> {
@@ -589,6 +639,17 @@ fn describe(cache: CacheMode, t: &Transforms) -> String {
     if cache != CacheMode::AsRecorded {
         parts.push(format!("cache {cache}"));
     }
+    if let Some(c) = &t.compaction {
+        parts.push(format!(
+            "compact sessions past {} prompt tokens to {}%{}",
+            c.trigger_tokens,
+            Ratio(c.keep.0 * 100),
+            c.model
+                .as_ref()
+                .map(|m| format!(" with {m}"))
+                .unwrap_or_default()
+        ));
+    }
     if let Some(r) = &t.route {
         let rules: Vec<String> = r
             .rules
@@ -732,8 +793,42 @@ pub fn parse_classifier_spec(spec: &str) -> Result<Classifier, ScenarioError> {
     )
 }
 
+/// `TRIGGER:KEEP[:MODEL]` as a compaction, for `--compaction`:
+/// `100000:0.3:claude-haiku-4-5`.
+pub fn parse_compaction_spec(spec: &str) -> Result<Compaction, ScenarioError> {
+    let invalid: Fail = Box::new(|message| ScenarioError::Invalid {
+        path: "--compaction".to_string(),
+        message,
+    });
+    let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
+    if parts.len() < 2 || parts.len() > 3 {
+        return Err(invalid(format!(
+            "`{spec}`: expected TRIGGER:KEEP[:MODEL], e.g. 100000:0.3:claude-haiku-4-5"
+        )));
+    }
+    let trigger = parts[0].parse::<i64>().map_err(|_| {
+        invalid(format!(
+            "`{spec}`: trigger `{}` is not a whole number of tokens",
+            parts[0]
+        ))
+    })?;
+    compaction(
+        &invalid,
+        "compaction",
+        RawCompaction {
+            trigger_tokens: Some(trigger),
+            keep: Some(Num::Text(parts[1].to_string())),
+            model: parts
+                .get(2)
+                .filter(|m| !m.is_empty())
+                .map(|m| m.to_string()),
+        },
+    )
+}
+
 /// The scenario made of the shorthand flags, if any was given.
 pub fn shorthand(
+    compaction: Option<Compaction>,
     route: Option<Route>,
     batch_share: Option<&str>,
     max_steps: Option<u64>,
@@ -763,6 +858,7 @@ pub fn shorthand(
         });
     }
     let transforms = Transforms {
+        compaction,
         route,
         batch,
         caps,
@@ -772,6 +868,9 @@ pub fn shorthand(
         return Ok(None);
     }
     let mut names = Vec::new();
+    if let Some(c) = &transforms.compaction {
+        names.push(format!("compaction-{}", c.trigger_tokens));
+    }
     if transforms.route.is_some() {
         names.push("route".to_string());
     }
@@ -945,7 +1044,7 @@ to = [{ model = "gpt-5-mini", share = 1 }]
             .unwrap_err()
             .to_string();
         assert!(e.contains("more than 1"), "{e}");
-        let s = shorthand(Some(r), Some("0.5"), Some(30), None)
+        let s = shorthand(None, Some(r), Some("0.5"), Some(30), None)
             .unwrap()
             .unwrap();
         assert_eq!(s.name, "route+batch-50+max-steps-30");

@@ -13,8 +13,8 @@ use std::fmt;
 use crate::pricing::{Catalog, Ttl};
 pub use file::{load_file, ScenarioError};
 pub use transform::{
-    BatchRule, Caps, Cascade, Classifier, Decision, Eligible, Escalate, Ratio, Route, RouteRule,
-    RouteTarget, Sticky, Transforms, PPM,
+    BatchRule, Caps, Cascade, Classifier, Compaction, Decision, Eligible, Escalate, Ratio, Route,
+    RouteRule, RouteTarget, Sticky, Transforms, PPM,
 };
 
 /// Where explicit cache breakpoints go when caching is simulated.
@@ -138,6 +138,14 @@ impl Scenario {
             if let Some(c) = &route.classifier {
                 out.push(("route.classifier.model".to_string(), c.model.as_str()));
             }
+        }
+        if let Some(model) = self
+            .transforms
+            .compaction
+            .as_ref()
+            .and_then(|c| c.model.as_ref())
+        {
+            out.push(("compaction.model".to_string(), model.as_str()));
         }
         if let Some(c) = &self.transforms.cascade {
             out.push(("cascade.first".to_string(), c.first.as_str()));
@@ -288,7 +296,7 @@ pub fn sweep(models: &[String]) -> Vec<Scenario> {
         .collect()
 }
 
-pub use file::{parse_classifier_spec, parse_route_spec, shorthand};
+pub use file::{parse_classifier_spec, parse_compaction_spec, parse_route_spec, shorthand};
 
 #[cfg(test)]
 mod tests {

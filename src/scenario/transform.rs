@@ -238,9 +238,25 @@ pub struct Caps {
     pub max_tokens: Option<u64>,
 }
 
+/// Context compaction: when a session's prompt passes `trigger_tokens`,
+/// a summarising call replaces its history with a summary `keep` times its
+/// size, and the session's later prompts are that much shorter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compaction {
+    /// Prompt tokens (after earlier compactions) past which a session is
+    /// compacted before its call.
+    pub trigger_tokens: u64,
+    /// The summary's size as a share of the prompt it replaces (0 < keep < 1).
+    pub keep: Ratio,
+    /// Catalog id or alias of the summarising model; `None`: the model the
+    /// call was recorded on (an agent summarising with itself).
+    pub model: Option<String>,
+}
+
 /// Every transform a scenario may carry besides caching.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Transforms {
+    pub compaction: Option<Compaction>,
     pub route: Option<Route>,
     pub cascade: Option<Cascade>,
     pub batch: Option<BatchRule>,
@@ -256,6 +272,7 @@ impl Transforms {
     /// `self` with the transforms `later` sets laid over it (for stacks).
     pub fn then(&self, later: &Transforms) -> Transforms {
         Transforms {
+            compaction: later.compaction.clone().or_else(|| self.compaction.clone()),
             route: later.route.clone().or_else(|| self.route.clone()),
             cascade: later.cascade.clone().or_else(|| self.cascade.clone()),
             batch: later.batch.clone().or_else(|| self.batch.clone()),
