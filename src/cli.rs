@@ -554,6 +554,14 @@ pub struct WhatIfArgs {
     #[arg(long, value_name = "SPEC")]
     pub compaction: Option<String>,
 
+    /// Put a semantic cache in front of the models: it answers this share
+    /// (0-1) of the non-interactive calls (first step of a session, or no
+    /// session) without a model call; each lookup of an eligible call embeds
+    /// TOKENS on MODEL, an embedding model. RATE[:MODEL:TOKENS], e.g.
+    /// 0.3:text-embedding-3-small:200. [default: no semantic cache]
+    #[arg(long, value_name = "SPEC")]
+    pub semantic_cache: Option<String>,
+
     /// With --route: pick the target once per session (keeps its prompt cache
     /// warm) or for every call.
     #[arg(long, value_enum, default_value_t = StickyArg::Session)]

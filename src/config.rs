@@ -55,6 +55,8 @@ pub enum ConfigError {
     UnknownFormat(String, String),
     #[error("--sweep: model `{model}` is not in the pricing catalog{hint}")]
     SweepModel { model: String, hint: String },
+    #[error("--sweep: `{0}` is an embedding model: it answers no prompts, so calls cannot be priced on it")]
+    SweepEmbedding(String),
 }
 
 pub fn format_of(output: OutputFormat) -> Format {
@@ -332,9 +334,15 @@ pub fn scenarios_of(
         .as_deref()
         .map(scenario::parse_compaction_spec)
         .transpose()?;
+    let semantic_cache = what_if
+        .semantic_cache
+        .as_deref()
+        .map(scenario::parse_semantic_spec)
+        .transpose()?;
     if let Some(s) = scenario::shorthand(
         compaction,
         route,
+        semantic_cache,
         what_if.batch.as_deref(),
         what_if.max_steps,
         what_if.max_tokens,
@@ -343,11 +351,20 @@ pub fn scenarios_of(
     }
     if let Some(list) = &what_if.sweep {
         let ids: Vec<String> = if list.trim() == "all" {
-            catalog.models.iter().map(|m| m.id.clone()).collect()
+            // Every model that answers prompts: embedding models cannot.
+            catalog
+                .models
+                .iter()
+                .filter(|m| !m.embedding)
+                .map(|m| m.id.clone())
+                .collect()
         } else {
             let mut ids = Vec::new();
             for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                 match catalog.resolve(name) {
+                    Some(m) if m.embedding => {
+                        return Err(ConfigError::SweepEmbedding(m.id.clone()))
+                    }
                     Some(m) => ids.push(m.id.clone()),
                     None => {
                         let hint = catalog.suggest(name);

@@ -176,6 +176,9 @@ pub struct Call {
     pub batch: bool,
     pub success: Option<bool>,
     pub latency_ms: Option<u64>,
+    /// A hash of the prompt's text, where the trace gives one: repeats of it
+    /// are what a semantic cache (exact-match, at least) would answer.
+    pub prompt_hash: Option<u64>,
     pub id: Option<String>,
     /// What the provider billed for the call, where the log says (billing
     /// exports, gateways): compared with costsim's price in the report.
@@ -213,6 +216,7 @@ impl Call {
             batch: false,
             success: None,
             latency_ms: None,
+            prompt_hash: None,
             id: None,
             billed: None,
             options: CallOptions::default(),

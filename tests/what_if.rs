@@ -566,7 +566,18 @@ fn caps_stop_a_runaway_session() {
 /// problem.
 #[test]
 fn invalid_scenario_files_name_file_key_and_problem() {
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 10] = [
+        (
+            "fixtures/what-if/bad/semantic-both.toml",
+            &["semantic_cache", "give hit_rate", "not both"],
+        ),
+        (
+            "fixtures/what-if/bad/semantic-lookup-model.toml",
+            &[
+                "semantic_cache.embedding.model",
+                "`gpt-4o-mini` is not an embedding model",
+            ],
+        ),
         (
             "fixtures/what-if/bad/compaction-keep.toml",
             &["compaction.keep", "1 must be more than 0 and less than 1"],
@@ -907,4 +918,87 @@ fn compaction_summarises_and_shortens_later_prompts() {
     assert_eq!(tokens(sonnet), [0, 90_000, 510_000, 0, 10_000]);
     assert_eq!(femto(sonnet), usd("2.0895"));
     assert_eq!(femto(cached), usd("2.8995"));
+}
+
+/// Case k (fixtures/semantic-cache/README.md): a semantic cache answering
+/// repeats of `prompt_hash` within an hour, each lookup priced.
+#[test]
+fn semantic_cache_answers_repeated_prompts_within_its_ttl() {
+    let report = json(&[
+        "replay",
+        "fixtures/semantic-cache/repeats.jsonl",
+        "--scenario",
+        "fixtures/semantic-cache/repeats-1h.toml",
+    ]);
+    // 8 calls × (2,000 × $1 + 500 × $5).
+    assert_eq!(femto(&report["total"]), usd("0.036"));
+    let s = scenario(&report, "semantic-repeats-1h");
+    // r1-r7 are looked up (r8 is a later step); r2 and r5 hit.
+    assert_eq!(effect(s, "semantic_lookups"), 7);
+    assert_eq!(effect(s, "semantic_hits"), 2);
+    // 7 × 200 × $0.02.
+    let lookups = model(s, "text-embedding-3-small (semantic cache)");
+    assert_eq!(calls(lookups), 7);
+    assert_eq!(tokens(lookups), [1_400, 0, 0, 0, 0]);
+    assert_eq!(femto(lookups), usd("0.000028"));
+    assert_eq!(
+        s["effects"]["semantic_lookup_cost_femto_usd"],
+        usd("0.000028").to_string()
+    );
+    assert_eq!(
+        s["effects"]["semantic_answered_cost_femto_usd"],
+        usd("0.009").to_string()
+    );
+    let haiku = model(s, "claude-haiku-4-5");
+    assert_eq!(calls(haiku), 6);
+    assert_eq!(femto(haiku), usd("0.027"));
+    assert_eq!(femto(s), usd("0.027028"));
+    assert_eq!(delta(s), -usd("0.008972"));
+}
+
+/// Case k, a share: 30% of case c's first steps answered, drawn per call,
+/// from a file and from `--semantic-cache`; the same at any thread count.
+#[test]
+fn semantic_cache_answers_a_share_of_first_steps() {
+    let run = |threads: &str| {
+        ok(&[
+            "replay",
+            "fixtures/what-if/route-10k-step1.jsonl",
+            "fixtures/what-if/route-10k-step2.jsonl",
+            "--scenario",
+            "fixtures/semantic-cache/share-30.toml",
+            "--semantic-cache",
+            "0.3:text-embedding-3-small:200",
+            "--threads",
+            threads,
+            "--quiet",
+            "--output",
+            "json",
+        ])
+        .stdout
+    };
+    let first = run("1");
+    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
+    let report: Value = serde_json::from_str(&first).expect("JSON");
+    for name in ["semantic-cache-30", "semantic-30"] {
+        let s = scenario(&report, name);
+        // Only the 10,000 step-1 calls are eligible.
+        assert_eq!(effect(s, "semantic_lookups"), 10_000, "{name}");
+        // The draws are input (read from the program); the money follows.
+        let hits = effect(s, "semantic_hits");
+        assert!((2_850..=3_150).contains(&hits), "{name}: {hits} hits");
+        let per_call = usd("0.006");
+        assert_eq!(
+            femto(s),
+            per_call * (20_000 - hits) as i128 + usd("0.04"),
+            "{name}"
+        );
+        assert_eq!(
+            s["effects"]["semantic_answered_cost_femto_usd"],
+            (per_call * hits as i128).to_string(),
+            "{name}"
+        );
+    }
+    // README: H = 3,055, $101.71.
+    assert_eq!(femto(scenario(&report, "semantic-30")), usd("101.71"));
 }

@@ -617,6 +617,7 @@ mod tests {
                 batch: false,
                 success: None,
                 latency_ms: None,
+                prompt_hash: None,
                 id: None,
                 billed: None,
                 options: Default::default(),

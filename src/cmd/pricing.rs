@@ -299,6 +299,12 @@ fn write_model(
         "Context window: {} tokens{max_output}",
         display_count(m.context_window)
     )?;
+    if m.embedding {
+        writeln!(
+            w,
+            "Embedding model: prices input tokens; left out of sweeps, routes and cascades"
+        )?;
+    }
     let c = &m.cache;
     let cache = match c.kind {
         CacheKind::None => "none (no cache discount)".to_string(),

@@ -26,6 +26,9 @@ struct RawRecord {
     tags: Option<BTreeMap<String, Scalar>>,
     usage: Option<RawUsage>,
     prompt: Option<RawPrompt>,
+    /// Any text naming the prompt's content (a digest the application
+    /// computed): equal values are repeats of one prompt.
+    prompt_hash: Option<Scalar>,
     batch: Option<bool>,
     success: Option<bool>,
     latency_ms: Option<Count>,
@@ -301,6 +304,9 @@ fn into_call(raw: RawRecord) -> Result<Call, LineProblem> {
         batch: raw.batch.unwrap_or(false),
         success: raw.success,
         latency_ms: raw.latency_ms.map(|l| l.0),
+        prompt_hash: raw
+            .prompt_hash
+            .map(|h| xxhash_rust::xxh3::xxh3_64(h.0.as_bytes())),
         id: raw.id.map(|i| i.0),
         options: {
             let mut options = CallOptions::of([

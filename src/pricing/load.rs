@@ -184,6 +184,8 @@ impl RawCache {
 struct RawModel {
     id: Option<String>,
     name: Option<String>,
+    /// `chat` (the default) or `embedding`.
+    kind: Option<String>,
     #[serde(default)]
     aliases: Vec<String>,
     context_window: Option<u64>,
@@ -453,6 +455,17 @@ impl Checker<'_> {
             }
             Some(n) => n,
         };
+        let embedding = match raw.kind.as_deref() {
+            None | Some("chat") => false,
+            Some("embedding") => true,
+            Some(other) => {
+                self.report(
+                    &entry,
+                    format!("`kind = \"{other}\"` is not chat or embedding"),
+                );
+                false
+            }
+        };
         let cache_raw = raw
             .cache
             .as_ref()
@@ -531,6 +544,7 @@ impl Checker<'_> {
             aliases: raw.aliases.clone(),
             context_window,
             max_output: raw.max_output,
+            embedding,
             cache,
             periods,
             variants,

@@ -440,6 +440,9 @@ pub struct Model {
     pub aliases: Vec<String>,
     pub context_window: u64,
     pub max_output: Option<u64>,
+    /// An embedding model: it prices input tokens and answers no prompt, so
+    /// sweeps, routes, cascades and compaction never send calls to it.
+    pub embedding: bool,
     pub cache: CacheRules,
     /// In date order, not overlapping.
     pub periods: Vec<Period>,

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::sink::{call_totals, Sink};
 use crate::cache::{effective_ttl, is_long_ttl, PromptShape, ScopeCache};
+use crate::pricing::Ttl;
 use crate::pricing::{
     mean_request_prompt, CacheKind, Catalog, InstantKey, PeriodLookup, Priced, PricingDate,
 };
@@ -23,7 +24,9 @@ use crate::report::aggregate::AggregateError;
 use crate::report::aggregate::{add_count, add_usage, GroupTotals};
 use crate::report::line_items::LineItem;
 use crate::report::ScenarioStats;
-use crate::scenario::{CacheMode, Compaction, Decision, Eligible, Ratio, Role, Scenario};
+use crate::scenario::{
+    CacheMode, Compaction, Decision, Eligible, Ratio, Role, Scenario, SemanticHits,
+};
 
 /// A call resolved against the catalog, ready to be priced per scenario.
 /// Serializable: big scenario runs spool calls to disk (see `spool.rs`).
@@ -62,6 +65,8 @@ pub struct Pending {
     pub copy: Option<u128>,
     /// How long the call took, where the log says.
     pub latency_ms: Option<u64>,
+    /// A hash of the prompt's text, where the trace gives one.
+    pub prompt_hash: Option<u64>,
 }
 
 /// A format name through the spool: written as text, read back as the
@@ -257,8 +262,10 @@ pub fn order_free(scenario: &Scenario) -> bool {
     let t = &scenario.transforms;
     matches!(scenario.cache, CacheMode::AsRecorded | CacheMode::Off)
         && t.caps.is_none()
-        // A compacted session's prompts depend on its earlier ones.
+        // A compacted session's prompts depend on its earlier ones, and a
+        // semantic cache answers what it has seen.
         && t.compaction.is_none()
+        && t.semantic_cache.is_none()
         && t.batch
             .as_ref()
             .is_none_or(|b| b.eligible != Eligible::NonInteractive)
@@ -317,7 +324,8 @@ fn shrunk(usage: &Usage, to: u64) -> Usage {
     }
 }
 
-/// A route's classifier, resolved: what each of its calls costs.
+/// A call a transform makes of its own, resolved: a route's classifier or
+/// a semantic cache's lookup, and what each costs.
 struct Router {
     model: usize,
     /// Its line in the scenario's per-model totals: `gpt-oss-120b (router)`.
@@ -336,6 +344,9 @@ struct State<'a> {
     /// Sessions whose routing decision the router has made.
     classified: HashSet<u128>,
     compacted: HashMap<u128, SessionCompaction>,
+    /// A semantic cache's prompts, per account and prompt hash: when stored.
+    semantic: HashMap<(u128, u64), i64>,
+    semantic_lookups: u64,
     ttl_fallback: u64,
 }
 
@@ -350,9 +361,32 @@ pub struct Evaluator<'a> {
     /// Target names resolved once, not per call.
     resolved: HashMap<&'a str, usize>,
     router: Option<Router>,
+    /// A semantic cache's lookup call, priced like a router's.
+    lookup: Option<Router>,
     stats: ScenarioStats,
     state: State<'a>,
     sink: Sink,
+}
+
+impl Router {
+    /// `n` of its calls (a row standing for many requests makes one each):
+    /// their usage and price.
+    fn priced(
+        &self,
+        catalog: &Catalog,
+        n: u64,
+        date: PricingDate,
+        ts: DateTime<Utc>,
+    ) -> (Usage, Priced) {
+        let usage = Usage {
+            input: self.usage.input.saturating_mul(n),
+            output: self.usage.output.saturating_mul(n),
+            ..Usage::default()
+        };
+        let priced =
+            catalog.models[self.model].price(&usage, n, false, &Default::default(), date, ts);
+        (usage, priced)
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -393,6 +427,23 @@ impl<'a> Evaluator<'a> {
                         per: c.per,
                     })
                 }),
+            lookup: scenario
+                .transforms
+                .semantic_cache
+                .as_ref()
+                .and_then(|c| c.lookup.as_ref())
+                .and_then(|l| {
+                    let model = catalog.resolve_index(&l.model)?;
+                    Some(Router {
+                        model,
+                        key: format!("{} (semantic cache)", catalog.models[model].id),
+                        usage: Usage {
+                            input: l.tokens,
+                            ..Usage::default()
+                        },
+                        per: Decision::Request,
+                    })
+                }),
             stats: ScenarioStats::default(),
             state: State {
                 catalog,
@@ -402,6 +453,8 @@ impl<'a> Evaluator<'a> {
                 seen_sessions: HashSet::new(),
                 classified: HashSet::new(),
                 compacted: HashMap::new(),
+                semantic: HashMap::new(),
+                semantic_lookups: 0,
                 ttl_fallback: 0,
             },
             sink,
@@ -453,8 +506,9 @@ impl<'a> Evaluator<'a> {
         };
         let model = &catalog.models[recorded];
         let session = || keys.get().session_id;
-        // Only batching asks (sessions seen are kept for it alone).
-        let first_of_session = t.batch.is_some()
+        // Only batching and a semantic cache ask (sessions seen are kept
+        // for them alone).
+        let first_of_session = (t.batch.is_some() || t.semantic_cache.is_some())
             && match (&call.session, call.step) {
                 (None, _) => true,
                 (Some(_), Some(step)) => step <= 1,
@@ -487,6 +541,45 @@ impl<'a> Evaluator<'a> {
             }
         }
         let call_key = || keys.get().call.as_str();
+        if let Some(semantic) = &t.semantic_cache {
+            let eligible = match &semantic.eligible {
+                Eligible::All => true,
+                Eligible::NonInteractive => first_of_session,
+                Eligible::Tag(k, v) => call.tags.get(k) == Some(v),
+            };
+            if eligible {
+                // Every eligible request is looked up, hit or miss.
+                let n = call.requests.max(1);
+                stats.semantic_lookups += n;
+                if let Some(lookup) = &self.lookup {
+                    let (usage, priced) = lookup.priced(catalog, n, date, call.ts);
+                    stats.semantic_lookup_cost += priced.cost;
+                    sink.record(
+                        index,
+                        &scenario.name,
+                        call,
+                        &lookup.key,
+                        &usage,
+                        false,
+                        Some(priced),
+                    )?;
+                }
+                let hit = match semantic.hits {
+                    SemanticHits::Share(_) => semantic.draws_hit(call_key()),
+                    SemanticHits::Repeats { ttl } => state.repeated(
+                        keys.account_id(),
+                        call.prompt_hash,
+                        call.ts.timestamp_millis(),
+                        ttl,
+                    ),
+                };
+                if hit {
+                    stats.semantic_hits += n;
+                    stats.semantic_answered_cost += call.price_on(model, date).cost;
+                    return Ok(());
+                }
+            }
+        }
         // Compaction comes before routing: a route sends the compacted prompt.
         let compacted = match (&t.compaction, &call.session) {
             (Some(c), Some(_)) => state.compact(c, session(), call),
@@ -569,19 +662,7 @@ impl<'a> Evaluator<'a> {
                     // A row standing for many requests (a usage export) had
                     // each of them classified.
                     let n = call.requests.max(1);
-                    let usage = Usage {
-                        input: router.usage.input.saturating_mul(n),
-                        output: router.usage.output.saturating_mul(n),
-                        ..Usage::default()
-                    };
-                    let priced = catalog.models[router.model].price(
-                        &usage,
-                        n,
-                        false,
-                        &Default::default(),
-                        date,
-                        call.ts,
-                    );
+                    let (usage, priced) = router.priced(catalog, n, date, call.ts);
                     stats.router_calls += n;
                     stats.router_cost += priced.cost;
                     sink.record(
@@ -654,6 +735,28 @@ impl<'a> Evaluator<'a> {
 }
 
 impl State<'_> {
+    /// Whether a semantic cache holding prompts for `ttl` has this one (an
+    /// earlier eligible call of the account stored it less than `ttl` ago);
+    /// if not, it stores it now. Calls come in time order, so entries
+    /// expired now can be dropped.
+    fn repeated(&mut self, account: u128, hash: Option<u64>, now_ms: i64, ttl: Ttl) -> bool {
+        let Some(hash) = hash else {
+            return false;
+        };
+        let ttl_ms = ttl.seconds() * 1000;
+        self.semantic_lookups += 1;
+        if self.semantic_lookups % 65_536 == 0 {
+            self.semantic.retain(|_, stored| now_ms - *stored < ttl_ms);
+        }
+        match self.semantic.get(&(account, hash)) {
+            Some(&stored) if now_ms - stored < ttl_ms => true,
+            _ => {
+                self.semantic.insert((account, hash), now_ms);
+                false
+            }
+        }
+    }
+
     /// The call's prompt under compaction: shorter by what earlier summaries
     /// removed, and compacted now if it passes the trigger. `None` when the
     /// session has not been compacted (the call is as recorded).
@@ -773,6 +876,7 @@ pub fn sweep_model(scenario: &Scenario) -> Option<&str> {
         && t.batch.is_none()
         && t.caps.is_none()
         && t.compaction.is_none()
+        && t.semantic_cache.is_none()
         && rule.from == "*"
         && target.model == *model
         && target.token_ratio == Ratio::ONE

@@ -482,6 +482,7 @@ impl<'a> Reading<'a> {
             format: evaluate::FormatName(call.format),
             copy: None,
             latency_ms: call.latency_ms,
+            prompt_hash: call.prompt_hash,
         }
     }
 

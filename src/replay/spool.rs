@@ -452,6 +452,7 @@ mod tests {
             format: crate::replay::evaluate::FormatName("canonical"),
             copy: None,
             latency_ms: None,
+            prompt_hash: None,
         }
     }
 

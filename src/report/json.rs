@@ -135,6 +135,12 @@ fn scenarios_value(report: &Report) -> Value {
                     "compaction_cost_usd": t.compaction_cost.to_usd_f64(),
                     "compaction_cost_femto_usd": t.compaction_cost.femto().to_string(),
                     "compacted_tokens_removed": t.compacted_tokens_removed,
+                    "semantic_lookups": t.semantic_lookups,
+                    "semantic_hits": t.semantic_hits,
+                    "semantic_lookup_cost_usd": t.semantic_lookup_cost.to_usd_f64(),
+                    "semantic_lookup_cost_femto_usd": t.semantic_lookup_cost.femto().to_string(),
+                    "semantic_answered_cost_usd": t.semantic_answered_cost.to_usd_f64(),
+                    "semantic_answered_cost_femto_usd": t.semantic_answered_cost.femto().to_string(),
                     "labelled_calls": labelled,
                     "successful_calls": ok,
                     "success_by_model": t.success.iter().map(|(model, (l, ok))| {

@@ -267,6 +267,10 @@ fn scenario(s: &Value) -> Option<ScenarioResult> {
         compactions: count(&e["compactions"])?,
         compaction_cost: femto(&e["compaction_cost_femto_usd"])?,
         compacted_tokens_removed: count(&e["compacted_tokens_removed"])?,
+        semantic_lookups: count(&e["semantic_lookups"])?,
+        semantic_hits: count(&e["semantic_hits"])?,
+        semantic_lookup_cost: femto(&e["semantic_lookup_cost_femto_usd"])?,
+        semantic_answered_cost: femto(&e["semantic_answered_cost_femto_usd"])?,
         success,
     };
     let by_model = array(&s["by_model"])

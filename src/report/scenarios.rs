@@ -36,6 +36,13 @@ pub struct ScenarioStats {
     pub compactions: u64,
     pub compaction_cost: Money,
     pub compacted_tokens_removed: u64,
+    /// A semantic cache's lookups (requests looked up), its hits, what the
+    /// lookups cost (part of the scenario's cost), and what the calls it
+    /// answered cost as recorded.
+    pub semantic_lookups: u64,
+    pub semantic_hits: u64,
+    pub semantic_lookup_cost: Money,
+    pub semantic_answered_cost: Money,
     /// Per model answering: calls with a `success` label, and successes.
     pub success: std::collections::BTreeMap<String, (u64, u64)>,
 }
@@ -58,6 +65,10 @@ impl ScenarioStats {
         self.compacted_tokens_removed = self
             .compacted_tokens_removed
             .saturating_add(other.compacted_tokens_removed);
+        self.semantic_lookups += other.semantic_lookups;
+        self.semantic_hits += other.semantic_hits;
+        self.semantic_lookup_cost += other.semantic_lookup_cost;
+        self.semantic_answered_cost += other.semantic_answered_cost;
         for (model, (labelled, succeeded)) in &other.success {
             let entry = self.success.entry(model.clone()).or_default();
             entry.0 += labelled;
@@ -351,6 +362,7 @@ impl Report {
                     + t.dropped_calls
                     + t.router_calls
                     + t.compactions
+                    + t.semantic_lookups
                     > 0
             })
             .collect();
@@ -359,6 +371,7 @@ impl Report {
         }
         let routers = rows.iter().any(|s| s.stats.router_calls > 0);
         let compactions = rows.iter().any(|s| s.stats.compactions > 0);
+        let semantic = rows.iter().any(|s| s.stats.semantic_lookups > 0);
         let mut titles = vec![
             "Scenario",
             "Routed",
@@ -375,6 +388,14 @@ impl Report {
         }
         if compactions {
             titles.extend(["Compactions", "Compaction cost", "Prompt tokens removed"]);
+        }
+        if semantic {
+            titles.extend([
+                "Semantic lookups",
+                "Semantic hits",
+                "Lookup cost",
+                "Cost answered",
+            ]);
         }
         let mut grid = Grid::titled(&titles, 1);
         for s in rows {
@@ -405,6 +426,14 @@ impl Report {
                     display_count(t.compactions),
                     t.compaction_cost.exact_usd(),
                     display_count(t.compacted_tokens_removed),
+                ]);
+            }
+            if semantic {
+                cells.extend([
+                    display_count(t.semantic_lookups),
+                    display_count(t.semantic_hits),
+                    t.semantic_lookup_cost.exact_usd(),
+                    t.semantic_answered_cost.exact_usd(),
                 ]);
             }
             grid.push(cells);

@@ -37,8 +37,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::transform::{
-    BatchRule, Caps, Cascade, Classifier, Compaction, Decision, Eligible, Escalate, Ratio, Route,
-    RouteRule, RouteTarget, Sticky, Transforms, PPM,
+    BatchRule, Caps, Cascade, Classifier, Compaction, Decision, Eligible, Escalate, Lookup, Ratio,
+    Route, RouteRule, RouteTarget, SemanticCache, SemanticHits, Sticky, Transforms, PPM,
 };
 use super::{CacheMode, Placement, Role, Scenario};
 use crate::money::parse_scaled_decimal;
@@ -64,6 +64,14 @@ pub enum ScenarioError {
         place: String,
         model: String,
         hint: String,
+    },
+    #[error("{origin}: scenario `{scenario}`: {place}: `{model}` is {problem}")]
+    WrongKind {
+        origin: String,
+        scenario: String,
+        place: String,
+        model: String,
+        problem: &'static str,
     },
 }
 
@@ -95,6 +103,7 @@ struct RawScenario {
     cache: Option<RawCache>,
     compaction: Option<RawCompaction>,
     route: Option<RawRoute>,
+    semantic_cache: Option<RawSemantic>,
     cascade: Option<RawCascade>,
     batch: Option<RawBatch>,
     caps: Option<RawCaps>,
@@ -114,6 +123,7 @@ struct RawFile {
     cache: Option<RawCache>,
     compaction: Option<RawCompaction>,
     route: Option<RawRoute>,
+    semantic_cache: Option<RawSemantic>,
     cascade: Option<RawCascade>,
     batch: Option<RawBatch>,
     caps: Option<RawCaps>,
@@ -133,6 +143,23 @@ struct RawCompaction {
     trigger_tokens: Option<i64>,
     keep: Option<Num>,
     model: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSemantic {
+    hit_rate: Option<Num>,
+    ttl: Option<String>,
+    embedding: Option<RawLookup>,
+    eligible: Option<String>,
+    seed: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLookup {
+    model: Option<String>,
+    tokens: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -237,6 +264,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Scenario>, ScenarioErr
             cache: raw.cache,
             compaction: raw.compaction,
             route: raw.route,
+            semantic_cache: raw.semantic_cache,
             cascade: raw.cascade,
             batch: raw.batch,
             caps: raw.caps,
@@ -252,6 +280,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Scenario>, ScenarioErr
     if raw.cache.is_some()
         || raw.compaction.is_some()
         || raw.route.is_some()
+        || raw.semantic_cache.is_some()
         || raw.cascade.is_some()
         || raw.batch.is_some()
         || raw.caps.is_some()
@@ -350,12 +379,17 @@ fn build(
         .map(|c| compaction(invalid, &format!("{at}compaction"), c))
         .transpose()?;
     let route = raw.route.map(|r| route(invalid, at, r)).transpose()?;
+    let semantic_cache = raw
+        .semantic_cache
+        .map(|c| semantic(invalid, &format!("{at}semantic_cache"), c))
+        .transpose()?;
     let cascade = raw.cascade.map(|c| cascade(invalid, at, c)).transpose()?;
     let batch = raw.batch.map(|b| batch(invalid, at, b)).transpose()?;
     let caps = raw.caps.map(|c| caps(invalid, at, c)).transpose()?;
     let transforms = Transforms {
         compaction,
         route,
+        semantic_cache,
         cascade,
         batch,
         caps,
@@ -416,9 +450,11 @@ fn cache_mode(invalid: &Fail, at: &str, c: RawCache) -> Result<CacheMode, Scenar
 
 fn compaction(invalid: &Fail, key: &str, c: RawCompaction) -> Result<Compaction, ScenarioError> {
     let trigger_tokens = match c.trigger_tokens {
-        None => return Err(invalid(format!(
+        None => {
+            return Err(invalid(format!(
             "{key}.trigger_tokens: missing (the prompt size that starts a compaction, e.g. 100000)"
-        ))),
+        )))
+        }
         Some(n) if n < 1 => {
             return Err(invalid(format!(
                 "{key}.trigger_tokens: {n} is not a positive number of tokens"
@@ -444,6 +480,67 @@ fn compaction(invalid: &Fail, key: &str, c: RawCompaction) -> Result<Compaction,
         trigger_tokens,
         keep: Ratio(keep),
         model: c.model,
+    })
+}
+
+fn semantic(invalid: &Fail, key: &str, c: RawSemantic) -> Result<SemanticCache, ScenarioError> {
+    let hits = match (&c.hit_rate, c.ttl.as_deref()) {
+        (Some(rate), None) => SemanticHits::Share(share(invalid, &format!("{key}.hit_rate"), rate)?),
+        (None, Some(ttl)) => {
+            let ttl = Ttl::parse(ttl).ok_or_else(|| {
+                invalid(format!(
+                    "{key}.ttl: `{ttl}` is not a duration such as 5m or 1h"
+                ))
+            })?;
+            SemanticHits::Repeats { ttl }
+        }
+        (Some(_), Some(_)) => {
+            return Err(invalid(format!(
+                "{key}: give hit_rate (a share of eligible calls) or ttl (repeats of prompt_hash), not both"
+            )))
+        }
+        (None, None) => {
+            return Err(invalid(format!(
+                "{key}: give hit_rate (a share of eligible calls, e.g. 0.3) or ttl (repeats of a call's prompt_hash within it, e.g. \"1h\")"
+            )))
+        }
+    };
+    let lookup = c
+        .embedding
+        .map(|l| {
+            let model = l.model.ok_or_else(|| {
+                invalid(format!(
+                    "{key}.embedding.model: missing (an embedding model, e.g. \"text-embedding-3-small\")"
+                ))
+            })?;
+            let tokens = match l.tokens {
+                None => {
+                    return Err(invalid(format!(
+                        "{key}.embedding.tokens: missing (tokens embedded per lookup, e.g. 200)"
+                    )))
+                }
+                Some(n) if n < 1 => {
+                    return Err(invalid(format!(
+                        "{key}.embedding.tokens: {n} is not a positive number of tokens"
+                    )))
+                }
+                Some(n) => n as u64,
+            };
+            Ok(Lookup { model, tokens })
+        })
+        .transpose()?;
+    let eligible =
+        parse_eligible(c.eligible.as_deref().unwrap_or("non-interactive")).ok_or_else(|| {
+            invalid(format!(
+                "{key}.eligible: `{}` is not all, non-interactive or tag:KEY=VALUE",
+                c.eligible.clone().unwrap_or_default()
+            ))
+        })?;
+    Ok(SemanticCache {
+        hits,
+        lookup,
+        eligible,
+        seed: c.seed.unwrap_or(0),
     })
 }
 
@@ -671,6 +768,21 @@ fn describe(cache: CacheMode, t: &Transforms) -> String {
             ));
         }
     }
+    if let Some(c) = &t.semantic_cache {
+        let hits = match c.hits {
+            SemanticHits::Share(p) => format!("{}% of", Ratio(p * 100)),
+            SemanticHits::Repeats { ttl } => format!("repeated prompts (within {ttl}) of"),
+        };
+        let lookup = c
+            .lookup
+            .as_ref()
+            .map(|l| format!(", {} tokens per lookup on {}", l.tokens, l.model))
+            .unwrap_or_default();
+        parts.push(format!(
+            "semantic cache answers {hits} {} calls{lookup}",
+            c.eligible
+        ));
+    }
     if let Some(c) = &t.cascade {
         let when = match c.escalate {
             Escalate::Share(p) => format!("{}% escalated", Ratio(p * 100)),
@@ -826,10 +938,48 @@ pub fn parse_compaction_spec(spec: &str) -> Result<Compaction, ScenarioError> {
     )
 }
 
+/// `RATE[:MODEL:TOKENS]` as a semantic cache answering that share of the
+/// non-interactive calls, for `--semantic-cache`: `0.3:text-embedding-3-small:200`.
+pub fn parse_semantic_spec(spec: &str) -> Result<SemanticCache, ScenarioError> {
+    let invalid: Fail = Box::new(|message| ScenarioError::Invalid {
+        path: "--semantic-cache".to_string(),
+        message,
+    });
+    let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
+    let embedding = match parts.as_slice() {
+        [_] => None,
+        [_, model, tokens] => Some(RawLookup {
+            model: Some(model.to_string()),
+            tokens: Some(tokens.parse::<i64>().map_err(|_| {
+                invalid(format!(
+                    "`{spec}`: tokens `{tokens}` is not a whole number of tokens"
+                ))
+            })?),
+        }),
+        _ => {
+            return Err(invalid(format!(
+                "`{spec}`: expected RATE[:MODEL:TOKENS], e.g. 0.3:text-embedding-3-small:200"
+            )))
+        }
+    };
+    semantic(
+        &invalid,
+        "semantic cache",
+        RawSemantic {
+            hit_rate: Some(Num::Text(parts[0].to_string())),
+            ttl: None,
+            embedding,
+            eligible: None,
+            seed: None,
+        },
+    )
+}
+
 /// The scenario made of the shorthand flags, if any was given.
 pub fn shorthand(
     compaction: Option<Compaction>,
     route: Option<Route>,
+    semantic_cache: Option<SemanticCache>,
     batch_share: Option<&str>,
     max_steps: Option<u64>,
     max_tokens: Option<u64>,
@@ -860,6 +1010,7 @@ pub fn shorthand(
     let transforms = Transforms {
         compaction,
         route,
+        semantic_cache,
         batch,
         caps,
         ..Transforms::default()
@@ -873,6 +1024,9 @@ pub fn shorthand(
     }
     if transforms.route.is_some() {
         names.push("route".to_string());
+    }
+    if let Some(SemanticHits::Share(p)) = transforms.semantic_cache.as_ref().map(|c| c.hits) {
+        names.push(format!("semantic-{}", Ratio(p * 100)));
     }
     if let Some(b) = &transforms.batch {
         names.push(format!("batch-{}", Ratio(b.share_ppm * 100)));
@@ -1044,7 +1198,7 @@ to = [{ model = "gpt-5-mini", share = 1 }]
             .unwrap_err()
             .to_string();
         assert!(e.contains("more than 1"), "{e}");
-        let s = shorthand(None, Some(r), Some("0.5"), Some(30), None)
+        let s = shorthand(None, Some(r), None, Some("0.5"), Some(30), None)
             .unwrap()
             .unwrap();
         assert_eq!(s.name, "route+batch-50+max-steps-30");

@@ -13,8 +13,8 @@ use std::fmt;
 use crate::pricing::{Catalog, Ttl};
 pub use file::{load_file, ScenarioError};
 pub use transform::{
-    BatchRule, Caps, Cascade, Classifier, Compaction, Decision, Eligible, Escalate, Ratio, Route,
-    RouteRule, RouteTarget, Sticky, Transforms, PPM,
+    BatchRule, Caps, Cascade, Classifier, Compaction, Decision, Eligible, Escalate, Lookup, Ratio,
+    Route, RouteRule, RouteTarget, SemanticCache, SemanticHits, Sticky, Transforms, PPM,
 };
 
 /// Where explicit cache breakpoints go when caching is simulated.
@@ -147,6 +147,17 @@ impl Scenario {
         {
             out.push(("compaction.model".to_string(), model.as_str()));
         }
+        if let Some(l) = self
+            .transforms
+            .semantic_cache
+            .as_ref()
+            .and_then(|s| s.lookup.as_ref())
+        {
+            out.push((
+                "semantic_cache.embedding.model".to_string(),
+                l.model.as_str(),
+            ));
+        }
         if let Some(c) = &self.transforms.cascade {
             out.push(("cascade.first".to_string(), c.first.as_str()));
             out.push(("cascade.then".to_string(), c.then.as_str()));
@@ -154,10 +165,27 @@ impl Scenario {
         out
     }
 
-    /// Fails on models the catalog does not know, suggesting close ids.
+    /// Fails on models the catalog does not know, suggesting close ids, and
+    /// on models of the wrong kind: an embedding model answers no call, and
+    /// only an embedding model does a semantic cache's lookups.
     pub fn check_models(&self, catalog: &Catalog) -> Result<(), ScenarioError> {
         for (place, model) in self.models() {
-            if catalog.resolve(model).is_none() {
+            if let Some(found) = catalog.resolve(model) {
+                let lookup = place.ends_with("embedding.model");
+                if found.embedding != lookup {
+                    return Err(ScenarioError::WrongKind {
+                        origin: self.origin.clone(),
+                        scenario: self.name.clone(),
+                        place,
+                        model: model.to_string(),
+                        problem: if lookup {
+                            "not an embedding model (the lookup embeds the prompt)"
+                        } else {
+                            "an embedding model: it answers no prompts"
+                        },
+                    });
+                }
+            } else {
                 let suggestions = catalog.suggest(model);
                 let hint = if suggestions.is_empty() {
                     String::new()
@@ -296,7 +324,9 @@ pub fn sweep(models: &[String]) -> Vec<Scenario> {
         .collect()
 }
 
-pub use file::{parse_classifier_spec, parse_compaction_spec, parse_route_spec, shorthand};
+pub use file::{
+    parse_classifier_spec, parse_compaction_spec, parse_route_spec, parse_semantic_spec, shorthand,
+};
 
 #[cfg(test)]
 mod tests {

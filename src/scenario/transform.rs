@@ -7,7 +7,7 @@ use std::fmt;
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::pricing::PricingDate;
+use crate::pricing::{PricingDate, Ttl};
 
 /// Parts per million: shares and ratios.
 pub const PPM: u64 = 1_000_000;
@@ -253,11 +253,52 @@ pub struct Compaction {
     pub model: Option<String>,
 }
 
+/// Which eligible calls a semantic cache answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SemanticHits {
+    /// This share of them (ppm), drawn per call from a seeded hash.
+    Share(u64),
+    /// Those whose `prompt_hash` an earlier eligible call of the account
+    /// stored less than `ttl` ago.
+    Repeats { ttl: Ttl },
+}
+
+/// The embedding call a semantic cache makes to look a prompt up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// Catalog id or alias of an embedding model.
+    pub model: String,
+    /// Tokens embedded per lookup.
+    pub tokens: u64,
+}
+
+/// A semantic cache in front of the models: eligible calls are looked up
+/// (each lookup priced), and a hit is answered without a model call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemanticCache {
+    pub hits: SemanticHits,
+    pub lookup: Option<Lookup>,
+    pub eligible: Eligible,
+    pub seed: u64,
+}
+
+impl SemanticCache {
+    /// Whether a share-of-calls cache answers this call (repeats are
+    /// decided by the evaluator, which keeps the prompts seen).
+    pub fn draws_hit(&self, call_key: &str) -> bool {
+        match self.hits {
+            SemanticHits::Share(ppm) => draw(self.seed, call_key) < ppm,
+            SemanticHits::Repeats { .. } => false,
+        }
+    }
+}
+
 /// Every transform a scenario may carry besides caching.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Transforms {
     pub compaction: Option<Compaction>,
     pub route: Option<Route>,
+    pub semantic_cache: Option<SemanticCache>,
     pub cascade: Option<Cascade>,
     pub batch: Option<BatchRule>,
     pub caps: Option<Caps>,
@@ -274,6 +315,10 @@ impl Transforms {
         Transforms {
             compaction: later.compaction.clone().or_else(|| self.compaction.clone()),
             route: later.route.clone().or_else(|| self.route.clone()),
+            semantic_cache: later
+                .semantic_cache
+                .clone()
+                .or_else(|| self.semantic_cache.clone()),
             cascade: later.cascade.clone().or_else(|| self.cascade.clone()),
             batch: later.batch.clone().or_else(|| self.batch.clone()),
             caps: later.caps.or(self.caps),
