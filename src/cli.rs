@@ -487,6 +487,13 @@ pub struct RunArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub top: Option<usize>,
 
+    /// Also show how cost, calls and tokens spread over tasks (a call's
+    /// `task` tag, else its session): p50, p90 and max per task, as recorded
+    /// and under each scenario, and the tasks' wall time (first call to last
+    /// answer). [default: off]
+    #[arg(long)]
+    pub tasks: bool,
+
     /// Worker threads for reading inputs. [default: one per core]
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub threads: Option<usize>,

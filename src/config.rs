@@ -240,6 +240,7 @@ impl ReplayConfig {
                 dedup: Default::default(),
                 assume_time,
                 top: args.top,
+                tasks: args.tasks,
                 timeline: args.output.format() == ReportFormat::Html,
                 line_items: args.line_items.is_some(),
                 spool_dir: Default::default(),

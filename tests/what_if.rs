@@ -1002,3 +1002,76 @@ fn semantic_cache_answers_a_share_of_first_steps() {
     // README: H = 3,055, $101.71.
     assert_eq!(femto(scenario(&report, "semantic-30")), usd("101.71"));
 }
+
+/// `--tasks` (fixtures/compaction/README.md, "Per task"): cost, calls and
+/// tokens per task, as recorded and compacted, at any thread count.
+#[test]
+fn tasks_spread_before_and_after_a_scenario() {
+    let run = |threads: &str| {
+        ok(&[
+            "replay",
+            "fixtures/compaction/sessions.jsonl",
+            "--scenario",
+            "fixtures/compaction/compact-100k.toml",
+            "--tasks",
+            "--threads",
+            threads,
+            "--quiet",
+            "--output",
+            "json",
+        ])
+        .stdout
+    };
+    let first = run("1");
+    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
+    let report: Value = serde_json::from_str(&first).expect("JSON");
+    let tasks = &report["tasks"];
+    assert_eq!(tasks["tasks"], 2);
+    assert_eq!(tasks["calls_without_task"], 1);
+    // agent-b 3 min, agent-a 4 min.
+    assert_eq!(
+        tasks["wall_time_ms"],
+        serde_json::json!({"p50": 180_000, "p90": 240_000, "max": 240_000})
+    );
+    let spread = |name: &str, key: &str| {
+        tasks["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {tasks}"))[key]
+            .clone()
+    };
+    let femtos = |p50: &str, p90: &str, max: &str| {
+        serde_json::json!({
+            "p50": usd(p50).to_string(),
+            "p90": usd(p90).to_string(),
+            "max": usd(max).to_string(),
+        })
+    };
+    assert_eq!(
+        spread("as-recorded", "cost_per_task_femto_usd"),
+        femtos("0.96", "1.47", "1.47")
+    );
+    assert_eq!(
+        spread("as-recorded", "tokens_per_task"),
+        serde_json::json!({"p50": 304_000, "p90": 605_000, "max": 605_000})
+    );
+    assert_eq!(
+        spread("compact-100k", "cost_per_task_femto_usd"),
+        femtos("0.96", "1.1578125", "1.1578125")
+    );
+    assert_eq!(
+        spread("compact-100k", "calls_per_task"),
+        serde_json::json!({"p50": 5, "p90": 7, "max": 7})
+    );
+    assert_eq!(
+        spread("compact-100k", "tokens_per_task"),
+        serde_json::json!({"p50": 369_000, "p90": 540_000, "max": 540_000})
+    );
+    // The tasks' cost: the scenario's, less the lone call's $0.465.
+    assert_eq!(
+        spread("compact-100k", "cost_femto_usd"),
+        (usd("2.5828125") - usd("0.465")).to_string()
+    );
+}

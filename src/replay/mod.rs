@@ -27,6 +27,7 @@ use crate::pricing::{Catalog, PricingDate};
 use crate::record::Call;
 use crate::report::aggregate::AggregateError;
 use crate::report::line_items::{LineItemsError, LineItemsWriter};
+use crate::report::tasks::TaskSummary;
 use crate::report::{
     Dimension, Header, LatencyRow, Report, ScenarioResult, ScenarioStats, TimelinePoint,
     UnpricedModel,
@@ -68,6 +69,8 @@ pub struct ReplaySpec {
     pub assume_time: Option<DateTime<Utc>>,
     /// Also report the N most expensive sessions.
     pub top: Option<usize>,
+    /// `--tasks`: per-task sums in every scenario.
+    pub tasks: bool,
     /// Also keep totals per hour, scenario and model (for the HTML charts).
     pub timeline: bool,
     /// Also keep one row per priced call per scenario (`--line-items`).
@@ -188,6 +191,7 @@ impl<'a> Partial<'a> {
             // With scenarios (or line items), totals come from evaluators.
             sink: Sink::new(spec.dims.len(), false)
                 .with_sessions(spec.top.is_some())
+                .with_tasks(spec.tasks && !spec.collects())
                 .with_timeline(spec.timeline && !spec.collects(), spec.zone),
             free: if spec.collects() {
                 reading.steppers(false)
@@ -385,7 +389,8 @@ impl<'a> Reading<'a> {
         } = self;
         // Per-model totals make the scenario tables: none without scenarios.
         let per_model = !spec.scenarios.is_empty();
-        let pool_sweeps = !in_time_order && !spec.timeline;
+        // Pooled sweeps keep no per-task sums.
+        let pool_sweeps = !in_time_order && !spec.timeline && !spec.tasks;
         let mut sweeps: Vec<(usize, &Scenario)> = Vec::new();
         let mut steppers = Vec::new();
         for (index, scenario) in scenarios.iter().enumerate() {
@@ -398,6 +403,7 @@ impl<'a> Reading<'a> {
             }
             let sink = Sink::new(if index == 0 { spec.dims.len() } else { 0 }, per_model)
                 .with_sessions(index == 0 && spec.top.is_some())
+                .with_tasks(spec.tasks)
                 .with_timeline(spec.timeline, spec.zone)
                 .with_line_items(spec.line_items);
             steppers.push(Stepper::One(Box::new(Evaluator::new(
@@ -472,7 +478,11 @@ impl<'a> Reading<'a> {
             id: call.id,
             step: call.step,
             success: call.success,
-            tags: if collects { call.tags } else { BTreeMap::new() },
+            tags: if collects || spec.tasks {
+                call.tags
+            } else {
+                BTreeMap::new()
+            },
             usage: call.usage,
             batch: call.batch,
             billed: call.billed,
@@ -888,6 +898,7 @@ pub fn replay_with_items(
             }
             all.sink.merge_models(e.sink.by_model);
             all.sink.merge_timeline(e.sink.timeline);
+            all.sink.merge_tasks(e.sink.tasks);
             if e.ttl_fallback > 0 {
                 fallback.insert(scenarios[index].name.clone(), e.ttl_fallback);
             }
@@ -1047,7 +1058,12 @@ fn finish(
         .iter()
         .filter_map(|(model, counts)| LatencyRow::of(model, counts))
         .collect();
+    let tasks = all.sink.tasks.and_then(|t| {
+        let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+        TaskSummary::of(t.rows.into_iter().collect(), &names, t.without_task)
+    });
     let report = Report::new(header, spec.dims.clone(), groups)
+        .with_tasks(tasks)
         .with_scenarios(scenario_results)
         .with_top_sessions(top_sessions)
         .with_top_spans(top_spans)
@@ -1155,6 +1171,7 @@ mod tests {
             dedup: Default::default(),
             assume_time: None,
             top: None,
+            tasks: false,
             timeline: false,
             line_items: false,
             spool_dir: Default::default(),

@@ -10,6 +10,7 @@ use crate::pricing::Priced;
 use crate::record::Usage;
 use crate::report::aggregate::{AggregateError, Aggregator, GroupTotals};
 use crate::report::line_items::LineItem;
+use crate::report::tasks::{task_of, TaskRow};
 use crate::zone::Zone;
 
 /// Per scenario, then per model, totals. Few groups and many calls: summed
@@ -66,12 +67,30 @@ fn widen(span: &mut (i64, i64), other: (i64, i64)) {
     span.1 = span.1.max(other.1);
 }
 
+/// `--tasks`: per (scenario number, task) sums, and the recorded calls that
+/// belong to no task.
+#[derive(Default)]
+pub struct Tasks {
+    pub rows: HashMap<(usize, String), TaskRow>,
+    pub without_task: u64,
+}
+
+impl Tasks {
+    fn merge(&mut self, other: Tasks) {
+        for (key, row) in other.rows {
+            self.rows.entry(key).or_default().add(&row);
+        }
+        self.without_task += other.without_task;
+    }
+}
+
 pub struct Sink {
     pub main: Aggregator,
     pub by_model: Option<ModelTotals>,
     /// Per-session totals of the recorded calls, for `--top`.
     pub sessions: Option<Sessions>,
     pub timeline: Option<Timeline>,
+    pub tasks: Option<Tasks>,
     /// The wall clock of the timeline's hours.
     zone: Zone,
     /// Every priced call, for `--line-items`.
@@ -87,6 +106,7 @@ impl Sink {
             by_model: scenarios.then(HashMap::new),
             sessions: None,
             timeline: None,
+            tasks: None,
             zone: Zone::UTC,
             line_items: None,
         }
@@ -113,8 +133,15 @@ impl Sink {
         self
     }
 
+    /// Also keep per-task sums (for `--tasks`).
+    pub fn with_tasks(mut self, on: bool) -> Self {
+        self.tasks = on.then(Tasks::default);
+        self
+    }
+
     pub fn merge(&mut self, other: Sink) -> Result<(), AggregateError> {
         self.main.merge(other.main)?;
+        self.merge_tasks(other.tasks);
         self.merge_models(other.by_model);
         self.merge_timeline(other.timeline);
         match (self.sessions.as_mut(), other.sessions) {
@@ -134,6 +161,14 @@ impl Sink {
                     mine.entry(model).or_default().add(&totals);
                 }
             }
+        }
+    }
+
+    pub fn merge_tasks(&mut self, theirs: Option<Tasks>) {
+        match (self.tasks.as_mut(), theirs) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, Some(theirs)) => self.tasks = Some(theirs),
+            _ => {}
         }
     }
 
@@ -177,6 +212,33 @@ impl Sink {
             });
         }
         let totals = call_totals(index, call, usage, priced);
+        let start = call.ts.timestamp_millis();
+        // The last answer: the call's time plus its latency, where logged.
+        let end = start.saturating_add(
+            call.latency_ms
+                .map_or(0, |ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+        );
+        if let Some(tasks) = self.tasks.as_mut() {
+            match task_of(&call.tags, &call.session) {
+                Some(task) => {
+                    let row = TaskRow {
+                        cost: totals.cost,
+                        calls: totals.calls,
+                        tokens: usage.prompt_tokens().saturating_add(usage.output),
+                        start_ms: start,
+                        end_ms: end,
+                    };
+                    match tasks.rows.get_mut(&(index, task.clone())) {
+                        Some(mine) => mine.add(&row),
+                        None => {
+                            tasks.rows.insert((index, task.clone()), row);
+                        }
+                    }
+                }
+                None if index == 0 => tasks.without_task += totals.calls,
+                None => {}
+            }
+        }
         if index == 0 {
             self.main.push_totals(call.keys.clone(), &totals)?;
             if let (Some(sessions), Some(session)) = (self.sessions.as_mut(), &call.session) {
@@ -185,11 +247,6 @@ impl Sink {
                 } else {
                     format!("{}/{session}", call.account)
                 };
-                let start = call.ts.timestamp_millis();
-                let end = start.saturating_add(
-                    call.latency_ms
-                        .map_or(0, |ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-                );
                 sessions.add(key, &totals, (start, end))?;
             }
         }

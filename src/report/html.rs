@@ -74,6 +74,15 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         page.push_str("<h2>Most expensive sessions</h2>\n");
         page.push_str(&table(&top));
     }
+    if let Some(tasks) = &report.tasks {
+        let notes = tasks.notes().join("; ");
+        let _ = writeln!(
+            page,
+            "<h2>Per task <small>as recorded and under each scenario. {}</small></h2>",
+            esc(&notes)
+        );
+        page.push_str(&table(&tasks.grid()));
+    }
     if let Some(latency) = report.latency_grid() {
         page.push_str("<h2>Latency per model <small>as the logs record it</small></h2>\n");
         page.push_str(&table(&latency));

@@ -242,6 +242,7 @@ pub fn report_value(report: &Report) -> Value {
             "p95": l.p95_ms,
             "max": l.max_ms,
         })).collect::<Vec<_>>(),
+        "tasks": report.tasks.as_ref().map(tasks_value),
         "top_sessions": report.top_sessions.iter().map(|t| {
             let mut m = totals(t, false);
             m.insert("session".into(), json!(t.keys[0]));
@@ -253,6 +254,34 @@ pub fn report_value(report: &Report) -> Value {
             }
             Value::Object(m)
         }).collect::<Vec<_>>(),
+    })
+}
+
+/// `--tasks`: the spread over tasks, as recorded and per scenario.
+fn tasks_value(t: &super::tasks::TaskSummary) -> Value {
+    let femtos = |s: &super::tasks::Spread<crate::money::Money>| {
+        json!({
+            "p50": s.p50.femto().to_string(),
+            "p90": s.p90.femto().to_string(),
+            "max": s.max.femto().to_string(),
+        })
+    };
+    let counts = |s: &super::tasks::Spread<u64>| json!({"p50": s.p50, "p90": s.p90, "max": s.max});
+    json!({
+        "tasks": t.tasks,
+        "calls_without_task": t.calls_without_task,
+        "wall_time_ms": {
+            "p50": t.wall_time_ms.p50,
+            "p90": t.wall_time_ms.p90,
+            "max": t.wall_time_ms.max,
+        },
+        "scenarios": t.scenarios.iter().map(|s| json!({
+            "name": s.name,
+            "cost_femto_usd": s.total.femto().to_string(),
+            "cost_per_task_femto_usd": femtos(&s.cost),
+            "calls_per_task": counts(&s.calls),
+            "tokens_per_task": counts(&s.tokens),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -204,6 +204,11 @@ fn header(r: &Value) -> Option<Header> {
                 // Percentiles do not add up; the counts behind them are not saved.
                 notes.push("latency percentiles are not merged: see each report's own".to_string());
             }
+            if !r["tasks"].is_null() {
+                notes.push(
+                    "per-task spreads (--tasks) are not merged: see each report's own".to_string(),
+                );
+            }
             notes
         },
         formats: name_counts(&r["formats"]),

@@ -11,6 +11,7 @@ pub mod json;
 pub mod line_items;
 pub mod merge;
 pub mod scenarios;
+pub mod tasks;
 
 use std::fmt;
 use std::str::FromStr;
@@ -132,10 +133,7 @@ impl Dimension {
             Dimension::Week => zone.week_key(call.ts),
             Dimension::Month => zone.month_key(call.ts),
             Dimension::Session => call.session.clone().unwrap_or_else(|| NONE_KEY.to_string()),
-            Dimension::Task => call
-                .tags
-                .get("task")
-                .or(call.session.as_ref())
+            Dimension::Task => tasks::task_of(&call.tags, &call.session)
                 .cloned()
                 .unwrap_or_else(|| NONE_KEY.to_string()),
             Dimension::Agent if call.format.is_empty() => NONE_KEY.to_string(),
@@ -233,6 +231,9 @@ pub struct Report {
     pub timeline: Vec<TimelinePoint>,
     /// Latencies the logs record, per model (by name); empty when none do.
     pub latency: Vec<LatencyRow>,
+    /// `--tasks`: cost, calls and tokens per task, as recorded and under
+    /// each scenario.
+    pub tasks: Option<tasks::TaskSummary>,
     /// Each top session's first call and last answer (the last call's time
     /// plus its latency, where logged): its wall time.
     pub top_spans: std::collections::BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)>,
@@ -326,6 +327,7 @@ impl Report {
             top_sessions: Vec::new(),
             timeline: Vec::new(),
             latency: Vec::new(),
+            tasks: None,
             top_spans: Default::default(),
         }
     }
@@ -341,6 +343,11 @@ impl Report {
     /// A top session's wall time: first call to last answer.
     pub fn wall_time(&self, session: &str) -> Option<chrono::TimeDelta> {
         self.top_spans.get(session).map(|(a, b)| *b - *a)
+    }
+
+    pub fn with_tasks(mut self, tasks: Option<tasks::TaskSummary>) -> Report {
+        self.tasks = tasks;
+        self
     }
 
     pub fn with_latency(mut self, latency: Vec<LatencyRow>) -> Report {
@@ -796,6 +803,13 @@ pub fn render(
                 writeln!(out, "\nMost expensive sessions:\n")?;
                 grid::write_table(&top, out)?;
             }
+            if let Some(tasks) = &report.tasks {
+                writeln!(out, "\nPer task, as recorded and under each scenario:\n")?;
+                grid::write_table(&tasks.grid(), out)?;
+                for note in tasks.notes() {
+                    writeln!(out, "{note}")?;
+                }
+            }
             scenarios::write_sections(report, false, out)
         }
         Format::Markdown => {
@@ -807,6 +821,13 @@ pub fn render(
             if let Some(top) = report.top_grid() {
                 writeln!(out, "\n**Most expensive sessions**\n")?;
                 grid::write_markdown(&top, out)?;
+            }
+            if let Some(tasks) = &report.tasks {
+                writeln!(out, "\n**Per task, as recorded and under each scenario**\n")?;
+                grid::write_markdown(&tasks.grid(), out)?;
+                for note in tasks.notes() {
+                    writeln!(out, "\n{}", grid::escape_markdown(&note))?;
+                }
             }
             scenarios::write_sections(report, true, out)
         }
