@@ -1075,3 +1075,21 @@ fn tasks_spread_before_and_after_a_scenario() {
         (usd("2.5828125") - usd("0.465")).to_string()
     );
 }
+
+/// Compaction stacked after caching (fixtures/compaction/README.md,
+/// "Stacked"): the second step is the cached, compacted case.
+#[test]
+fn compaction_stacks_after_caching() {
+    let report = json(&[
+        "replay",
+        "fixtures/compaction/sessions.jsonl",
+        "--scenario",
+        "fixtures/compaction/stack.toml",
+    ]);
+    // a 0.945 + b 0.8055 + lone 0.5775.
+    assert_eq!(femto(scenario(&report, "+caching")), usd("2.328"));
+    let both = scenario(&report, "+compaction");
+    assert_eq!(femto(both), usd("2.8995"));
+    assert_eq!(effect(both, "compactions"), 3);
+    assert_eq!(delta(both), usd("0.0045"));
+}
