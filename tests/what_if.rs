@@ -1069,6 +1069,20 @@ fn tasks_spread_before_and_after_a_scenario() {
         spread("compact-100k", "tokens_per_task"),
         serde_json::json!({"p50": 369_000, "p90": 540_000, "max": 540_000})
     );
+    // The most expensive task first, with its cost in each scenario.
+    let top = &tasks["most_expensive"];
+    assert_eq!(top[0]["task"], "agent-a");
+    assert_eq!(top[0]["calls"], 5);
+    assert_eq!(top[0]["wall_time_ms"], 240_000);
+    assert_eq!(
+        top[0]["cost_femto_usd"]["compact-100k"],
+        usd("1.1578125").to_string()
+    );
+    assert_eq!(top[1]["task"], "agent-b");
+    assert_eq!(
+        top[1]["cost_femto_usd"]["as-recorded"],
+        usd("0.96").to_string()
+    );
     // The tasks' cost: the scenario's, less the lone call's $0.465.
     assert_eq!(
         spread("compact-100k", "cost_femto_usd"),

@@ -82,6 +82,10 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             esc(&notes)
         );
         page.push_str(&table(&tasks.grid()));
+        page.push_str(
+            "<h2>Most expensive tasks <small>as recorded and under each scenario</small></h2>\n",
+        );
+        page.push_str(&table(&tasks.top_grid()));
     }
     if let Some(latency) = report.latency_grid() {
         page.push_str("<h2>Latency per model <small>as the logs record it</small></h2>\n");

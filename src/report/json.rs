@@ -282,6 +282,14 @@ fn tasks_value(t: &super::tasks::TaskSummary) -> Value {
             "calls_per_task": counts(&s.calls),
             "tokens_per_task": counts(&s.tokens),
         })).collect::<Vec<_>>(),
+        "most_expensive": t.top.iter().map(|top| json!({
+            "task": top.task,
+            "calls": top.calls,
+            "wall_time_ms": top.wall_time_ms,
+            "cost_femto_usd": t.scenarios.iter().zip(&top.costs)
+                .map(|(s, c)| (s.name.clone(), json!(c.femto().to_string())))
+                .collect::<Map<String, Value>>(),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -809,6 +809,11 @@ pub fn render(
                 for note in tasks.notes() {
                     writeln!(out, "{note}")?;
                 }
+                writeln!(
+                    out,
+                    "\nMost expensive tasks, as recorded and under each scenario:\n"
+                )?;
+                grid::write_table(&tasks.top_grid(), out)?;
             }
             scenarios::write_sections(report, false, out)
         }
@@ -828,6 +833,11 @@ pub fn render(
                 for note in tasks.notes() {
                     writeln!(out, "\n{}", grid::escape_markdown(&note))?;
                 }
+                writeln!(
+                    out,
+                    "\n**Most expensive tasks, as recorded and under each scenario**\n"
+                )?;
+                grid::write_markdown(&tasks.top_grid(), out)?;
             }
             scenarios::write_sections(report, true, out)
         }

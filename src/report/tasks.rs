@@ -75,6 +75,20 @@ pub struct ScenarioTasks {
     pub tokens: Spread<u64>,
 }
 
+/// One of the most expensive tasks as recorded, and its cost under each
+/// scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopTask {
+    pub task: String,
+    pub calls: u64,
+    pub wall_time_ms: i64,
+    /// The baseline first, then each scenario.
+    pub costs: Vec<Money>,
+}
+
+/// Tasks listed by name when `--top` does not say how many.
+pub const DEFAULT_TOP_TASKS: usize = 10;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskSummary {
     /// Tasks among the recorded calls.
@@ -85,6 +99,9 @@ pub struct TaskSummary {
     pub wall_time_ms: Spread<i64>,
     /// The baseline first, then each scenario.
     pub scenarios: Vec<ScenarioTasks>,
+    /// The most expensive tasks as recorded, most expensive first (ties by
+    /// name).
+    pub top: Vec<TopTask>,
 }
 
 impl TaskSummary {
@@ -96,6 +113,7 @@ impl TaskSummary {
         rows: BTreeMap<(usize, String), TaskRow>,
         names: &[String],
         calls_without_task: u64,
+        top_n: usize,
     ) -> Option<TaskSummary> {
         let mut per_scenario: Vec<BTreeMap<&str, TaskRow>> = vec![BTreeMap::new(); names.len()];
         for ((index, task), row) in &rows {
@@ -128,11 +146,27 @@ impl TaskSummary {
                 }
             })
             .collect();
+        let mut ranked: Vec<(&str, &TaskRow)> = recorded.iter().map(|(t, r)| (*t, r)).collect();
+        ranked.sort_by(|a, b| b.1.cost.cmp(&a.1.cost).then_with(|| a.0.cmp(b.0)));
+        let top = ranked
+            .into_iter()
+            .take(top_n)
+            .map(|(task, row)| TopTask {
+                task: task.to_string(),
+                calls: row.calls,
+                wall_time_ms: (row.end_ms - row.start_ms).max(0),
+                costs: per_scenario
+                    .iter()
+                    .map(|rows| rows.get(task).map_or(Money::ZERO, |r| r.cost))
+                    .collect(),
+            })
+            .collect();
         Some(TaskSummary {
             tasks: recorded.len() as u64,
             calls_without_task,
             wall_time_ms,
             scenarios,
+            top,
         })
     }
 
@@ -170,6 +204,23 @@ impl TaskSummary {
                 display_count(s.tokens.p90),
                 display_count(s.tokens.max),
             ]);
+        }
+        grid
+    }
+
+    /// The most expensive tasks, with their cost under each scenario.
+    pub fn top_grid(&self) -> Grid {
+        let mut titles = vec!["Task", "Calls", "Wall time"];
+        titles.extend(self.scenarios.iter().map(|s| s.name.as_str()));
+        let mut grid = Grid::titled(&titles, 1);
+        for t in &self.top {
+            let mut row = vec![
+                t.task.clone(),
+                display_count(t.calls),
+                display_duration(chrono::TimeDelta::milliseconds(t.wall_time_ms)),
+            ];
+            row.extend(t.costs.iter().map(|c| c.exact_usd()));
+            grid.push(row);
         }
         grid
     }
@@ -225,7 +276,7 @@ mod tests {
         rows.insert((0, "b".to_string()), row(30, 3));
         rows.insert((1, "b".to_string()), row(20, 2));
         let names = ["as-recorded".to_string(), "capped".to_string()];
-        let s = TaskSummary::of(rows, &names, 4).unwrap();
+        let s = TaskSummary::of(rows, &names, 4, 1).unwrap();
         assert_eq!(s.tasks, 2);
         assert_eq!(
             s.wall_time_ms,
