@@ -23,6 +23,18 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", run.stdout))
 }
 
+/// `json(args)` at `--threads 1`, checked to equal the run at `--threads 2`.
+fn json_at_threads_1_and_2(args: &[&str]) -> Value {
+    let at = |threads: &str| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--threads", threads]);
+        json(&all)
+    };
+    let report = at("1");
+    assert_eq!(at("2"), report, "--threads 2 differs from --threads 1");
+    report
+}
+
 /// The names of the scenarios, in report order.
 fn names(report: &Value) -> Vec<String> {
     report["scenarios"]
@@ -743,24 +755,13 @@ fn pooled_sweeps_equal_one_evaluator_per_sweep() {
 /// gpt-oss-120b classifier (350 in, 5 out) per request or per session.
 #[test]
 fn a_routers_own_calls_are_priced_with_its_route() {
-    let run = |threads: &str| {
-        ok(&[
-            "replay",
-            "fixtures/what-if/route-10k-step1.jsonl",
-            "fixtures/what-if/route-10k-step2.jsonl",
-            "--scenario",
-            "fixtures/what-if/route-router.toml",
-            "--threads",
-            threads,
-            "--quiet",
-            "--output",
-            "json",
-        ])
-        .stdout
-    };
-    let first = run("1");
-    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
-    let report: Value = serde_json::from_str(&first).expect("JSON");
+    let report = json_at_threads_1_and_2(&[
+        "replay",
+        "fixtures/what-if/route-10k-step1.jsonl",
+        "fixtures/what-if/route-10k-step2.jsonl",
+        "--scenario",
+        "fixtures/what-if/route-router.toml",
+    ]);
     // One classifying call: 350 × $0.15 + 5 × $0.60 = [52.5 + 3] = [55.5].
     let per_call = 55_500_000_000i128;
     // Case c's routed calls, by hand: $69.216.
@@ -865,27 +866,16 @@ fn a_routers_own_calls_are_priced_with_its_route() {
 /// cache simulated, from a file and from `--compaction`.
 #[test]
 fn compaction_summarises_and_shortens_later_prompts() {
-    let run = |threads: &str| {
-        ok(&[
-            "replay",
-            "fixtures/compaction/sessions.jsonl",
-            "--scenario",
-            "fixtures/compaction/compact-100k.toml",
-            "--scenario",
-            "fixtures/compaction/cache-compact.toml",
-            "--compaction",
-            "100000:0.25:claude-haiku-4-5",
-            "--threads",
-            threads,
-            "--quiet",
-            "--output",
-            "json",
-        ])
-        .stdout
-    };
-    let first = run("1");
-    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
-    let report: Value = serde_json::from_str(&first).expect("JSON");
+    let report = json_at_threads_1_and_2(&[
+        "replay",
+        "fixtures/compaction/sessions.jsonl",
+        "--scenario",
+        "fixtures/compaction/compact-100k.toml",
+        "--scenario",
+        "fixtures/compaction/cache-compact.toml",
+        "--compaction",
+        "100000:0.25:claude-haiku-4-5",
+    ]);
     // As recorded: 0.135 + 0.255 + 0.375 + 0.09 + 0.615 + 0.96 + 0.465.
     assert_eq!(femto(&report["total"]), usd("2.895"));
     for name in ["compact-100k", "compaction-100000"] {
@@ -960,26 +950,15 @@ fn semantic_cache_answers_repeated_prompts_within_its_ttl() {
 /// from a file and from `--semantic-cache`; the same at any thread count.
 #[test]
 fn semantic_cache_answers_a_share_of_first_steps() {
-    let run = |threads: &str| {
-        ok(&[
-            "replay",
-            "fixtures/what-if/route-10k-step1.jsonl",
-            "fixtures/what-if/route-10k-step2.jsonl",
-            "--scenario",
-            "fixtures/semantic-cache/share-30.toml",
-            "--semantic-cache",
-            "0.3:text-embedding-3-small:200",
-            "--threads",
-            threads,
-            "--quiet",
-            "--output",
-            "json",
-        ])
-        .stdout
-    };
-    let first = run("1");
-    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
-    let report: Value = serde_json::from_str(&first).expect("JSON");
+    let report = json_at_threads_1_and_2(&[
+        "replay",
+        "fixtures/what-if/route-10k-step1.jsonl",
+        "fixtures/what-if/route-10k-step2.jsonl",
+        "--scenario",
+        "fixtures/semantic-cache/share-30.toml",
+        "--semantic-cache",
+        "0.3:text-embedding-3-small:200",
+    ]);
     for name in ["semantic-cache-30", "semantic-30"] {
         let s = scenario(&report, name);
         // Only the 10,000 step-1 calls are eligible.
@@ -1007,24 +986,13 @@ fn semantic_cache_answers_a_share_of_first_steps() {
 /// tokens per task, as recorded and compacted, at any thread count.
 #[test]
 fn tasks_spread_before_and_after_a_scenario() {
-    let run = |threads: &str| {
-        ok(&[
-            "replay",
-            "fixtures/compaction/sessions.jsonl",
-            "--scenario",
-            "fixtures/compaction/compact-100k.toml",
-            "--tasks",
-            "--threads",
-            threads,
-            "--quiet",
-            "--output",
-            "json",
-        ])
-        .stdout
-    };
-    let first = run("1");
-    assert_eq!(run("2"), first, "--threads 2 differs from --threads 1");
-    let report: Value = serde_json::from_str(&first).expect("JSON");
+    let report = json_at_threads_1_and_2(&[
+        "replay",
+        "fixtures/compaction/sessions.jsonl",
+        "--scenario",
+        "fixtures/compaction/compact-100k.toml",
+        "--tasks",
+    ]);
     let tasks = &report["tasks"];
     assert_eq!(tasks["tasks"], 2);
     assert_eq!(tasks["calls_without_task"], 1);

@@ -326,7 +326,7 @@ fn shrunk(usage: &Usage, to: u64) -> Usage {
 
 /// A call a transform makes of its own, resolved: a route's classifier or
 /// a semantic cache's lookup, and what each costs.
-struct Router {
+struct SideCall {
     model: usize,
     /// Its line in the scenario's per-model totals: `gpt-oss-120b (router)`.
     key: String,
@@ -360,15 +360,39 @@ pub struct Evaluator<'a> {
     shared_prefix: u64,
     /// Target names resolved once, not per call.
     resolved: HashMap<&'a str, usize>,
-    router: Option<Router>,
+    router: Option<SideCall>,
     /// A semantic cache's lookup call, priced like a router's.
-    lookup: Option<Router>,
+    lookup: Option<SideCall>,
     stats: ScenarioStats,
     state: State<'a>,
     sink: Sink,
 }
 
-impl Router {
+impl SideCall {
+    /// `input` and `output` tokens a call on the catalog's `model`, shown
+    /// as `MODEL (role)`; `None` for a model the catalog lacks (scenarios
+    /// are checked against it before any call is priced).
+    fn new(
+        catalog: &Catalog,
+        model: &str,
+        role: &str,
+        input: u64,
+        output: u64,
+        per: Decision,
+    ) -> Option<SideCall> {
+        let model = catalog.resolve_index(model)?;
+        Some(SideCall {
+            model,
+            key: format!("{} ({role})", catalog.models[model].id),
+            usage: Usage {
+                input,
+                output,
+                ..Usage::default()
+            },
+            per,
+        })
+    }
+
     /// `n` of its calls (a row standing for many requests makes one each):
     /// their usage and price.
     fn priced(
@@ -414,35 +438,21 @@ impl<'a> Evaluator<'a> {
                 .route
                 .as_ref()
                 .and_then(|r| r.classifier.as_ref())
-                .and_then(|c| {
-                    let model = catalog.resolve_index(&c.model)?;
-                    Some(Router {
-                        model,
-                        key: format!("{} (router)", catalog.models[model].id),
-                        usage: Usage {
-                            input: c.input,
-                            output: c.output,
-                            ..Usage::default()
-                        },
-                        per: c.per,
-                    })
-                }),
+                .and_then(|c| SideCall::new(catalog, &c.model, "router", c.input, c.output, c.per)),
             lookup: scenario
                 .transforms
                 .semantic_cache
                 .as_ref()
                 .and_then(|c| c.lookup.as_ref())
                 .and_then(|l| {
-                    let model = catalog.resolve_index(&l.model)?;
-                    Some(Router {
-                        model,
-                        key: format!("{} (semantic cache)", catalog.models[model].id),
-                        usage: Usage {
-                            input: l.tokens,
-                            ..Usage::default()
-                        },
-                        per: Decision::Request,
-                    })
+                    SideCall::new(
+                        catalog,
+                        &l.model,
+                        "semantic cache",
+                        l.tokens,
+                        0,
+                        Decision::Request,
+                    )
                 }),
             stats: ScenarioStats::default(),
             state: State {

@@ -448,20 +448,29 @@ fn cache_mode(invalid: &Fail, at: &str, c: RawCache) -> Result<CacheMode, Scenar
     }
 }
 
+/// A required count of tokens, at least 1; `what` explains it when missing.
+fn positive_tokens(
+    invalid: &Fail,
+    key: &str,
+    value: Option<i64>,
+    what: &str,
+) -> Result<u64, ScenarioError> {
+    match value {
+        None => Err(invalid(format!("{key}: missing ({what})"))),
+        Some(n) if n < 1 => Err(invalid(format!(
+            "{key}: {n} is not a positive number of tokens"
+        ))),
+        Some(n) => Ok(n as u64),
+    }
+}
+
 fn compaction(invalid: &Fail, key: &str, c: RawCompaction) -> Result<Compaction, ScenarioError> {
-    let trigger_tokens = match c.trigger_tokens {
-        None => {
-            return Err(invalid(format!(
-            "{key}.trigger_tokens: missing (the prompt size that starts a compaction, e.g. 100000)"
-        )))
-        }
-        Some(n) if n < 1 => {
-            return Err(invalid(format!(
-                "{key}.trigger_tokens: {n} is not a positive number of tokens"
-            )))
-        }
-        Some(n) => n as u64,
-    };
+    let trigger_tokens = positive_tokens(
+        invalid,
+        &format!("{key}.trigger_tokens"),
+        c.trigger_tokens,
+        "the prompt size that starts a compaction, e.g. 100000",
+    )?;
     let keep = match &c.keep {
         None => {
             return Err(invalid(format!(
@@ -513,19 +522,12 @@ fn semantic(invalid: &Fail, key: &str, c: RawSemantic) -> Result<SemanticCache, 
                     "{key}.embedding.model: missing (an embedding model, e.g. \"text-embedding-3-small\")"
                 ))
             })?;
-            let tokens = match l.tokens {
-                None => {
-                    return Err(invalid(format!(
-                        "{key}.embedding.tokens: missing (tokens embedded per lookup, e.g. 200)"
-                    )))
-                }
-                Some(n) if n < 1 => {
-                    return Err(invalid(format!(
-                        "{key}.embedding.tokens: {n} is not a positive number of tokens"
-                    )))
-                }
-                Some(n) => n as u64,
-            };
+            let tokens = positive_tokens(
+                invalid,
+                &format!("{key}.embedding.tokens"),
+                l.tokens,
+                "tokens embedded per lookup, e.g. 200",
+            )?;
             Ok(Lookup { model, tokens })
         })
         .transpose()?;
