@@ -249,6 +249,11 @@ impl PeriodLookup {
     pub fn at(&self, at: InstantKey) -> usize {
         self.periods[self.bounds.partition_point(|b| *b <= at)]
     }
+
+    /// Where the period may change: between two bounds it does not.
+    pub fn bounds(&self) -> &[InstantKey] {
+        &self.bounds
+    }
 }
 
 /// Where a price period, variant or fee starts or ends: midnight UTC of a

@@ -902,7 +902,45 @@ pub struct SweepEvaluator<'a> {
     /// The run's pricing date: sweeps have none of their own.
     date: PricingDate,
     targets: Vec<SweepTarget<'a>>,
+    /// Plain calls summed by what decides their price on every target,
+    /// spread over the targets when there are many or at the end.
+    classes: HashMap<PriceClass, ClassSums>,
+    /// Every target's period bounds, tier thresholds and context windows,
+    /// sorted: a call's place among each is its class.
+    period_bounds: Vec<InstantKey>,
+    tier_bounds: Vec<u64>,
+    window_bounds: Vec<u64>,
 }
+
+/// What makes two plain calls price alike on every target without prices
+/// by time of day: their recorded model and its rates (for targets they do
+/// not fit), batch, and their place among every target's period bounds,
+/// tier thresholds and context windows.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct PriceClass {
+    recorded: usize,
+    recorded_rates: (usize, Option<usize>),
+    batch: bool,
+    epoch: usize,
+    tier: usize,
+    window: usize,
+}
+
+/// The calls of a class, summed, with one of them standing for the rest
+/// (its time, prompt and mean request prompt fall where all of theirs do).
+struct ClassSums {
+    at: InstantKey,
+    prompt: u64,
+    mean_prompt: u64,
+    calls: u64,
+    requests: u64,
+    usage: Usage,
+    overflowed: bool,
+    labelled: (u64, u64),
+}
+
+/// Classes held before they are spread over the targets.
+const MAX_CLASSES: usize = 4096;
 
 struct SweepTarget<'a> {
     index: usize,
@@ -969,10 +1007,65 @@ impl<'a> SweepEvaluator<'a> {
                 }
             })
             .collect();
+        let sorted = |mut v: Vec<u64>| {
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let targets: Vec<SweepTarget> = targets;
+        let mut period_bounds: Vec<InstantKey> = targets
+            .iter()
+            .flat_map(|t| t.periods.bounds().iter().copied())
+            .collect();
+        period_bounds.sort_unstable();
+        period_bounds.dedup();
+        let tier_bounds = sorted(
+            targets
+                .iter()
+                .flat_map(|t| &catalog.models[t.model].periods)
+                .flat_map(|p| p.tiers.iter().map(|tier| tier.above_prompt_tokens))
+                .collect(),
+        );
+        let window_bounds = sorted(targets.iter().map(|t| t.context_window).collect());
         SweepEvaluator {
             catalog,
             date,
             targets,
+            classes: HashMap::new(),
+            period_bounds,
+            tier_bounds,
+            window_bounds,
+        }
+    }
+
+    /// Spreads the summed classes over the targets without clock prices,
+    /// as [`SweepEvaluator::step`] does each call.
+    fn spread_classes(&mut self) {
+        for (class, sums) in self.classes.drain() {
+            for t in self.targets.iter_mut().filter(|t| !t.clock_prices) {
+                let answered = if sums.prompt > t.context_window {
+                    t.stats.not_fit += sums.calls;
+                    t.answered(class.recorded)
+                } else {
+                    t.stats.routed += if t.model != class.recorded {
+                        sums.calls
+                    } else {
+                        0
+                    };
+                    let period = t.periods.at(sums.at);
+                    let tier = if t.tiered {
+                        self.catalog.models[t.model].periods[period].tier_for(sums.mean_prompt)
+                    } else {
+                        None
+                    };
+                    t.own.plain.add_sum(period, tier, class.batch, &sums);
+                    t.own.count(Some(sums.labelled));
+                    continue;
+                };
+                let (period, tier) = class.recorded_rates;
+                answered.plain.add_sum(period, tier, class.batch, &sums);
+                answered.count(Some(sums.labelled));
+            }
         }
     }
 
@@ -997,10 +1090,51 @@ impl<'a> SweepEvaluator<'a> {
         let labelled = call.success.map(|ok| (1, u64::from(ok)));
         let at = InstantKey::of(call.ts);
         let mean_prompt = mean_request_prompt(&call.usage, call.requests);
+        let recorded_model = &catalog.models[recorded];
+        // A plain call on a model without clock prices is summed in its
+        // class, once, for every target without clock prices.
+        let classed = plain && !recorded_model.has_clock_prices();
+        if classed {
+            let (period, _, _) = recorded_model.period_at(date, call.ts);
+            let class = PriceClass {
+                recorded,
+                recorded_rates: (period, recorded_model.periods[period].tier_for(mean_prompt)),
+                batch: call.batch,
+                epoch: self.period_bounds.partition_point(|b| *b <= at),
+                tier: self.tier_bounds.partition_point(|b| *b < mean_prompt),
+                window: self.window_bounds.partition_point(|b| *b < prompt),
+            };
+            let sums = self.classes.entry(class).or_insert_with(|| ClassSums {
+                at,
+                prompt,
+                mean_prompt,
+                calls: 0,
+                requests: 0,
+                usage: Usage::default(),
+                overflowed: false,
+                labelled: (0, 0),
+            });
+            sums.calls += 1;
+            // `&`, not `&&`: every sum is taken, as in `GroupTotals::add`.
+            let fits = add_count(&mut sums.requests, call.requests)
+                & add_usage(&mut sums.usage, &call.usage);
+            sums.overflowed |= !fits;
+            if let Some((n, ok)) = labelled {
+                sums.labelled.0 += n;
+                sums.labelled.1 += ok;
+            }
+            if self.classes.len() > MAX_CLASSES {
+                self.spread_classes();
+            }
+        }
         // The call's period and tier on its recorded model, for sweeps it
         // does not fit: found once per call (`None` inside: priced alone).
         let mut recorded_rates: Option<Option<(usize, Option<usize>)>> = None;
-        for t in &mut self.targets {
+        for t in self
+            .targets
+            .iter_mut()
+            .filter(|t| !classed || t.clock_prices)
+        {
             if prompt > t.context_window {
                 // Left on its recorded model.
                 t.stats.not_fit += 1;
@@ -1039,7 +1173,8 @@ impl<'a> SweepEvaluator<'a> {
     }
 
     /// What each sweep scenario produced, with its number.
-    pub fn finish(self) -> Vec<(usize, Evaluated)> {
+    pub fn finish(mut self) -> Vec<(usize, Evaluated)> {
+        self.spread_classes();
         let catalog = self.catalog;
         self.targets
             .into_iter()
@@ -1136,7 +1271,22 @@ struct RateBucket {
 
 impl RateBuckets {
     fn add(&mut self, period: usize, tier: Option<usize>, call: &Pending) {
-        let batch = call.batch;
+        let bucket = self.bucket(period, tier, call.batch);
+        // `&`, not `&&`: every sum is taken, as in `GroupTotals::add`.
+        let fits =
+            add_count(&mut bucket.calls, call.requests) & add_usage(&mut bucket.usage, &call.usage);
+        bucket.overflowed |= !fits;
+    }
+
+    /// Adds a class of calls summed alike.
+    fn add_sum(&mut self, period: usize, tier: Option<usize>, batch: bool, sums: &ClassSums) {
+        let bucket = self.bucket(period, tier, batch);
+        let fits =
+            add_count(&mut bucket.calls, sums.requests) & add_usage(&mut bucket.usage, &sums.usage);
+        bucket.overflowed |= !fits | sums.overflowed;
+    }
+
+    fn bucket(&mut self, period: usize, tier: Option<usize>, batch: bool) -> &mut RateBucket {
         // Few rate sets per model: a short scan beats a hash.
         let bucket = match self
             .buckets
@@ -1156,10 +1306,7 @@ impl RateBuckets {
                 self.buckets.last_mut().expect("just pushed")
             }
         };
-        // `&`, not `&&`: every sum is taken, as in `GroupTotals::add`.
-        let fits =
-            add_count(&mut bucket.calls, call.requests) & add_usage(&mut bucket.usage, &call.usage);
-        bucket.overflowed |= !fits;
+        bucket
     }
 
     /// The summed calls priced on `model`, as [`call_totals`] would sum them
