@@ -578,7 +578,14 @@ fn caps_stop_a_runaway_session() {
 /// problem.
 #[test]
 fn invalid_scenario_files_name_file_key_and_problem() {
-    let cases: [(&str, &[&str]); 10] = [
+    let cases: [(&str, &[&str]); 11] = [
+        (
+            "fixtures/what-if/bad/compaction-window.toml",
+            &[
+                "compaction.trigger_tokens",
+                "300000 is more than claude-haiku-4-5's context window (200000 tokens)",
+            ],
+        ),
         (
             "fixtures/what-if/bad/semantic-both.toml",
             &["semantic_cache", "give hit_rate", "not both"],

@@ -169,6 +169,19 @@ impl Scenario {
     /// on models of the wrong kind: an embedding model answers no call, and
     /// only an embedding model does a semantic cache's lookups.
     pub fn check_models(&self, catalog: &Catalog) -> Result<(), ScenarioError> {
+        if let Some(c) = &self.transforms.compaction {
+            // The summariser reads the whole prompt that passed the trigger.
+            let window = c.model.as_deref().and_then(|m| catalog.resolve(m));
+            if let Some(summariser) = window.filter(|m| m.context_window < c.trigger_tokens) {
+                return Err(ScenarioError::Invalid {
+                    path: self.origin.clone(),
+                    message: format!(
+                        "scenario `{}`: compaction.trigger_tokens: {} is more than {}'s context window ({} tokens), which must hold the prompt it summarises",
+                        self.name, c.trigger_tokens, summariser.id, summariser.context_window
+                    ),
+                });
+            }
+        }
         for (place, model) in self.models() {
             if let Some(found) = catalog.resolve(model) {
                 let lookup = place.ends_with("embedding.model");
