@@ -69,23 +69,33 @@ pub struct Pending {
     pub prompt_hash: Option<u64>,
 }
 
-/// A format name through the spool: written as text, read back as the
-/// format's own `&'static str` (unknown names, which a spool written by
-/// this run never holds, read as empty).
+/// A format name through the spool: written as the format's number in
+/// [`crate::ingest::format::all`] (a spool is read back by the run that
+/// wrote it), read back as the format's own `&'static str`; no format (an
+/// empty name) and unknown numbers read as empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormatName(pub &'static str);
 
+/// The formats in detection order, listed once.
+fn formats() -> &'static [&'static crate::ingest::format::InputFormat] {
+    static ALL: OnceLock<Vec<&'static crate::ingest::format::InputFormat>> = OnceLock::new();
+    ALL.get_or_init(crate::ingest::format::all)
+}
+
 impl serde::Serialize for FormatName {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0)
+        let number = formats()
+            .iter()
+            .position(|f| std::ptr::eq(f.name, self.0) || f.name == self.0);
+        s.serialize_u16(number.map_or(u16::MAX, |n| n as u16))
     }
 }
 
 impl<'de> serde::Deserialize<'de> for FormatName {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
+        let number = u16::deserialize(d)?;
         Ok(FormatName(
-            crate::ingest::format::by_name(&name).map_or("", |f| f.name),
+            formats().get(usize::from(number)).map_or("", |f| f.name),
         ))
     }
 }
