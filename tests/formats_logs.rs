@@ -600,3 +600,43 @@ fn strict_refuses_the_bad_lines() {
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// A response logged in two files with different counts (a LiteLLM row
+/// rewritten, say): the run keeps the copy earliest in input order (the
+/// first file by path, then the first line), whatever the thread count and
+/// the order of the arguments; it used to keep whichever a thread read first.
+#[test]
+fn a_response_in_two_files_keeps_the_earliest_copy_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |id: &str, prompt: u64| {
+        format!(
+            r#"{{"request_id":"{id}","call_type":"acompletion","api_key":"k","spend":0.0,"startTime":"2026-03-09T10:00:00Z","endTime":"2026-03-09T10:00:01Z","model":"gpt-4o","custom_llm_provider":"openai","prompt_tokens":{prompt},"completion_tokens":10,"total_tokens":{}}}"#,
+            prompt + 10
+        )
+    };
+    // a.jsonl holds the copy late, b.jsonl first: a reader of b alone
+    // meets it long before a reader of a does.
+    let a: Vec<String> = (0..20_000)
+        .map(|i| row(&format!("a-{i}"), 10))
+        .chain([row("dup", 100)])
+        .collect();
+    let b: Vec<String> = [row("dup", 5_000)]
+        .into_iter()
+        .chain((0..20_000).map(|i| row(&format!("b-{i}"), 10)))
+        .collect();
+    let (pa, pb) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    std::fs::write(&pa, a.join("\n") + "\n").unwrap();
+    std::fs::write(&pb, b.join("\n") + "\n").unwrap();
+    let (pa, pb) = (pa.to_str().unwrap(), pb.to_str().unwrap());
+    for threads in ["1", "2", "4"] {
+        for files in [[pa, pb], [pb, pa]] {
+            let report = replay_json(&[files[0], files[1], "--threads", threads]);
+            // 40,000 rows of 10 prompt tokens, and a.jsonl's copy: 100.
+            assert_eq!(
+                report["total"]["tokens"]["input"], 400_100,
+                "--threads {threads}, {files:?}"
+            );
+            assert_eq!(report["duplicates_folded"], 1);
+        }
+    }
+}

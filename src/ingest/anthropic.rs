@@ -29,7 +29,7 @@ use serde_json::Value;
 use super::fields::{
     count, envelope_time, missing, parse_object, path, problem, text, Envelope, Object,
 };
-use super::format::{Context, Dedup, InputFormat, LineParser, Parsed, Sniff};
+use super::format::{Context, CopyOf, Dedup, InputFormat, LineParser, Parsed, Sniff};
 use super::{LineProblem, SkipReason};
 use crate::record::{Call, CallOptions, OptionKey, Usage};
 
@@ -57,17 +57,18 @@ impl LineParser for Anthropic {
     fn parse(&mut self, line: &[u8]) -> Parsed {
         match read_line(line, self.undated) {
             Ok(calls) if calls.is_empty() => Parsed::NotACall,
+            Ok(mut calls) if calls.len() == 1 => self.dedup.call("anthropic", calls.remove(0)),
             Ok(calls) => {
-                let mut kept = Vec::with_capacity(calls.len());
-                for call in calls {
-                    match self.dedup.call("anthropic", call) {
-                        Parsed::Call(c) => kept.push(*c),
-                        _ => return Parsed::Duplicate,
-                    }
-                }
-                match kept.len() {
-                    1 => Parsed::call(kept.remove(0)),
-                    _ => Parsed::Calls(kept),
+                // Each response with an id is a copy the run keeps once;
+                // a line mixing responses with and without ids (none seen
+                // in real files) is kept whole.
+                let copies: Option<Vec<(Call, CopyOf)>> = calls
+                    .iter()
+                    .map(|c| Dedup::copy_of("anthropic", c).map(|of| (c.clone(), of)))
+                    .collect();
+                match copies {
+                    Some(copies) => Parsed::Copies(copies),
+                    None => Parsed::Calls(calls),
                 }
             }
             Err(p) => Parsed::Problem(p),
@@ -384,8 +385,11 @@ mod tests {
             dedup: Arc::default(),
             undated: Some(DateTime::UNIX_EPOCH),
         });
-        assert!(matches!(p.parse(BARE.as_bytes()), Parsed::Calls(c) if c.len() == 3));
-        assert!(matches!(p.parse(BARE.as_bytes()), Parsed::Duplicate));
+        // Three iterations, each a copy the run keeps once: read again, the
+        // same three.
+        let first = p.parse(BARE.as_bytes()).copy_keys();
+        assert_eq!(first.len(), 3);
+        assert_eq!(p.parse(BARE.as_bytes()).copy_keys(), first);
     }
 
     #[test]

@@ -44,6 +44,26 @@ impl Parsed {
     pub fn call(call: Call) -> Parsed {
         Parsed::Call(Box::new(call))
     }
+
+    /// The one call read, kept or offered as a copy (tests).
+    #[cfg(test)]
+    pub fn one_call(&self) -> Option<&Call> {
+        match self {
+            Parsed::Call(c) | Parsed::Copy(c, _) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The responses this names as copies, by key (tests): two parses that
+    /// name the same keys are one response, which the run keeps once.
+    #[cfg(test)]
+    pub fn copy_keys(&self) -> Vec<u128> {
+        match self {
+            Parsed::Copy(_, of) => vec![of.key],
+            Parsed::Copies(copies) => copies.iter().map(|(_, of)| of.key).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Marks a call as one copy of an API response that a log may write
@@ -163,13 +183,22 @@ impl Dedup {
             .unwrap_or(true)
     }
 
-    /// The call, or `Duplicate` when a call with its id was already read
-    /// (in any file of the run) in this format.
+    /// The call, as a copy of the response its id names when it has one:
+    /// the run keeps one copy per id in this format, in any file, the
+    /// earliest in input order (see [`Copies`]), whichever thread reads it
+    /// first.
     pub fn call(&self, format: &str, call: Call) -> Parsed {
-        match &call.id {
-            Some(id) if !self.first(&format!("{format}:{id}")) => Parsed::Duplicate,
-            _ => Parsed::call(call),
+        match Dedup::copy_of(format, &call) {
+            Some(of) => Parsed::Copy(Box::new(call), of),
+            None => Parsed::call(call),
         }
+    }
+
+    /// The response a call with an id is a copy of (every copy ranks alike).
+    pub fn copy_of(format: &str, call: &Call) -> Option<CopyOf> {
+        call.id
+            .as_ref()
+            .map(|id| CopyOf::new(&format!("{format}:{id}"), 0))
     }
 }
 
@@ -357,9 +386,10 @@ impl InputFormat {
 
     /// The call of `row` under `header` (CSV formats).
     pub fn test_row(&self, header: &str, row: &str) -> Call {
-        match self.test_parse(&[header, row]).pop() {
-            Some(Parsed::Call(c)) => *c,
-            other => panic!("{row}: {other:?}"),
+        let parsed = self.test_parse(&[header, row]).pop();
+        match parsed.as_ref().and_then(Parsed::one_call) {
+            Some(c) => c.clone(),
+            None => panic!("{row}: {parsed:?}"),
         }
     }
 }

@@ -524,9 +524,8 @@ mod tests {
         };
         let line = br#"{"id":"msg_1","type":"message","model":"claude-sonnet-4-6","usage":{"input_tokens":42,"output_tokens":291}}"#;
         let mut detected = parser_for(&FORMAT, false, &context);
-        let Parsed::Call(c) = detected.parse(line) else {
-            panic!("not read")
-        };
+        let parsed = detected.parse(line);
+        let c = parsed.one_call().expect("not read");
         assert_eq!(
             (c.model.as_str(), c.usage.output),
             ("claude-sonnet-4-6", 291)
@@ -544,16 +543,12 @@ mod tests {
             r#"{"id":"resp_2","object":"response.compaction","created_at":1775105412,"usage":{"input_tokens":156,"input_tokens_details":{"cached_tokens":0},"output_tokens":190}}"#,
         ];
         let parsed = FORMAT.test_parse(&lines);
-        let Parsed::Call(c) = &parsed[1] else {
-            panic!("{:?}", parsed[1])
-        };
+        let c = parsed[1].one_call().expect("a call");
         assert_eq!(c.model, "gpt-4o-mini-2024-07-18");
         assert_eq!((c.usage.input, c.usage.output), (156, 190));
         // Without an earlier response it is listed as unpriced, not dropped.
         let alone = FORMAT.test_parse(&lines[1..]);
-        let Parsed::Call(c) = &alone[0] else {
-            panic!("{:?}", alone[0])
-        };
+        let c = alone[0].one_call().expect("a call");
         assert_eq!(c.model, COMPACTION_WITHOUT_MODEL);
     }
 

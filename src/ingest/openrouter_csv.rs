@@ -266,18 +266,18 @@ mod tests {
     fn the_same_generation_twice_is_folded() {
         let row = "gen-1,2026-03-02T09:00:00Z,0.1,0,100,5,0,0,openai/gpt-5-mini,OpenAI,,k,,";
         let parsed = parse_all(&[HEADER, row, HEADER, row]);
-        assert!(matches!(parsed[1], Parsed::Call(_)));
+        assert_eq!(parsed[1].copy_keys().len(), 1);
         assert!(matches!(parsed[2], Parsed::NotACall));
-        assert!(matches!(parsed[3], Parsed::Duplicate));
+        // The same generation: one response, kept once by the run.
+        assert_eq!(parsed[3].copy_keys(), parsed[1].copy_keys());
     }
 
     #[test]
     fn native_counts_win() {
         let mut p = FORMAT.test_parser();
         p.parse(b"generation_id,created_at,model_permaslug,tokens_prompt,tokens_completion,native_tokens_prompt,native_tokens_completion");
-        let Parsed::Call(c) = p.parse(b"g,2026-03-02T09:00:00Z,openai/gpt-5,10,20,11,21") else {
-            panic!()
-        };
+        let parsed = p.parse(b"g,2026-03-02T09:00:00Z,openai/gpt-5,10,20,11,21");
+        let c = parsed.one_call().expect("a call");
         assert_eq!((c.usage.input, c.usage.output), (11, 21));
     }
 }
