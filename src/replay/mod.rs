@@ -635,8 +635,24 @@ impl<'a> Reading<'a> {
         let mut unreported = 0u64;
         // The best copy so far of each response in this stream: copies of a
         // response sit close together in a file, so most are replaced here
-        // and only the stream's best reach the run-wide choice.
+        // and only the stream's best reach the run-wide choice. A stream
+        // of many responses (a gateway log whose every line has an id)
+        // hands them on to the held spool as the map fills, so memory stays
+        // bounded: a copy handed on and later beaten is dropped at the end,
+        // where only each response's winning copy is priced.
         let mut best_here: HashMap<u128, ((usize, u64), Call)> = HashMap::new();
+        let hand_on = |best_here: &mut HashMap<u128, ((usize, u64), Call)>,
+                       partial: &mut Partial<'a>|
+         -> Result<(), ReplayError> {
+            for (key, (order, call)) in best_here.drain() {
+                let pending = Pending {
+                    copy: Some(key),
+                    ..self.prepare(call, order)
+                };
+                partial.held.push(pending)?;
+            }
+            Ok(())
+        };
         let stats = ingest::read_lines(
             reader,
             name,
@@ -647,6 +663,11 @@ impl<'a> Reading<'a> {
                 match copy {
                     Some(of) if partial.copies.offer(of, order) => {
                         best_here.insert(of.key, (order, call));
+                        if best_here.len() >= self.spec.spool_calls && failure.is_none() {
+                            if let Err(e) = hand_on(&mut best_here, partial) {
+                                failure = Some(e);
+                            }
+                        }
                     }
                     // A copy that lost to an earlier one.
                     Some(_) => {}
@@ -681,13 +702,7 @@ impl<'a> Reading<'a> {
         }
         // Held, prepared, until every input is read and the copy to keep
         // is known.
-        for (key, (order, call)) in best_here {
-            let pending = Pending {
-                copy: Some(key),
-                ..self.prepare(call, order)
-            };
-            partial.held.push(pending)?;
-        }
+        hand_on(&mut best_here, partial)?;
         for e in errors {
             partial.skip(e);
         }
