@@ -62,13 +62,14 @@ impl LineParser for Anthropic {
                 // Each response with an id is a copy the run keeps once;
                 // a line mixing responses with and without ids (none seen
                 // in real files) is kept whole.
-                let copies: Option<Vec<(Call, CopyOf)>> = calls
-                    .iter()
-                    .map(|c| Dedup::copy_of("anthropic", c).map(|of| (c.clone(), of)))
-                    .collect();
-                match copies {
-                    Some(copies) => Parsed::Copies(copies),
-                    None => Parsed::Calls(calls),
+                if calls.iter().all(|c| c.id.is_some()) {
+                    let copies: Vec<(Call, CopyOf)> = calls
+                        .into_iter()
+                        .filter_map(|c| Dedup::copy_of("anthropic", &c).map(|of| (c, of)))
+                        .collect();
+                    Parsed::Copies(copies)
+                } else {
+                    Parsed::Calls(calls)
                 }
             }
             Err(p) => Parsed::Problem(p),

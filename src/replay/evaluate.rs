@@ -417,10 +417,22 @@ impl SideCall {
             output: self.usage.output.saturating_mul(n),
             ..Usage::default()
         };
-        let priced =
-            catalog.models[self.model].price(&usage, n, false, &Default::default(), date, ts);
+        let priced = price_side_call(&catalog.models[self.model], &usage, n, date, ts);
         (usage, priced)
     }
+}
+
+/// A call a transform makes of its own (a router's, a lookup's, a
+/// summary's): `requests` requests of `usage` on `model`, at standard rates
+/// and without request options.
+fn price_side_call(
+    model: &crate::pricing::Model,
+    usage: &Usage,
+    requests: u64,
+    date: PricingDate,
+    ts: DateTime<Utc>,
+) -> Priced {
+    model.price(usage, requests, false, &Default::default(), date, ts)
 }
 
 impl<'a> Evaluator<'a> {
@@ -562,12 +574,7 @@ impl<'a> Evaluator<'a> {
         }
         let call_key = || keys.get().call.as_str();
         if let Some(semantic) = &t.semantic_cache {
-            let eligible = match &semantic.eligible {
-                Eligible::All => true,
-                Eligible::NonInteractive => first_of_session,
-                Eligible::Tag(k, v) => call.tags.get(k) == Some(v),
-            };
-            if eligible {
+            if semantic.eligible.admits(first_of_session, &call.tags) {
                 // Every eligible request is looked up, hit or miss.
                 let n = call.requests.max(1);
                 stats.semantic_lookups += n;
@@ -585,7 +592,7 @@ impl<'a> Evaluator<'a> {
                     )?;
                 }
                 let hit = match semantic.hits {
-                    SemanticHits::Share(_) => semantic.draws_hit(call_key()),
+                    SemanticHits::Share(share) => semantic.draws_hit(share, call_key()),
                     SemanticHits::Repeats { ttl } => state.repeated(
                         keys.account_id(),
                         call.prompt_hash,
@@ -606,21 +613,21 @@ impl<'a> Evaluator<'a> {
             _ => None,
         };
         let (usage, shape) = match &compacted {
-            Some(done) => (done.usage, &done.shape),
+            Some(done) => {
+                stats.compacted_tokens_removed = stats.compacted_tokens_removed.saturating_add(
+                    call.usage
+                        .prompt_tokens()
+                        .saturating_sub(done.usage.prompt_tokens()),
+                );
+                (done.usage, &done.shape)
+            }
             None => (call.usage, &call.shape),
         };
         if let Some(summary) = compacted.as_ref().and_then(|done| done.summary) {
             let c = t.compaction.as_ref().expect("compacted");
             let summariser = c.model.as_deref().map_or(recorded, index_of);
             // Its own call on its own model: priced without a cache.
-            let priced = catalog.models[summariser].price(
-                &summary,
-                1,
-                false,
-                &Default::default(),
-                date,
-                call.ts,
-            );
+            let priced = price_side_call(&catalog.models[summariser], &summary, 1, date, call.ts);
             stats.compactions += 1;
             stats.compaction_cost += priced.cost;
             let key = format!("{} (compaction)", catalog.models[summariser].id);
@@ -634,11 +641,6 @@ impl<'a> Evaluator<'a> {
                 Some(priced),
             )?;
         }
-        stats.compacted_tokens_removed = stats.compacted_tokens_removed.saturating_add(
-            call.usage
-                .prompt_tokens()
-                .saturating_sub(usage.prompt_tokens()),
-        );
         let mut legs = Vec::new();
         let original = Leg {
             model: recorded,
@@ -716,12 +718,7 @@ impl<'a> Evaluator<'a> {
         }
         let batch = call.batch
             || t.batch.as_ref().is_some_and(|b| {
-                let eligible = match &b.eligible {
-                    Eligible::All => true,
-                    Eligible::NonInteractive => first_of_session,
-                    Eligible::Tag(k, v) => call.tags.get(k) == Some(v),
-                };
-                eligible && b.selects(call_key())
+                b.eligible.admits(first_of_session, &call.tags) && b.selects(call_key())
             });
         if batch && !call.batch {
             stats.batched += 1;
@@ -949,6 +946,13 @@ struct ClassSums {
     labelled: (u64, u64),
 }
 
+/// `values` sorted, each once.
+fn sorted<T: Ord>(mut values: Vec<T>) -> Vec<T> {
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
 /// Classes held before they are spread over the targets.
 const MAX_CLASSES: usize = 4096;
 
@@ -995,7 +999,7 @@ impl Answered {
 impl<'a> SweepEvaluator<'a> {
     /// `sweeps`: (scenario number, scenario), each passing [`sweep_model`].
     pub fn new(catalog: &'a Catalog, sweeps: &[(usize, &'a Scenario)], date: PricingDate) -> Self {
-        let targets = sweeps
+        let targets: Vec<SweepTarget> = sweeps
             .iter()
             .map(|&(index, scenario)| {
                 let model = sweep_model(scenario)
@@ -1017,18 +1021,12 @@ impl<'a> SweepEvaluator<'a> {
                 }
             })
             .collect();
-        let sorted = |mut v: Vec<u64>| {
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let targets: Vec<SweepTarget> = targets;
-        let mut period_bounds: Vec<InstantKey> = targets
-            .iter()
-            .flat_map(|t| t.periods.bounds().iter().copied())
-            .collect();
-        period_bounds.sort_unstable();
-        period_bounds.dedup();
+        let period_bounds = sorted(
+            targets
+                .iter()
+                .flat_map(|t| t.periods.bounds().iter().copied())
+                .collect(),
+        );
         let tier_bounds = sorted(
             targets
                 .iter()
@@ -1053,26 +1051,20 @@ impl<'a> SweepEvaluator<'a> {
     fn spread_classes(&mut self) {
         for (class, sums) in self.classes.drain() {
             for t in self.targets.iter_mut().filter(|t| !t.clock_prices) {
-                let answered = if sums.prompt > t.context_window {
+                let ((period, tier), answered) = if sums.prompt > t.context_window {
+                    // Left on their recorded model, at its rates.
                     t.stats.not_fit += sums.calls;
-                    t.answered(class.recorded)
+                    (class.recorded_rates, t.answered(class.recorded))
                 } else {
-                    t.stats.routed += if t.model != class.recorded {
-                        sums.calls
-                    } else {
-                        0
-                    };
+                    t.stats.routed += u64::from(t.model != class.recorded) * sums.calls;
                     let period = t.periods.at(sums.at);
                     let tier = if t.tiered {
                         self.catalog.models[t.model].periods[period].tier_for(sums.mean_prompt)
                     } else {
                         None
                     };
-                    t.own.plain.add_sum(period, tier, class.batch, &sums);
-                    t.own.count(Some(sums.labelled));
-                    continue;
+                    ((period, tier), &mut t.own)
                 };
-                let (period, tier) = class.recorded_rates;
                 answered.plain.add_sum(period, tier, class.batch, &sums);
                 answered.count(Some(sums.labelled));
             }

@@ -1076,7 +1076,7 @@ fn finish(
     let tasks = all.sink.tasks.and_then(|t| {
         let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
         let top_n = spec.top.unwrap_or(crate::report::tasks::DEFAULT_TOP_TASKS);
-        TaskSummary::of(t.rows.into_iter().collect(), &names, t.without_task, top_n)
+        TaskSummary::of(t.rows, &names, t.without_task, top_n)
     });
     let report = Report::new(header, spec.dims.clone(), groups)
         .with_tasks(tasks)

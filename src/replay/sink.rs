@@ -67,18 +67,31 @@ fn widen(span: &mut (i64, i64), other: (i64, i64)) {
     span.1 = span.1.max(other.1);
 }
 
-/// `--tasks`: per (scenario number, task) sums, and the recorded calls that
-/// belong to no task.
+/// `--tasks`: per scenario number, then per task, sums; and the recorded
+/// calls that belong to no task.
 #[derive(Default)]
 pub struct Tasks {
-    pub rows: HashMap<(usize, String), TaskRow>,
+    pub rows: HashMap<usize, HashMap<String, TaskRow>>,
     pub without_task: u64,
 }
 
 impl Tasks {
+    fn add(&mut self, index: usize, task: &str, row: &TaskRow) {
+        let rows = self.rows.entry(index).or_default();
+        // Looked up by reference: a task's name is allocated once.
+        match rows.get_mut(task) {
+            Some(mine) => mine.add(row),
+            None => {
+                rows.insert(task.to_string(), *row);
+            }
+        }
+    }
+
     fn merge(&mut self, other: Tasks) {
-        for (key, row) in other.rows {
-            self.rows.entry(key).or_default().add(&row);
+        for (index, rows) in other.rows {
+            for (task, row) in rows {
+                self.add(index, &task, &row);
+            }
         }
         self.without_task += other.without_task;
     }
@@ -228,12 +241,7 @@ impl Sink {
                         start_ms: start,
                         end_ms: end,
                     };
-                    match tasks.rows.get_mut(&(index, task.clone())) {
-                        Some(mine) => mine.add(&row),
-                        None => {
-                            tasks.rows.insert((index, task.clone()), row);
-                        }
-                    }
+                    tasks.add(index, task, &row);
                 }
                 None if index == 0 => tasks.without_task += totals.calls,
                 None => {}

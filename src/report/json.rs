@@ -259,28 +259,19 @@ pub fn report_value(report: &Report) -> Value {
 
 /// `--tasks`: the spread over tasks, as recorded and per scenario.
 fn tasks_value(t: &super::tasks::TaskSummary) -> Value {
-    let femtos = |s: &super::tasks::Spread<crate::money::Money>| {
-        json!({
-            "p50": s.p50.femto().to_string(),
-            "p90": s.p90.femto().to_string(),
-            "max": s.max.femto().to_string(),
-        })
-    };
-    let counts = |s: &super::tasks::Spread<u64>| json!({"p50": s.p50, "p90": s.p90, "max": s.max});
+    fn spread<T: serde::Serialize>(s: &super::tasks::Spread<T>) -> Value {
+        json!({"p50": s.p50, "p90": s.p90, "max": s.max})
+    }
     json!({
         "tasks": t.tasks,
         "calls_without_task": t.calls_without_task,
-        "wall_time_ms": {
-            "p50": t.wall_time_ms.p50,
-            "p90": t.wall_time_ms.p90,
-            "max": t.wall_time_ms.max,
-        },
+        "wall_time_ms": spread(&t.wall_time_ms),
         "scenarios": t.scenarios.iter().map(|s| json!({
             "name": s.name,
             "cost_femto_usd": s.total.femto().to_string(),
-            "cost_per_task_femto_usd": femtos(&s.cost),
-            "calls_per_task": counts(&s.calls),
-            "tokens_per_task": counts(&s.tokens),
+            "cost_per_task_femto_usd": spread(&s.cost.map(|m| m.femto().to_string())),
+            "calls_per_task": spread(&s.calls),
+            "tokens_per_task": spread(&s.tokens),
         })).collect::<Vec<_>>(),
         "most_expensive": t.top.iter().map(|top| json!({
             "task": top.task,

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::HashMap;
+
 use super::grid::Grid;
 use super::{display_count, display_duration};
 use crate::money::Money;
@@ -30,16 +32,11 @@ pub struct TaskRow {
 
 impl TaskRow {
     pub fn add(&mut self, other: &TaskRow) {
-        let first = self.calls == 0;
         self.cost += other.cost;
-        self.tokens = self.tokens.saturating_add(other.tokens);
-        if first {
-            (self.start_ms, self.end_ms) = (other.start_ms, other.end_ms);
-        } else {
-            self.start_ms = self.start_ms.min(other.start_ms);
-            self.end_ms = self.end_ms.max(other.end_ms);
-        }
         self.calls = self.calls.saturating_add(other.calls);
+        self.tokens = self.tokens.saturating_add(other.tokens);
+        self.start_ms = self.start_ms.min(other.start_ms);
+        self.end_ms = self.end_ms.max(other.end_ms);
     }
 }
 
@@ -49,6 +46,16 @@ pub struct Spread<T> {
     pub p50: T,
     pub p90: T,
     pub max: T,
+}
+
+impl<T> Spread<T> {
+    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Spread<U> {
+        Spread {
+            p50: f(&self.p50),
+            p90: f(&self.p90),
+            max: f(&self.max),
+        }
+    }
 }
 
 impl<T: Ord + Copy> Spread<T> {
@@ -105,22 +112,24 @@ pub struct TaskSummary {
 }
 
 impl TaskSummary {
-    /// From each scenario's per-task sums (scenario number, task), with
-    /// the scenarios' names in number order. The tasks are the recorded
-    /// ones: a task a scenario makes no call for (its calls dropped by a
-    /// cap or answered by a semantic cache) counts there at zero.
+    /// From each scenario's per-task sums, by scenario number, with the
+    /// scenarios' names in number order. The tasks are the recorded ones:
+    /// a task a scenario makes no call for (its calls dropped by a cap or
+    /// answered by a semantic cache) counts there at zero.
     pub fn of(
-        rows: BTreeMap<(usize, String), TaskRow>,
+        mut rows: HashMap<usize, HashMap<String, TaskRow>>,
         names: &[String],
         calls_without_task: u64,
         top_n: usize,
     ) -> Option<TaskSummary> {
-        let mut per_scenario: Vec<BTreeMap<&str, TaskRow>> = vec![BTreeMap::new(); names.len()];
-        for ((index, task), row) in &rows {
-            if let Some(map) = per_scenario.get_mut(*index) {
-                map.insert(task, *row);
-            }
-        }
+        let per_scenario: Vec<BTreeMap<String, TaskRow>> = (0..names.len())
+            .map(|index| {
+                rows.remove(&index)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
         let recorded = per_scenario.first()?;
         let wall_time_ms = Spread::of(
             recorded
@@ -146,7 +155,8 @@ impl TaskSummary {
                 }
             })
             .collect();
-        let mut ranked: Vec<(&str, &TaskRow)> = recorded.iter().map(|(t, r)| (*t, r)).collect();
+        let mut ranked: Vec<(&str, &TaskRow)> =
+            recorded.iter().map(|(t, r)| (t.as_str(), r)).collect();
         ranked.sort_by(|a, b| b.1.cost.cmp(&a.1.cost).then_with(|| a.0.cmp(b.0)));
         let top = ranked
             .into_iter()
@@ -271,10 +281,16 @@ mod tests {
             start_ms: 0,
             end_ms: 1000 * calls as i64,
         };
-        let mut rows = BTreeMap::new();
-        rows.insert((0, "a".to_string()), row(10, 1));
-        rows.insert((0, "b".to_string()), row(30, 3));
-        rows.insert((1, "b".to_string()), row(20, 2));
+        let mut rows: HashMap<usize, HashMap<String, TaskRow>> = HashMap::default();
+        rows.entry(0)
+            .or_default()
+            .insert("a".to_string(), row(10, 1));
+        rows.entry(0)
+            .or_default()
+            .insert("b".to_string(), row(30, 3));
+        rows.entry(1)
+            .or_default()
+            .insert("b".to_string(), row(20, 2));
         let names = ["as-recorded".to_string(), "capped".to_string()];
         let s = TaskSummary::of(rows, &names, 4, 1).unwrap();
         assert_eq!(s.tasks, 2);

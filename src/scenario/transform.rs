@@ -3,6 +3,7 @@
 //! of the session or call id, so a run gives the same answer every time and
 //! on any number of threads.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -206,6 +207,18 @@ pub enum Eligible {
     Tag(String, String),
 }
 
+impl Eligible {
+    /// Whether a call is eligible: `first_of_session` says whether it starts
+    /// a session (or has none).
+    pub fn admits(&self, first_of_session: bool, tags: &BTreeMap<String, String>) -> bool {
+        match self {
+            Eligible::All => true,
+            Eligible::NonInteractive => first_of_session,
+            Eligible::Tag(k, v) => tags.get(k) == Some(v),
+        }
+    }
+}
+
 impl fmt::Display for Eligible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -283,13 +296,11 @@ pub struct SemanticCache {
 }
 
 impl SemanticCache {
-    /// Whether a share-of-calls cache answers this call (repeats are
-    /// decided by the evaluator, which keeps the prompts seen).
-    pub fn draws_hit(&self, call_key: &str) -> bool {
-        match self.hits {
-            SemanticHits::Share(ppm) => draw(self.seed, call_key) < ppm,
-            SemanticHits::Repeats { .. } => false,
-        }
+    /// Whether a cache answering `share` (ppm) of the eligible calls
+    /// answers this one (repeats are decided by the evaluator, which keeps
+    /// the prompts seen).
+    pub fn draws_hit(&self, share: u64, call_key: &str) -> bool {
+        draw(self.seed, call_key) < share
     }
 }
 
