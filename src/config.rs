@@ -245,6 +245,7 @@ impl ReplayConfig {
                 line_items: args.line_items.is_some(),
                 spool_dir: Default::default(),
                 spool_calls: crate::replay::spool::DEFAULT_SPOOL_CALLS,
+                stream: true,
                 command: "replay",
             },
             currency,

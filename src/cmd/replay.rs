@@ -40,6 +40,10 @@ pub fn run_config(config: ReplayConfig) -> anyhow::Result<Exit> {
             bar.set_position(0);
             bar.reset_eta();
         }
+        Progress::ReadAgain => {
+            bar.set_position(0);
+            bar.reset_eta();
+        }
     };
     let mut items = match &config.line_items {
         Some(path) => Some(LineItemsWriter::create(path, scenario_names(&config))?),

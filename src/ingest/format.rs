@@ -149,6 +149,11 @@ impl Copies {
     }
 
     /// Copies folded into another copy of their response.
+    /// Whether no copy was offered.
+    pub fn is_empty(&self) -> bool {
+        self.best.is_empty() && self.folded == 0
+    }
+
     pub fn folded(&self) -> u64 {
         self.folded
     }
@@ -174,6 +179,13 @@ pub struct Dedup {
 }
 
 impl Dedup {
+    /// Forgets every key (the run reads its inputs again).
+    pub fn clear(&self) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.clear();
+        }
+    }
+
     /// True the first time `key` is offered.
     pub fn first(&self, key: &str) -> bool {
         let hash = xxh3_128(key.as_bytes());

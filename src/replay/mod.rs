@@ -12,6 +12,7 @@
 mod evaluate;
 mod sink;
 pub mod spool;
+mod time_order;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,7 +37,8 @@ use crate::scenario::Scenario;
 use crate::zone::Zone;
 use evaluate::{Evaluated, Evaluator, LazyKeys, Pending, SweepEvaluator};
 use sink::Sink;
-use spool::{Spool, SpoolDir, SpoolError};
+use spool::{Buffers, Spool, SpoolDir, SpoolError};
+use time_order::TimeOrder;
 
 /// How many skipped lines are kept with their `file:line` for display.
 pub const KEPT_LINE_ERRORS: usize = 20;
@@ -78,6 +80,10 @@ pub struct ReplaySpec {
     /// Where scenario runs spill calls, and how many a buffer holds first.
     pub spool_dir: Arc<SpoolDir>,
     pub spool_calls: usize,
+    /// Step the scenarios priced in time order as calls are read, with no
+    /// spool, when the inputs can be read again should a call come out of
+    /// order (`false`: always spool; tests compare the two).
+    pub stream: bool,
     /// The command named in the report header: `replay` or `estimate`.
     pub command: &'static str,
 }
@@ -200,7 +206,11 @@ impl<'a> Partial<'a> {
             },
             free_calls: 0,
             evaluated: BTreeMap::new(),
-            spool: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
+            spool: Spool::with_buffer(
+                spec.spool_dir.clone(),
+                spec.spool_calls,
+                reading.buffers.take(),
+            ),
             copies: Copies::default(),
             held: Spool::new(spec.spool_dir.clone(), spec.spool_calls),
             lines: 0,
@@ -255,6 +265,17 @@ impl<'a> Partial<'a> {
             std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(evaluated)?,
         }
         Ok(())
+    }
+
+    /// Shifts the line numbers of everything read, for a piece of a file
+    /// that follows `offset` lines of it.
+    fn shift_lines(&mut self, offset: u64) {
+        for e in &mut self.line_errors {
+            e.line += offset;
+        }
+        self.spool.shift_lines(offset);
+        self.copies.shift_lines(offset);
+        self.held.shift_lines(offset);
     }
 
     fn merge(&mut self, mut other: Partial) -> Result<(), ReplayError> {
@@ -317,9 +338,6 @@ fn max_opt(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTim
     }
 }
 
-/// Calls handed to the scenario evaluators at a time.
-const EVALUATION_BATCH: usize = 16 * 1024;
-
 /// What steps through the time-ordered calls: one scenario's evaluator, or
 /// a share of the plain sweeps priced together.
 enum Stepper<'a> {
@@ -373,6 +391,8 @@ struct Reading<'a> {
     any_in_time_order: bool,
     /// The baseline is priced as calls are read, not in time order.
     baseline_read: bool,
+    /// Call buffers for reuse by the next pieces read.
+    buffers: &'a Buffers,
 }
 
 impl<'a> Reading<'a> {
@@ -726,51 +746,267 @@ impl<'a> Reading<'a> {
         mut partial: Partial<'a>,
     ) -> Result<Partial<'a>, ReplayError> {
         let spec = self.spec;
-        let name = source.display_name();
-        let Source::File(path) = source else {
-            return Ok(partial);
-        };
-        let context = ingest::format::Context::of(source, &spec.dedup, spec.assume_time);
         let pieces: Vec<(Partial, u64)> = ranges
             .par_iter()
-            .map(|&(start, len)| {
-                let mut piece = Partial::new(self);
-                let reader = match ingest::open_range(path, start, len) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        piece.unreadable.push(format!("{name}: cannot read: {e}"));
-                        return Ok((piece, 0));
-                    }
-                };
-                let stats = self.read_stream(
-                    index,
-                    &name,
-                    format.name,
-                    reader,
-                    ingest::format::parser_for(format, spec.formats.of(source).is_some(), &context),
-                    &mut piece,
-                )?;
+            .map(|&range| {
+                let (mut piece, raw_lines) = self.read_piece(index, source, format, range)?;
                 // Pieces are held until all are read: their calls wait on disk.
                 if spec.collects() {
                     piece.spool.spill()?;
                 }
                 piece.held.spill()?;
-                Ok((piece, stats.raw_lines))
+                Ok((piece, raw_lines))
             })
             .collect::<Result<_, ReplayError>>()?;
         let mut offset = 0u64;
         for (mut piece, raw_lines) in pieces {
-            for e in &mut piece.line_errors {
-                e.line += offset;
-            }
-            piece.spool.shift_lines(offset);
-            piece.copies.shift_lines(offset);
-            piece.held.shift_lines(offset);
+            piece.shift_lines(offset);
             offset += raw_lines;
             partial.merge(piece)?;
         }
         Ok(partial)
     }
+
+    /// Reads the lines of one piece of a big file (`range`: start and
+    /// length in bytes), numbered from the piece's start; also hands back
+    /// how many lines it holds.
+    fn read_piece(
+        self,
+        index: usize,
+        source: &Source,
+        format: &'static InputFormat,
+        (start, len): (u64, u64),
+    ) -> Result<(Partial<'a>, u64), ReplayError> {
+        let spec = self.spec;
+        let mut piece = Partial::new(self);
+        let name = source.display_name();
+        let Source::File(path) = source else {
+            return Ok((piece, 0));
+        };
+        let reader = match ingest::open_range(path, start, len) {
+            Ok(r) => r,
+            Err(e) => {
+                piece.unreadable.push(format!("{name}: cannot read: {e}"));
+                return Ok((piece, 0));
+            }
+        };
+        let context = ingest::format::Context::of(source, &spec.dedup, spec.assume_time);
+        let stats = self.read_stream(
+            index,
+            &name,
+            format.name,
+            reader,
+            ingest::format::parser_for(format, spec.formats.of(source).is_some(), &context),
+            &mut piece,
+        )?;
+        Ok((piece, stats.raw_lines))
+    }
+
+    /// How a source is read when calls are stepped as they come: a big file
+    /// of lines, in pieces of about [`STREAM_PIECE_BYTES`] (so that the calls
+    /// waiting to be stepped stay few), anything else whole.
+    fn plan<'s>(self, index: usize, source: &'s Source) -> Vec<Task<'s>> {
+        let whole = vec![Task {
+            index,
+            source,
+            piece: None,
+        }];
+        let Source::File(path) = source else {
+            return whole;
+        };
+        let size = source.size_on_disk().unwrap_or(0);
+        if size < 2 * STREAM_PIECE_BYTES || !ingest::is_plain_lines(path) {
+            return whole;
+        }
+        let spec = self.spec;
+        // The format decides whether lines can be read apart; a file that
+        // cannot be opened is reported when read whole.
+        let format = match ingest::open_with_format(
+            source,
+            spec.formats.of(source),
+            &spec.dedup,
+            spec.assume_time,
+        ) {
+            Ok(opened) if splittable(opened.format) => opened.format,
+            _ => return whole,
+        };
+        match ingest::line_ranges(path, size.div_ceil(STREAM_PIECE_BYTES) as usize) {
+            Ok(ranges) => ranges
+                .into_iter()
+                .enumerate()
+                .map(|(n, range)| Task {
+                    index,
+                    source,
+                    piece: Some(Piece {
+                        format,
+                        range,
+                        first: n == 0,
+                    }),
+                })
+                .collect(),
+            Err(_) => whole,
+        }
+    }
+
+    /// Reads one task: what it read, and how many lines (for a piece).
+    fn read_task(self, task: &Task) -> Result<(Partial<'a>, u64), ReplayError> {
+        match &task.piece {
+            None => Ok((self.read_source(task.index, task.source)?, 0)),
+            Some(piece) => {
+                let (mut partial, raw_lines) =
+                    self.read_piece(task.index, task.source, piece.format, piece.range)?;
+                if piece.first {
+                    *partial.formats.entry(piece.format.name).or_default() += 1;
+                }
+                Ok((partial, raw_lines))
+            }
+        }
+    }
+
+    /// Reads every source, a few tasks at a time in parallel, and hands
+    /// what each read to `time_order` in input order while the next few are
+    /// read: no call is spooled. `None` when that cannot give time order:
+    /// a call came later than calls after it that were already stepped, or
+    /// a log writes copies of a response (the copy kept is known only once
+    /// every input is read). The run must then be read again with a spool.
+    fn read_streaming(
+        self,
+        time_order: &mut TimeOrder<'a, '_>,
+    ) -> Result<Option<Partial<'a>>, ReplayError> {
+        let spec = self.spec;
+        let tasks: Vec<Task> = spec
+            .sources
+            .iter()
+            .enumerate()
+            .flat_map(|(index, source)| self.plan(index, source))
+            .collect();
+        let mut all = Partial::new(self);
+        // Lines of the pieces of the current file handed over so far.
+        let mut offset = 0u64;
+        let mut hand_over = |all: &mut Partial<'a>,
+                             time_order: &mut TimeOrder<'a, '_>,
+                             read: Vec<(Partial<'a>, u64)>,
+                             tasks: &[Task]|
+         -> Result<bool, ReplayError> {
+            for ((mut partial, raw_lines), task) in read.into_iter().zip(tasks) {
+                if let Some(piece) = &task.piece {
+                    if piece.first {
+                        offset = 0;
+                    }
+                    partial.shift_lines(offset);
+                    offset += raw_lines;
+                }
+                if !partial.copies.is_empty() {
+                    return Ok(false);
+                }
+                let mut calls = std::mem::replace(
+                    &mut partial.spool,
+                    Spool::new(spec.spool_dir.clone(), spec.spool_calls),
+                );
+                all.merge(partial)?;
+                match calls.take_buffer() {
+                    // Calls held in memory, as they came: the window puts
+                    // them in order.
+                    Some(mut buffer) => {
+                        for call in buffer.drain(..) {
+                            time_order.offer(call)?;
+                        }
+                        self.buffers.give(buffer);
+                    }
+                    None => {
+                        for call in calls.into_sorted()? {
+                            time_order.offer(call?)?;
+                        }
+                    }
+                }
+                if time_order.is_late() {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        let window = (rayon::current_num_threads() * 2).max(1);
+        let mut read: Vec<(Partial<'a>, u64)> = Vec::new();
+        let mut read_tasks: &[Task] = &[];
+        for chunk in tasks.chunks(window) {
+            let (handed, next) = rayon::join(
+                || hand_over(&mut all, time_order, std::mem::take(&mut read), read_tasks),
+                || {
+                    chunk
+                        .par_iter()
+                        .map(|task| self.read_task(task))
+                        .collect::<Result<Vec<_>, ReplayError>>()
+                },
+            );
+            if !handed? {
+                return Ok(None);
+            }
+            read = next?;
+            read_tasks = chunk;
+        }
+        if !hand_over(&mut all, time_order, read, read_tasks)? {
+            return Ok(None);
+        }
+        Ok(Some(all))
+    }
+
+    /// Reads every source, a few at a time in parallel, merged in input
+    /// order; calls for the scenarios priced in time order are spooled, and
+    /// the copies of responses written several times are settled.
+    fn read_spooled(self) -> Result<Partial<'a>, ReplayError> {
+        let spec = self.spec;
+        let mut all = Partial::new(self);
+        // Sources are read a few at a time and merged in input order, so a
+        // scenario run holds the unspooled calls of those few only.
+        let window = (rayon::current_num_threads() * 4).max(1);
+        for (start, chunk) in (0..).step_by(window).zip(spec.sources.chunks(window)) {
+            let partials: Vec<Partial> = chunk
+                .par_iter()
+                .enumerate()
+                .map(|(i, s)| self.read_source(start + i, s))
+                .collect::<Result<_, _>>()?;
+            for p in partials {
+                all.merge(p)?;
+            }
+        }
+        // The kept copy of each response, priced like any other call.
+        let copies = std::mem::take(&mut all.copies);
+        all.duplicates += copies.folded();
+        let winners = copies.winners();
+        let held = std::mem::replace(
+            &mut all.held,
+            Spool::new(spec.spool_dir.clone(), spec.spool_calls),
+        );
+        for pending in held.into_sorted()? {
+            let pending = pending?;
+            if pending
+                .copy
+                .is_some_and(|key| winners.contains(&(key, pending.order)))
+            {
+                self.commit(&mut all, pending)?;
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// A big file read in pieces when calls are stepped as they come.
+const STREAM_PIECE_BYTES: u64 = 1 << 20;
+
+/// One piece of work of a streamed run: a whole source, or a piece of a big
+/// file.
+struct Task<'s> {
+    index: usize,
+    source: &'s Source,
+    piece: Option<Piece>,
+}
+
+struct Piece {
+    format: &'static InputFormat,
+    /// Start and length in bytes.
+    range: (u64, u64),
+    /// The file's first piece (which counts the file).
+    first: bool,
 }
 
 /// Everything read and evaluated: the merged partials, each scenario's
@@ -811,6 +1047,9 @@ pub enum Progress {
     Pricing(u64),
     /// This many more calls priced.
     Priced(u64),
+    /// Calls came out of time order: reading starts over from the first
+    /// input, with the calls for the scenarios spooled to be sorted.
+    ReadAgain,
 }
 
 /// Runs the replay, writing line items as calls are priced (`spec.line_items`
@@ -822,6 +1061,7 @@ pub fn replay_with_items(
     mut items: Option<&mut LineItemsWriter>,
 ) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
+    let buffers = Buffers::default();
     let reading = Reading {
         spec,
         scenarios: &scenarios,
@@ -829,80 +1069,58 @@ pub fn replay_with_items(
         progress,
         any_in_time_order: spec.collects() && scenarios.iter().any(|s| spec.in_time_order(s)),
         baseline_read: !spec.in_time_order(&scenarios[0]),
+        buffers: &buffers,
     };
     let mut run = || -> Result<Collected<'_>, ReplayError> {
-        let mut all = Partial::new(reading);
-        // Sources are read a few at a time and merged in input order, so a
-        // scenario run holds the unspooled calls of those few only.
-        let window = (rayon::current_num_threads() * 4).max(1);
-        for (start, chunk) in (0..).step_by(window).zip(spec.sources.chunks(window)) {
-            let partials: Vec<Partial> = chunk
-                .par_iter()
-                .enumerate()
-                .map(|(i, s)| reading.read_source(start + i, s))
-                .collect::<Result<_, _>>()?;
-            for p in partials {
-                all.merge(p)?;
+        let mut time_ordered = Vec::new();
+        let mut streamed = None;
+        // Calls are stepped in time order as they are read when every input
+        // can be read again (a call out of order means reading it all again,
+        // spooled) and no line item would be written twice.
+        if reading.any_in_time_order
+            && spec.stream
+            && items.is_none()
+            && !spec.sources.iter().any(|s| matches!(s, Source::Stdin))
+        {
+            let mut time_order = TimeOrder::new(reading.steppers(true), None, None);
+            match reading.read_streaming(&mut time_order)? {
+                Some(all) => {
+                    time_ordered = time_order.finish()?;
+                    streamed = Some(all);
+                }
+                None => {
+                    // The run-wide duplicate set starts over with the reading.
+                    spec.dedup.clear();
+                    progress(Progress::ReadAgain);
+                }
             }
         }
-        // The kept copy of each response, priced like any other call.
-        let copies = std::mem::take(&mut all.copies);
-        all.duplicates += copies.folded();
-        let winners = copies.winners();
-        let held = std::mem::replace(
-            &mut all.held,
-            Spool::new(spec.spool_dir.clone(), spec.spool_calls),
-        );
-        for pending in held.into_sorted()? {
-            let pending = pending?;
-            if pending
-                .copy
-                .is_some_and(|key| winners.contains(&(key, pending.order)))
-            {
-                reading.commit(&mut all, pending)?;
+        let mut all = match streamed {
+            Some(all) => all,
+            None => {
+                let mut all = reading.read_spooled()?;
+                if reading.any_in_time_order {
+                    let spool = std::mem::replace(
+                        &mut all.spool,
+                        Spool::new(spec.spool_dir.clone(), spec.spool_calls),
+                    );
+                    progress(Progress::Pricing(all.calls));
+                    let mut time_order = TimeOrder::new(
+                        reading.steppers(true),
+                        items.as_deref_mut(),
+                        Some(progress),
+                    );
+                    for call in spool.into_sorted()? {
+                        time_order.offer(call?)?;
+                    }
+                    time_ordered = time_order.finish()?;
+                }
+                all
             }
-        }
+        };
         all.settle()?;
         let mut evaluated = std::mem::take(&mut all.evaluated);
-        if reading.any_in_time_order {
-            let spool = std::mem::replace(
-                &mut all.spool,
-                Spool::new(spec.spool_dir.clone(), spec.spool_calls),
-            );
-            let mut calls = spool.into_sorted()?;
-            let mut steppers = reading.steppers(true);
-            // One pass over the calls in time order; each batch fans out to
-            // every scenario's own state in parallel.
-            let progress = reading.progress;
-            progress(Progress::Pricing(all.calls));
-            let mut batch = Vec::with_capacity(EVALUATION_BATCH);
-            loop {
-                batch.clear();
-                for call in calls.by_ref().take(EVALUATION_BATCH) {
-                    batch.push(call?);
-                }
-                if batch.is_empty() {
-                    break;
-                }
-                // Made once, by whichever scenario first needs them.
-                let keys: Vec<LazyKeys> = batch.iter().map(LazyKeys::new).collect();
-                steppers.par_iter_mut().try_for_each(|e| {
-                    batch
-                        .iter()
-                        .zip(&keys)
-                        .try_for_each(|(call, keys)| e.step(call, keys))
-                })?;
-                if let Some(items) = items.as_deref_mut() {
-                    for e in &mut steppers {
-                        if let Stepper::One(e) = e {
-                            items.write(e.take_line_items())?;
-                        }
-                    }
-                }
-                progress(Progress::Priced(batch.len() as u64));
-            }
-            evaluated.extend(steppers.into_iter().flat_map(Stepper::finish));
-        }
+        evaluated.extend(time_ordered);
         let mut stats = vec![ScenarioStats::default(); scenarios.len()];
         let mut fallback = BTreeMap::new();
         // In scenario order (a BTreeMap), whichever way each was priced.
@@ -1163,6 +1381,36 @@ mod tests {
         scenarios: Vec<Scenario>,
         spool_calls: usize,
     ) -> Report {
+        run_spec(files, threads, scenarios, spool_calls, true).0
+    }
+
+    /// A run of `files` read with the calls for time-ordered scenarios
+    /// stepped as they come (when possible), and one always spooled; with
+    /// whether the first read its inputs once.
+    fn streamed_and_spooled(
+        files: &[Vec<String>],
+        threads: usize,
+        scenarios: Vec<Scenario>,
+    ) -> (Report, Report, bool) {
+        let (streamed, once) = run_spec(
+            files,
+            threads,
+            scenarios.clone(),
+            spool::DEFAULT_SPOOL_CALLS,
+            true,
+        );
+        let (spooled, _) = run_spec(files, threads, scenarios, spool::DEFAULT_SPOOL_CALLS, false);
+        (streamed, spooled, once)
+    }
+
+    /// The report of a run, and whether it read its inputs only once.
+    fn run_spec(
+        files: &[Vec<String>],
+        threads: usize,
+        scenarios: Vec<Scenario>,
+        spool_calls: usize,
+        stream: bool,
+    ) -> (Report, bool) {
         let dir = tempfile::tempdir().unwrap();
         let mut sources = Vec::new();
         for (i, lines) in files.iter().enumerate() {
@@ -1192,12 +1440,126 @@ mod tests {
             line_items: false,
             spool_dir: Default::default(),
             spool_calls,
+            stream,
             command: "replay",
         };
         let catalog = load_embedded().unwrap();
-        let mut report = replay(&spec, &catalog, &|_| {}).unwrap().report;
+        let read_again = std::sync::atomic::AtomicBool::new(false);
+        let progress = |step: Progress| {
+            if step == Progress::ReadAgain {
+                read_again.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        let mut report = replay(&spec, &catalog, &progress).unwrap().report;
         report.header.inputs.clear();
-        report
+        (report, !read_again.into_inner())
+    }
+
+    /// Canonical lines of `sessions` agent sessions of `steps` calls each,
+    /// interleaved in time (a call a minute per session, sessions starting
+    /// seven seconds apart) with prompts that grow, in time order but for
+    /// every `swap`th pair of neighbours, written the other way round (calls
+    /// logged as they end).
+    fn agent_lines(sessions: u64, steps: u64, swap: usize) -> Vec<String> {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap();
+        let mut calls: Vec<(i64, String)> = (0..sessions)
+            .flat_map(|s| (0..steps).map(move |k| (s, k)))
+            .map(|(s, k)| {
+                let at = (s * 7 + k * 60) as i64;
+                let ts = (start + chrono::Duration::seconds(at)).to_rfc3339();
+                let model = if s % 4 == 0 { "gpt-5" } else { "claude-sonnet-4-5" };
+                let line = format!(
+                    r#"{{"ts":"{ts}","model":"{model}","session":"s{s}","step":{},"usage":{{"input":{},"output":300}}}}"#,
+                    k + 1,
+                    2_000 + 1_500 * k
+                );
+                (at, line)
+            })
+            .collect();
+        calls.sort();
+        let mut lines: Vec<String> = calls.into_iter().map(|(_, line)| line).collect();
+        if swap > 0 {
+            for pair in lines.chunks_mut(2).step_by(swap) {
+                pair.reverse();
+            }
+        }
+        lines
+    }
+
+    fn cache_scenarios() -> Vec<Scenario> {
+        [
+            crate::scenario::resolve("cache-5m").unwrap(),
+            crate::scenario::resolve("cache-1h").unwrap(),
+            crate::scenario::resolve("batch-50").unwrap(),
+        ]
+        .concat()
+    }
+
+    /// A big file read in pieces, nearly in time order: stepped as read, in
+    /// one pass, to the same report as a spooled run, at any thread count.
+    #[test]
+    fn a_big_file_nearly_in_time_order_is_stepped_as_read() {
+        let lines = agent_lines(300, 100, 7);
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        assert!(bytes as u64 > 3 * STREAM_PIECE_BYTES, "read in pieces");
+        for threads in [1, 2, 4] {
+            let (streamed, spooled, once) =
+                streamed_and_spooled(std::slice::from_ref(&lines), threads, cache_scenarios());
+            assert!(once, "read once at {threads} threads");
+            assert_eq!(streamed, spooled, "{threads} threads");
+        }
+    }
+
+    /// A call dated before calls already stepped (here, the last line of
+    /// a big file) makes the run read everything again, spooled: the
+    /// report is that of a spooled run.
+    #[test]
+    fn a_call_far_out_of_order_reads_the_inputs_again() {
+        let mut lines = agent_lines(300, 120, 0);
+        assert!(lines.len() > 2 * time_order::BATCH);
+        let first = lines[0].clone();
+        lines.push(first.replace("\"session\":\"s0\"", "\"session\":\"late\""));
+        for threads in [1, 2] {
+            let (streamed, spooled, once) =
+                streamed_and_spooled(std::slice::from_ref(&lines), threads, cache_scenarios());
+            assert!(!once, "read again at {threads} threads");
+            assert_eq!(streamed, spooled, "{threads} threads");
+        }
+    }
+
+    /// Responses written as several copies are settled only once every
+    /// input is read: such a run is spooled.
+    #[test]
+    fn copies_of_responses_are_spooled() {
+        let files = vec![
+            (0..40).map(|id| claude_line(id, 5, true)).collect(),
+            (0..40).map(|id| claude_line(id, 50, true)).collect(),
+        ];
+        let (streamed, spooled, once) = streamed_and_spooled(&files, 2, cache_scenarios());
+        assert!(!once);
+        assert_eq!(streamed, spooled);
+    }
+
+    /// Reading again starts the run-wide duplicate set over: the spans of
+    /// an OpenTelemetry export read before the restart are not taken for
+    /// copies of themselves.
+    #[test]
+    fn reading_again_forgets_the_responses_seen() {
+        let spans: Vec<String> = include_str!("../../fixtures/formats/otel-spans.jsonl")
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let mut late = agent_lines(300, 120, 0);
+        let first = late[0].clone();
+        late.push(first);
+        let (streamed, spooled, once) = streamed_and_spooled(&[spans, late], 1, cache_scenarios());
+        assert!(!once);
+        assert!(spooled
+            .header
+            .format_calls
+            .iter()
+            .any(|(f, n)| f == "otel" && *n > 0));
+        assert_eq!(streamed, spooled);
     }
 
     /// One Claude Code line: a copy of response `id` with `output` tokens.
@@ -1319,6 +1681,33 @@ mod tests {
             let memory = run_spooled(&files, threads, scenarios.clone(), spool::DEFAULT_SPOOL_CALLS);
             let spooled = run_spooled(&files, threads, scenarios, spool_calls);
             prop_assert_eq!(&spooled, &memory);
+        }
+
+        /// Runs stepped as they are read equal spooled runs, whatever the
+        /// order of the calls; inputs in time order are read once.
+        #[test]
+        fn streamed_runs_equal_spooled_ones(
+            calls in proptest::collection::vec(
+                (0usize..5, 0u32..20, 0u64..300_000, 0u64..50_000, 0u64..20_000, 0u64..9_000, any::<bool>()),
+                1..150,
+            ),
+            parts in 1usize..4,
+            sorted in any::<bool>(),
+            threads in 1usize..3,
+        ) {
+            let mut lines = lines_of(&calls);
+            if sorted {
+                // Each line starts with its time.
+                lines.sort();
+            }
+            let mut files = vec![Vec::new(); parts];
+            let per_file = lines.len().div_ceil(parts);
+            for (i, l) in lines.into_iter().enumerate() {
+                files[i / per_file].push(l);
+            }
+            let (streamed, spooled, once) = streamed_and_spooled(&files, threads, cache_scenarios());
+            prop_assert_eq!(&streamed, &spooled);
+            prop_assert!(once || !sorted);
         }
 
         /// `cache = off` costs every prompt token at the input rate, and the

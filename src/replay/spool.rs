@@ -88,10 +88,10 @@ fn config() -> impl bincode::config::Config {
 }
 
 /// Time (nanoseconds), then the input position: a total order.
-type SortKey = (i64, (usize, u64));
+pub type SortKey = (i64, (usize, u64));
 
 /// Time order; the input position breaks ties, so the order is total.
-fn sort_key(p: &Pending) -> SortKey {
+pub fn sort_key(p: &Pending) -> SortKey {
     (p.ts.timestamp_nanos_opt().unwrap_or(i64::MAX), p.order)
 }
 
@@ -148,12 +148,28 @@ pub struct Spool {
 
 impl Spool {
     pub fn new(dir: Arc<SpoolDir>, limit: usize) -> Self {
+        Spool::with_buffer(dir, limit, Vec::new())
+    }
+
+    /// A spool that buffers calls in `buffer` (empty; its room is reused).
+    pub fn with_buffer(dir: Arc<SpoolDir>, limit: usize, buffer: Vec<Pending>) -> Self {
         Spool {
             dir,
             limit: limit.max(1),
-            buffer: Vec::new(),
+            buffer,
             runs: Vec::new(),
             arrival: Arrival::EMPTY,
+        }
+    }
+
+    /// The calls, as they came, when none was spilled (the spool is left
+    /// empty); `None` when some were.
+    pub fn take_buffer(&mut self) -> Option<Vec<Pending>> {
+        if self.runs.is_empty() {
+            self.arrival = Arrival::EMPTY;
+            Some(std::mem::take(&mut self.buffer))
+        } else {
+            None
         }
     }
 
@@ -259,7 +275,9 @@ impl Spool {
         if self.runs.is_empty() {
             let mut calls = std::mem::take(&mut self.buffer);
             if !self.arrival.buffer_in_order {
-                calls.sort_unstable_by_key(sort_key);
+                // Stable: calls of one line share a key and keep their order,
+                // as they do in a run written to disk.
+                calls.sort_by_key(sort_key);
             }
             return Ok(Sorted::Memory(calls.into_iter()));
         }
@@ -288,6 +306,36 @@ impl Spool {
             });
         }
         Ok(Sorted::Merge(Merge::open(runs)?, self.dir))
+    }
+}
+
+/// Buffers of calls handed back once their calls are taken, so that the
+/// pieces of a run read one after another reuse memory already touched
+/// rather than fresh pages.
+#[derive(Debug, Default)]
+pub struct Buffers(std::sync::Mutex<Vec<Vec<Pending>>>);
+
+/// Buffers kept for reuse at most (a few per reading thread).
+const KEPT_BUFFERS: usize = 16;
+
+impl Buffers {
+    /// An empty buffer, with room if one was handed back.
+    pub fn take(&self) -> Vec<Pending> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.pop())
+            .unwrap_or_default()
+    }
+
+    /// Keeps an emptied buffer's room for the next `take`.
+    pub fn give(&self, mut buffer: Vec<Pending>) {
+        buffer.clear();
+        if let Ok(mut kept) = self.0.lock() {
+            if kept.len() < KEPT_BUFFERS && buffer.capacity() > 0 {
+                kept.push(buffer);
+            }
+        }
     }
 }
 
