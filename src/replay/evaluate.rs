@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 // A fast hash: these maps are looked up for every call of every scenario.
+use std::borrow::Cow;
+
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use smallvec::SmallVec;
 
 use chrono::{DateTime, Utc};
 
@@ -200,10 +203,11 @@ impl Pending {
 /// One model call a scenario makes for a recorded call. On another model
 /// the recorded cache split is kept (the same application would cache the
 /// same way there); a cache scenario simulates it instead.
-struct Leg {
+struct Leg<'s> {
     model: usize,
     usage: Usage,
-    shape: PromptShape,
+    /// The call's own shape, unless a route scaled it.
+    shape: Cow<'s, PromptShape>,
 }
 
 fn scaled_usage(u: &Usage, prompt: Ratio, output: Ratio) -> Usage {
@@ -641,11 +645,12 @@ impl<'a> Evaluator<'a> {
                 Some(priced),
             )?;
         }
-        let mut legs = Vec::new();
+        // At most two (a cascade): kept inline, not allocated per call.
+        let mut legs: SmallVec<[Leg; 2]> = SmallVec::new();
         let original = Leg {
             model: recorded,
             usage,
-            shape: shape.clone(),
+            shape: Cow::Borrowed(shape),
         };
         if let Some(c) = t.cascade.as_ref().filter(|c| c.applies_to(&model.id)) {
             stats.cascaded += 1;
@@ -662,7 +667,7 @@ impl<'a> Evaluator<'a> {
                 legs.push(Leg {
                     model: target,
                     usage,
-                    shape: shape.clone(),
+                    shape: Cow::Borrowed(shape),
                 });
             }
             if legs.len() == 2 {
@@ -710,7 +715,7 @@ impl<'a> Evaluator<'a> {
                 legs.push(Leg {
                     model: target_index,
                     usage,
-                    shape: scaled_shape(shape, target.token_ratio),
+                    shape: Cow::Owned(scaled_shape(shape, target.token_ratio)),
                 });
             }
         } else {

@@ -925,7 +925,9 @@ impl<'a> Reading<'a> {
             }
             Ok(true)
         };
-        let window = (rayon::current_num_threads() * 2).max(1);
+        // A piece per thread is read while the pieces read before are
+        // stepped: what waits in memory follows the thread count.
+        let window = rayon::current_num_threads().max(1);
         let mut read: Vec<(Partial<'a>, u64)> = Vec::new();
         let mut read_tasks: &[Task] = &[];
         for chunk in tasks.chunks(window) {
@@ -1061,7 +1063,8 @@ pub fn replay_with_items(
     mut items: Option<&mut LineItemsWriter>,
 ) -> Result<ReplayOutcome, ReplayError> {
     let scenarios = spec.all_scenarios();
-    let buffers = Buffers::default();
+    // As many as the pieces read and waiting at once (see `read_streaming`).
+    let buffers = Buffers::new(2 * spec.threads.unwrap_or_else(rayon::current_num_threads) + 1);
     let reading = Reading {
         spec,
         scenarios: &scenarios,

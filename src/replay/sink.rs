@@ -248,7 +248,7 @@ impl Sink {
             }
         }
         if index == 0 {
-            self.main.push_totals(call.keys.clone(), &totals)?;
+            self.main.push_totals_of(&call.keys, &totals)?;
             if let (Some(sessions), Some(session)) = (self.sessions.as_mut(), &call.session) {
                 let key = if call.account == crate::record::DEFAULT_ACCOUNT {
                     session.clone()

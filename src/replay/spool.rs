@@ -313,15 +313,24 @@ impl Spool {
 /// pieces of a run read one after another reuse memory already touched
 /// rather than fresh pages.
 #[derive(Debug, Default)]
-pub struct Buffers(std::sync::Mutex<Vec<Vec<Pending>>>);
-
-/// Buffers kept for reuse at most (a few per reading thread).
-const KEPT_BUFFERS: usize = 16;
+pub struct Buffers {
+    kept: std::sync::Mutex<Vec<Vec<Pending>>>,
+    /// Buffers kept for reuse at most.
+    limit: usize,
+}
 
 impl Buffers {
+    /// A pool that keeps up to `limit` buffers.
+    pub fn new(limit: usize) -> Self {
+        Buffers {
+            kept: Default::default(),
+            limit,
+        }
+    }
+
     /// An empty buffer, with room if one was handed back.
     pub fn take(&self) -> Vec<Pending> {
-        self.0
+        self.kept
             .lock()
             .ok()
             .and_then(|mut kept| kept.pop())
@@ -331,8 +340,8 @@ impl Buffers {
     /// Keeps an emptied buffer's room for the next `take`.
     pub fn give(&self, mut buffer: Vec<Pending>) {
         buffer.clear();
-        if let Ok(mut kept) = self.0.lock() {
-            if kept.len() < KEPT_BUFFERS && buffer.capacity() > 0 {
+        if let Ok(mut kept) = self.kept.lock() {
+            if kept.len() < self.limit && buffer.capacity() > 0 {
                 kept.push(buffer);
             }
         }

@@ -7,7 +7,9 @@
 //! by concatenating them and grouping again: sums are exact integers, so the
 //! result does not depend on how the input was split or ordered.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use foldhash::{HashMap, HashMapExt};
 
 use polars::prelude::*;
 
@@ -266,17 +268,31 @@ impl Aggregator {
         keys: Vec<String>,
         t: &GroupTotals,
     ) -> Result<(), AggregateError> {
+        self.add_totals(Cow::Owned(keys), t)
+    }
+
+    /// As [`Aggregator::push_totals`], with keys that are copied only for a
+    /// group not met before (one call's keys: most calls join a group).
+    pub fn push_totals_of(
+        &mut self,
+        keys: &[String],
+        t: &GroupTotals,
+    ) -> Result<(), AggregateError> {
+        self.add_totals(Cow::Borrowed(keys), t)
+    }
+
+    fn add_totals(&mut self, keys: Cow<[String]>, t: &GroupTotals) -> Result<(), AggregateError> {
         debug_assert_eq!(keys.len(), self.dims);
         self.money_size = self.money_size.saturating_add(t.money_size());
         if self.money_size > i128::MAX as u128 && self.money_overflow.is_none() {
-            self.money_overflow = Some(keys.clone());
+            self.money_overflow = Some(keys.to_vec());
         }
-        if let Some(sum) = self.pending.get_mut(&keys) {
+        if let Some(sum) = self.pending.get_mut(keys.as_ref()) {
             sum.add(t);
             return Ok(());
         }
         self.pending.insert(
-            keys,
+            keys.into_owned(),
             GroupTotals {
                 keys: Vec::new(),
                 ..t.clone()
