@@ -92,6 +92,15 @@ pub struct CallOptions {
 const DEFAULT_VALUES: [&str; 6] = ["standard", "default", "auto", "global", "not_available", ""];
 
 impl CallOptions {
+    /// No option: every value the default.
+    pub const NONE: CallOptions = CallOptions {
+        speed: None,
+        service_tier: None,
+        inference_geo: None,
+        variant: None,
+        tool_uses: BTreeMap::new(),
+    };
+
     /// The options a log names (absent values are the defaults).
     pub fn of<const N: usize>(values: [(OptionKey, Option<&str>); N]) -> CallOptions {
         let mut options = CallOptions::default();

@@ -19,6 +19,7 @@ pub mod doctor;
 
 // A fast hash: these maps are looked up for every call of every scenario.
 use foldhash::{HashMap, HashMapExt};
+use smallvec::SmallVec;
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -117,6 +118,11 @@ struct SessionChain {
 /// Prefixes kept per session: older ones are shorter and expire first.
 const CHAIN_LIMIT: usize = 8;
 
+/// A call's candidate prefixes or breakpoints: inferred ones are at most
+/// the chain, the shared prefix and the prompt's end, kept inline (this
+/// runs for every call).
+type Boundaries = SmallVec<[Boundary; CHAIN_LIMIT + 4]>;
+
 /// The cache of one scope.
 #[derive(Debug)]
 pub struct ScopeCache {
@@ -172,11 +178,11 @@ impl ScopeCache {
     }
 
     /// Prefixes of this prompt that may be cached, shortest first.
-    fn candidates(&mut self, shape: &PromptShape) -> Vec<Boundary> {
+    fn candidates(&mut self, shape: &PromptShape) -> Boundaries {
         if let Some(b) = &shape.boundaries {
-            return b.clone();
+            return b.iter().copied().collect();
         }
-        let mut out = Vec::new();
+        let mut out = Boundaries::new();
         // A prompt shorter than the shared prefix cannot contain all of it.
         let shared = if shape.tokens >= self.shared_prefix {
             self.shared_prefix
@@ -226,13 +232,13 @@ impl ScopeCache {
     }
 
     /// Where this call places explicit breakpoints.
-    fn breakpoints(&self, shape: &PromptShape, candidates: &[Boundary]) -> Vec<Boundary> {
+    fn breakpoints(&self, shape: &PromptShape, candidates: &[Boundary]) -> Boundaries {
         let Some(end) = candidates.last().copied() else {
-            return Vec::new();
+            return Boundaries::new();
         };
-        let shared: Vec<Boundary> = match &shape.boundaries {
+        let shared: Boundaries = match &shape.boundaries {
             Some(b) => {
-                let marked: Vec<Boundary> = b[..b.len() - 1]
+                let marked: Boundaries = b[..b.len() - 1]
                     .iter()
                     .filter(|x| x.marked)
                     .copied()
@@ -240,9 +246,9 @@ impl ScopeCache {
                 if !marked.is_empty() {
                     marked
                 } else if b.len() > 1 {
-                    vec![b[0]]
+                    smallvec::smallvec![b[0]]
                 } else {
-                    Vec::new()
+                    Boundaries::new()
                 }
             }
             None => candidates
@@ -252,7 +258,7 @@ impl ScopeCache {
                 .collect(),
         };
         match self.placement {
-            Placement::End => vec![end],
+            Placement::End => smallvec::smallvec![end],
             Placement::Shared => shared,
             Placement::Both => {
                 let mut all = shared;

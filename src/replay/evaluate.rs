@@ -59,8 +59,10 @@ pub struct Pending {
     pub requests: u64,
     /// The record carried no time; `ts` is assumed.
     pub undated: bool,
-    /// Request options that change the price (fast mode, service tier).
-    pub options: crate::record::CallOptions,
+    /// Request options that change the price (fast mode, service tier);
+    /// `None` for none, as for most calls (see [`Pending::options`]): calls
+    /// are moved and held by the thousand, so what is rare is kept apart.
+    pub options: Option<Box<crate::record::CallOptions>>,
     /// The input format the call was read as.
     pub format: FormatName,
     /// The response this call is a copy of, when logs may write it again
@@ -178,6 +180,19 @@ impl Pending {
         }
     }
 
+    /// The call's request options (the defaults when it names none).
+    pub fn options(&self) -> &crate::record::CallOptions {
+        static NONE: crate::record::CallOptions = crate::record::CallOptions::NONE;
+        self.options.as_deref().unwrap_or(&NONE)
+    }
+
+    /// The options to keep with a call: `None` for the defaults.
+    pub fn options_of(
+        options: crate::record::CallOptions,
+    ) -> Option<Box<crate::record::CallOptions>> {
+        (options != crate::record::CallOptions::NONE).then(|| Box::new(options))
+    }
+
     /// The call as recorded (its usage, requests, batch flag and options)
     /// priced on `model` as of `date`.
     pub fn price_on(&self, model: &crate::pricing::Model, date: PricingDate) -> Priced {
@@ -185,7 +200,7 @@ impl Pending {
             &self.usage,
             self.requests,
             self.batch,
-            &self.options,
+            self.options(),
             date,
             self.ts,
         )
@@ -734,7 +749,7 @@ impl<'a> Evaluator<'a> {
             let leg_model = &catalog.models[leg.model];
             // Request options go with the call wherever it is sent.
             let priced =
-                leg_model.price(&usage, call.requests, batch, &call.options, date, call.ts);
+                leg_model.price(&usage, call.requests, batch, call.options(), date, call.ts);
             sink.record(
                 index,
                 &scenario.name,
@@ -1093,7 +1108,7 @@ impl<'a> SweepEvaluator<'a> {
             return;
         };
         let prompt = call.usage.prompt_tokens();
-        let plain = call.options.is_plain();
+        let plain = call.options().is_plain();
         let labelled = call.success.map(|ok| (1, u64::from(ok)));
         let at = InstantKey::of(call.ts);
         let mean_prompt = mean_request_prompt(&call.usage, call.requests);

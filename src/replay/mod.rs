@@ -508,7 +508,7 @@ impl<'a> Reading<'a> {
             billed: call.billed,
             requests: call.requests,
             undated: call.undated,
-            options: call.options,
+            options: Pending::options_of(call.options),
             format: evaluate::FormatName(call.format),
             copy: None,
             latency_ms: call.latency_ms,
@@ -907,16 +907,12 @@ impl<'a> Reading<'a> {
                 match calls.take_buffer() {
                     // Calls held in memory, as they came: the window puts
                     // them in order.
-                    Some(mut buffer) => {
-                        for call in buffer.drain(..) {
-                            time_order.offer(call)?;
-                        }
-                        self.buffers.give(buffer);
-                    }
+                    Some(buffer) => time_order.offer_all(buffer)?,
                     None => {
                         for call in calls.into_sorted()? {
                             time_order.offer(call?)?;
                         }
+                        time_order.flush()?;
                     }
                 }
                 if time_order.is_late() {
@@ -1085,7 +1081,8 @@ pub fn replay_with_items(
             && items.is_none()
             && !spec.sources.iter().any(|s| matches!(s, Source::Stdin))
         {
-            let mut time_order = TimeOrder::new(reading.steppers(true), None, None);
+            let mut time_order =
+                TimeOrder::new(reading.steppers(true), Some(reading.buffers), None, None);
             match reading.read_streaming(&mut time_order)? {
                 Some(all) => {
                     time_ordered = time_order.finish()?;
@@ -1110,6 +1107,7 @@ pub fn replay_with_items(
                     progress(Progress::Pricing(all.calls));
                     let mut time_order = TimeOrder::new(
                         reading.steppers(true),
+                        None,
                         items.as_deref_mut(),
                         Some(progress),
                     );
@@ -1518,14 +1516,37 @@ mod tests {
     /// report is that of a spooled run.
     #[test]
     fn a_call_far_out_of_order_reads_the_inputs_again() {
-        let mut lines = agent_lines(300, 120, 0);
-        assert!(lines.len() > 2 * time_order::BATCH);
+        let mut lines = agent_lines(300, 200, 0);
+        assert!(lines.len() > 3 * time_order::BATCH);
         let first = lines[0].clone();
         lines.push(first.replace("\"session\":\"s0\"", "\"session\":\"late\""));
         for threads in [1, 2] {
             let (streamed, spooled, once) =
                 streamed_and_spooled(std::slice::from_ref(&lines), threads, cache_scenarios());
             assert!(!once, "read again at {threads} threads");
+            assert_eq!(streamed, spooled, "{threads} threads");
+        }
+    }
+
+    /// Calls dated far ahead of the rest wait to the end; the calls read
+    /// with them are freed all the same (past `HELD_LIMIT` calls held, the
+    /// waiting ones are moved out of their pieces), and the report is a
+    /// spooled run's.
+    #[test]
+    fn calls_dated_far_ahead_do_not_hold_their_pieces() {
+        let mut lines = agent_lines(600, 240, 5);
+        assert!(lines.len() > 8 * time_order::BATCH);
+        // One in every piece read.
+        for at in (0..lines.len()).step_by(5_000).rev() {
+            let ahead = lines[at]
+                .replace("2026-03-0", "2027-03-0")
+                .replace("\"session\":\"s", "\"session\":\"ahead-s");
+            lines.insert(at, ahead);
+        }
+        for threads in [1, 2] {
+            let (streamed, spooled, once) =
+                streamed_and_spooled(std::slice::from_ref(&lines), threads, cache_scenarios());
+            assert!(once, "read once at {threads} threads");
             assert_eq!(streamed, spooled, "{threads} threads");
         }
     }
@@ -1552,7 +1573,7 @@ mod tests {
             .lines()
             .map(str::to_string)
             .collect();
-        let mut late = agent_lines(300, 120, 0);
+        let mut late = agent_lines(300, 200, 0);
         let first = late[0].clone();
         late.push(first);
         let (streamed, spooled, once) = streamed_and_spooled(&[spans, late], 1, cache_scenarios());

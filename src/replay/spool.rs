@@ -505,7 +505,7 @@ mod tests {
             billed: None,
             requests: 1,
             undated: false,
-            options: Default::default(),
+            options: None,
             format: crate::replay::evaluate::FormatName("canonical"),
             copy: None,
             latency_ms: None,

@@ -1,13 +1,14 @@
 //! The scenarios that keep state from call to call (a simulated cache,
 //! capped sessions, compaction) step through the calls in time order. Calls
-//! are offered in input order; a window holds the latest of them, so that
-//! logs written nearly in time order (concurrent requests logged as they
-//! end, a big file read in pieces) are put in order here, with no spool.
+//! are offered in input order, a buffer at a time; a window holds the latest
+//! of them, so that logs written nearly in time order (concurrent requests
+//! logged as they end, a big file read in pieces) are put in order here,
+//! with no spool.
 
 use rayon::prelude::*;
 
 use super::evaluate::{Evaluated, LazyKeys, Pending};
-use super::spool::{sort_key, SortKey};
+use super::spool::{sort_key, Buffers, SortKey};
 use super::{Progress, ReplayError, Stepper};
 use crate::report::line_items::LineItemsWriter;
 
@@ -15,26 +16,43 @@ use crate::report::line_items::LineItemsWriter;
 /// this, so a call may arrive this many calls after one it precedes.
 pub const BATCH: usize = 16 * 1024;
 
-/// Calls held before the window's room is set aside (small runs never
-/// reserve it).
-const SMALL_WINDOW: usize = 4096;
+/// Calls offered one by one are gathered into buffers of this many.
+const GATHERED: usize = 4096;
 
-/// One call waiting in the window: its time-order key, then its arrival
-/// number (calls of one line share a key and keep their order), and its slot.
-type Waiting = (SortKey, u64, u32);
+/// Calls held in buffers (stepped or not) past which the calls still
+/// waiting are moved out, and the buffers freed: a buffer is freed only
+/// once all its calls are stepped, and one call dated far ahead would hold
+/// its buffer to the end.
+const HELD_LIMIT: usize = 8 * BATCH;
+
+/// One call waiting in the window: its time-order key, its arrival number
+/// (calls of one line share a key and keep their order), and where it is
+/// (buffer, place).
+type Waiting = (SortKey, u64, u32, u32);
+
+/// A buffer of calls offered together, and how many of them wait.
+struct Held {
+    calls: Vec<Pending>,
+    waiting: usize,
+}
 
 pub struct TimeOrder<'a, 'w> {
     steppers: Vec<Stepper<'a>>,
-    /// The window's calls, in slots that are reused as calls are stepped,
-    /// so a call is never moved once offered.
-    slots: Vec<Option<Pending>>,
+    /// Buffers holding the calls waiting, by number; calls are stepped
+    /// where they are, never moved (a call is hundreds of bytes).
+    held: Vec<Option<Held>>,
     free: Vec<u32>,
+    held_calls: usize,
     waiting: Vec<Waiting>,
     arrivals: u64,
+    /// Calls offered one by one, not yet a buffer.
+    gathered: Vec<Pending>,
     /// The key of the latest call stepped: nothing earlier can be stepped now.
     stepped_to: Option<SortKey>,
     /// A call came after later ones were stepped: the results are void.
     late: bool,
+    /// Where emptied buffers go back for reuse.
+    buffers: Option<&'a Buffers>,
     items: Option<&'w mut LineItemsWriter>,
     /// Where pricing progress goes, when pricing is a phase of its own.
     progress: Option<&'a (dyn Fn(Progress) + Sync)>,
@@ -43,55 +61,77 @@ pub struct TimeOrder<'a, 'w> {
 impl<'a, 'w> TimeOrder<'a, 'w> {
     pub fn new(
         steppers: Vec<Stepper<'a>>,
+        buffers: Option<&'a Buffers>,
         items: Option<&'w mut LineItemsWriter>,
         progress: Option<&'a (dyn Fn(Progress) + Sync)>,
     ) -> Self {
         TimeOrder {
             steppers,
-            slots: Vec::new(),
+            held: Vec::new(),
             free: Vec::new(),
+            held_calls: 0,
             waiting: Vec::new(),
             arrivals: 0,
+            gathered: Vec::new(),
             stepped_to: None,
             late: false,
+            buffers,
             items,
             progress,
         }
     }
 
-    /// Takes the next call in input order. A call earlier than one already
-    /// stepped cannot be taken: the order is then [`TimeOrder::is_late`] and
-    /// every later offer is ignored.
+    /// Takes the next call in input order (see [`TimeOrder::offer_all`]);
+    /// calls offered one by one are gathered first, until [`TimeOrder::flush`].
     pub fn offer(&mut self, call: Pending) -> Result<(), ReplayError> {
-        if self.late {
+        self.gathered.push(call);
+        if self.gathered.len() >= GATHERED {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Offers the calls gathered one by one.
+    pub fn flush(&mut self) -> Result<(), ReplayError> {
+        let calls = std::mem::take(&mut self.gathered);
+        self.offer_all(calls)
+    }
+
+    /// Takes the next calls in input order, in any order among themselves.
+    /// A call earlier than one already stepped cannot be taken: the order
+    /// is then [`TimeOrder::is_late`] and every later offer is ignored.
+    pub fn offer_all(&mut self, calls: Vec<Pending>) -> Result<(), ReplayError> {
+        if self.late || calls.is_empty() {
             return Ok(());
         }
-        let key = sort_key(&call);
-        if self.stepped_to.is_some_and(|stepped| key < stepped) {
-            self.late = true;
-            self.slots = Vec::new();
-            self.waiting = Vec::new();
-            return Ok(());
-        }
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Some(call);
-                slot
-            }
+        let at = match self.free.pop() {
+            Some(at) => at,
             None => {
-                if self.slots.len() == SMALL_WINDOW {
-                    // Grow once to the whole window, not by doubling (each
-                    // doubling copies every call and touches fresh pages).
-                    self.slots.reserve_exact(2 * BATCH - SMALL_WINDOW);
-                }
-                self.slots.push(Some(call));
-                (self.slots.len() - 1) as u32
+                self.held.push(None);
+                (self.held.len() - 1) as u32
             }
         };
-        self.waiting.push((key, self.arrivals, slot));
-        self.arrivals += 1;
-        if self.waiting.len() >= 2 * BATCH {
+        for (place, call) in calls.iter().enumerate() {
+            let key = sort_key(call);
+            if self.stepped_to.is_some_and(|stepped| key < stepped) {
+                self.late = true;
+                self.held = Vec::new();
+                self.waiting = Vec::new();
+                return Ok(());
+            }
+            self.waiting.push((key, self.arrivals, at, place as u32));
+            self.arrivals += 1;
+        }
+        self.held_calls += calls.len();
+        self.held[at as usize] = Some(Held {
+            waiting: calls.len(),
+            calls,
+        });
+        while self.waiting.len() >= 2 * BATCH {
             self.step_earliest(BATCH)?;
+        }
+        if self.held_calls > HELD_LIMIT {
+            self.move_waiting_out();
         }
         Ok(())
     }
@@ -101,32 +141,80 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
         self.late
     }
 
-    /// Steps the `n` earliest calls waiting and frees their slots.
+    /// Steps the `n` earliest calls waiting and frees the buffers whose
+    /// calls are all stepped.
     fn step_earliest(&mut self, n: usize) -> Result<(), ReplayError> {
-        // Keys, not calls, are sorted: a call is hundreds of bytes.
+        // Keys, not calls, are sorted.
         self.waiting.sort_unstable();
         let n = n.min(self.waiting.len());
         let batch: Vec<&Pending> = self.waiting[..n]
             .iter()
-            .filter_map(|&(_, _, slot)| self.slots[slot as usize].as_ref())
+            .filter_map(|&(_, _, at, place)| {
+                self.held[at as usize]
+                    .as_ref()
+                    .map(|h| &h.calls[place as usize])
+            })
             .collect();
+        debug_assert_eq!(batch.len(), n, "every call waiting is held");
         step_batch(&mut self.steppers, &batch, self.items.as_deref_mut())?;
         if let Some(progress) = self.progress {
             progress(Progress::Priced(batch.len() as u64));
         }
-        if let Some(&(key, _, _)) = self.waiting[..n].last() {
+        if let Some(&(key, ..)) = self.waiting[..n].last() {
             self.stepped_to = Some(key);
         }
-        for (_, _, slot) in self.waiting.drain(..n) {
-            self.slots[slot as usize] = None;
-            self.free.push(slot);
+        for (_, _, at, _) in self.waiting.drain(..n) {
+            let slot = &mut self.held[at as usize];
+            if let Some(h) = slot {
+                h.waiting -= 1;
+                if h.waiting == 0 {
+                    let done = slot.take().map(|h| h.calls).unwrap_or_default();
+                    self.held_calls -= done.len();
+                    self.free.push(at);
+                    match self.buffers {
+                        Some(buffers) => buffers.give(done),
+                        None => drop(done),
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Moves the calls still waiting into one buffer and frees the rest.
+    fn move_waiting_out(&mut self) {
+        // In buffer and place order, to meet each buffer's calls in turn.
+        let mut order: Vec<usize> = (0..self.waiting.len()).collect();
+        order.sort_unstable_by_key(|&i| (self.waiting[i].2, self.waiting[i].3));
+        let mut moved = Vec::with_capacity(order.len());
+        let mut next = order.iter().peekable();
+        for at in 0..self.held.len() {
+            let Some(held) = self.held[at].take() else {
+                continue;
+            };
+            for (place, call) in held.calls.into_iter().enumerate() {
+                if let Some(&&i) = next.peek() {
+                    if (self.waiting[i].2, self.waiting[i].3) == (at as u32, place as u32) {
+                        next.next();
+                        self.waiting[i].2 = 0;
+                        self.waiting[i].3 = moved.len() as u32;
+                        moved.push(call);
+                    }
+                }
+            }
+        }
+        self.held_calls = moved.len();
+        self.free.clear();
+        self.held = vec![Some(Held {
+            waiting: moved.len(),
+            calls: moved,
+        })];
     }
 
     /// Steps every call still waiting and hands back what each scenario
     /// produced, by scenario number.
     pub fn finish(mut self) -> Result<Vec<(usize, Evaluated)>, ReplayError> {
+        self.flush()?;
         debug_assert!(!self.late, "results of a late order are void");
         while !self.waiting.is_empty() {
             self.step_earliest(BATCH)?;
