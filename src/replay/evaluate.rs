@@ -395,6 +395,8 @@ pub struct Evaluator<'a> {
     stats: ScenarioStats,
     state: State<'a>,
     sink: Sink,
+    /// The scenario keeps every call as recorded (the baseline).
+    as_recorded: bool,
 }
 
 impl SideCall {
@@ -464,6 +466,7 @@ impl<'a> Evaluator<'a> {
         sink: Sink,
     ) -> Self {
         Evaluator {
+            as_recorded: scenario.cache == CacheMode::AsRecorded && scenario.transforms.is_empty(),
             catalog,
             index,
             scenario,
@@ -535,6 +538,36 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Prices the next call in time order.
+    /// As [`Evaluator::step`], for a call whose price as recorded is
+    /// `recorded` (found as it was read): a scenario that keeps every call
+    /// as recorded adds it with that price, not pricing it again.
+    pub fn step_priced(
+        &mut self,
+        call: &Pending,
+        keys: &LazyKeys,
+        recorded: Option<&Priced>,
+    ) -> Result<(), AggregateError> {
+        let (Some(model), Some(priced), true) = (call.model, recorded, self.as_recorded) else {
+            return self.step(call, keys);
+        };
+        let id = &self.catalog.models[model].id;
+        self.sink.record(
+            self.index,
+            &self.scenario.name,
+            call,
+            id,
+            &call.usage,
+            call.batch,
+            Some(*priced),
+        )?;
+        if let Some(ok) = call.success {
+            let entry = self.stats.success.entry(id.clone()).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(ok);
+        }
+        Ok(())
+    }
+
     pub fn step(&mut self, call: &Pending, keys: &LazyKeys) -> Result<(), AggregateError> {
         let (catalog, index, scenario, date) = (self.catalog, self.index, self.scenario, self.date);
         let t = &scenario.transforms;

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use crate::ingest::format::{Copies, Dedup, InputFormat};
 use crate::ingest::{self, LineError, SkipReason, Source, SourceFormats};
-use crate::pricing::{Catalog, PricingDate};
+use crate::pricing::{Catalog, Priced, PricingDate};
 use crate::record::Call;
 use crate::report::aggregate::AggregateError;
 use crate::report::line_items::{LineItemsError, LineItemsWriter};
@@ -346,9 +346,16 @@ enum Stepper<'a> {
 }
 
 impl Stepper<'_> {
-    fn step(&mut self, call: &Pending, keys: &LazyKeys) -> Result<(), AggregateError> {
+    /// Steps one call; `recorded` is its price as recorded, when already
+    /// found (calls priced as they are read).
+    fn step(
+        &mut self,
+        call: &Pending,
+        keys: &LazyKeys,
+        recorded: Option<&Priced>,
+    ) -> Result<(), AggregateError> {
         match self {
-            Stepper::One(e) => e.step(call, keys),
+            Stepper::One(e) => e.step_priced(call, keys, recorded),
             Stepper::Sweeps(e) => {
                 e.step(call);
                 Ok(())
@@ -566,7 +573,7 @@ impl<'a> Reading<'a> {
                 partial.free_calls += 1;
                 let keys = LazyKeys::new(&pending);
                 for stepper in &mut partial.free {
-                    stepper.step(&pending, &keys)?;
+                    stepper.step(&pending, &keys, priced.as_ref())?;
                 }
             }
             if self.any_in_time_order {

@@ -240,7 +240,7 @@ fn step_batch(
         batch
             .iter()
             .zip(&keys)
-            .try_for_each(|(call, keys)| e.step(call, keys))
+            .try_for_each(|(call, keys)| e.step(call, keys, None))
     })?;
     if let Some(items) = items {
         for e in steppers {
