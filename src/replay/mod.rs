@@ -1379,17 +1379,36 @@ mod tests {
         run_with(files, threads, Vec::new())
     }
 
+    /// A run as the command line makes it.
     fn run_with(files: &[Vec<String>], threads: usize, scenarios: Vec<Scenario>) -> Report {
-        run_spooled(files, threads, scenarios, spool::DEFAULT_SPOOL_CALLS)
+        run_spec(files, threads, scenarios, spool::DEFAULT_SPOOL_CALLS, true).0
     }
 
+    /// A run whose time-ordered scenarios always go through the spool, of
+    /// `spool_calls` calls a run.
     fn run_spooled(
         files: &[Vec<String>],
         threads: usize,
         scenarios: Vec<Scenario>,
         spool_calls: usize,
     ) -> Report {
-        run_spec(files, threads, scenarios, spool_calls, true).0
+        run_spec(files, threads, scenarios, spool_calls, false).0
+    }
+
+    /// Calls over 20 days, for the scenario properties.
+    fn twenty_days_of_calls() -> impl Strategy<Value = Vec<GenCall>> {
+        proptest::collection::vec(
+            (
+                0usize..5,
+                0u32..20,
+                0u64..300_000,
+                0u64..50_000,
+                0u64..20_000,
+                0u64..9_000,
+                any::<bool>(),
+            ),
+            1..150,
+        )
     }
 
     /// A run of `files` read with the calls for time-ordered scenarios
@@ -1503,6 +1522,17 @@ mod tests {
         .concat()
     }
 
+    /// Checks that one file of `lines` under the cache scenarios reports as
+    /// a spooled run at each thread count, read once or `read_once` not.
+    fn equal_to_spooled(lines: &[String], threads: &[usize], read_once: bool) {
+        for &threads in threads {
+            let file = [lines.to_vec()];
+            let (streamed, spooled, once) = streamed_and_spooled(&file, threads, cache_scenarios());
+            assert_eq!(once, read_once, "read once, at {threads} threads");
+            assert_eq!(streamed, spooled, "{threads} threads");
+        }
+    }
+
     /// A big file read in pieces, nearly in time order: stepped as read, in
     /// one pass, to the same report as a spooled run, at any thread count.
     #[test]
@@ -1510,12 +1540,7 @@ mod tests {
         let lines = agent_lines(300, 100, 7);
         let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
         assert!(bytes as u64 > 3 * STREAM_PIECE_BYTES, "read in pieces");
-        for threads in [1, 2, 4] {
-            let (streamed, spooled, once) =
-                streamed_and_spooled(std::slice::from_ref(&lines), threads, cache_scenarios());
-            assert!(once, "read once at {threads} threads");
-            assert_eq!(streamed, spooled, "{threads} threads");
-        }
+        equal_to_spooled(&lines, &[1, 2, 4], true);
     }
 
     /// A call dated before calls already stepped (here, the last line of
@@ -1527,12 +1552,7 @@ mod tests {
         assert!(lines.len() > 3 * time_order::BATCH);
         let first = lines[0].clone();
         lines.push(first.replace("\"session\":\"s0\"", "\"session\":\"late\""));
-        for threads in [1, 2] {
-            let (streamed, spooled, once) =
-                streamed_and_spooled(std::slice::from_ref(&lines), threads, cache_scenarios());
-            assert!(!once, "read again at {threads} threads");
-            assert_eq!(streamed, spooled, "{threads} threads");
-        }
+        equal_to_spooled(&lines, &[1, 2], false);
     }
 
     /// Calls dated far ahead of the rest wait to the end; the calls read
@@ -1550,12 +1570,7 @@ mod tests {
                 .replace("\"session\":\"s", "\"session\":\"ahead-s");
             lines.insert(at, ahead);
         }
-        for threads in [1, 2] {
-            let (streamed, spooled, once) =
-                streamed_and_spooled(std::slice::from_ref(&lines), threads, cache_scenarios());
-            assert!(once, "read once at {threads} threads");
-            assert_eq!(streamed, spooled, "{threads} threads");
-        }
+        equal_to_spooled(&lines, &[1, 2], true);
     }
 
     /// Responses written as several copies are settled only once every
@@ -1691,10 +1706,7 @@ mod tests {
         /// of the input into files (calls on the same instant included).
         #[test]
         fn spooled_scenario_runs_equal_in_memory_ones(
-            calls in proptest::collection::vec(
-                (0usize..5, 0u32..20, 0u64..300_000, 0u64..50_000, 0u64..20_000, 0u64..9_000, any::<bool>()),
-                1..150,
-            ),
+            calls in twenty_days_of_calls(),
             parts in 1usize..4,
             spool_calls in 1usize..9,
             threads in 1usize..3,
@@ -1718,10 +1730,7 @@ mod tests {
         /// order of the calls; inputs in time order are read once.
         #[test]
         fn streamed_runs_equal_spooled_ones(
-            calls in proptest::collection::vec(
-                (0usize..5, 0u32..20, 0u64..300_000, 0u64..50_000, 0u64..20_000, 0u64..9_000, any::<bool>()),
-                1..150,
-            ),
+            calls in twenty_days_of_calls(),
             parts in 1usize..4,
             sorted in any::<bool>(),
             threads in 1usize..3,
