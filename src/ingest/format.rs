@@ -148,12 +148,12 @@ impl Copies {
         }
     }
 
-    /// Copies folded into another copy of their response.
     /// Whether no copy was offered.
     pub fn is_empty(&self) -> bool {
         self.best.is_empty() && self.folded == 0
     }
 
+    /// Copies folded into another copy of their response.
     pub fn folded(&self) -> u64 {
         self.folded
     }

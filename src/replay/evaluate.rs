@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-// A fast hash: these maps are looked up for every call of every scenario.
 use std::borrow::Cow;
 
+// A fast hash: these maps are looked up for every call of every scenario.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use smallvec::SmallVec;
 
@@ -537,7 +537,6 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Prices the next call in time order.
     /// As [`Evaluator::step`], for a call whose price as recorded is
     /// `recorded` (found as it was read): a scenario that keeps every call
     /// as recorded adds it with that price, not pricing it again.
@@ -561,13 +560,12 @@ impl<'a> Evaluator<'a> {
             Some(*priced),
         )?;
         if let Some(ok) = call.success {
-            let entry = self.stats.success.entry(id.clone()).or_default();
-            entry.0 += 1;
-            entry.1 += u64::from(ok);
+            self.stats.count_success(id, 1, u64::from(ok));
         }
         Ok(())
     }
 
+    /// Prices the next call in time order.
     pub fn step(&mut self, call: &Pending, keys: &LazyKeys) -> Result<(), AggregateError> {
         let (catalog, index, scenario, date) = (self.catalog, self.index, self.scenario, self.date);
         let t = &scenario.transforms;
@@ -794,9 +792,7 @@ impl<'a> Evaluator<'a> {
             )?;
             if i == last {
                 if let Some(ok) = call.success {
-                    let entry = stats.success.entry(leg_model.id.clone()).or_default();
-                    entry.0 += 1;
-                    entry.1 += u64::from(ok);
+                    stats.count_success(&leg_model.id, 1, u64::from(ok));
                 }
             }
         }
@@ -1243,9 +1239,7 @@ impl<'a> SweepEvaluator<'a> {
                         .or_default()
                         .add(&a.totals(model));
                     if a.success.0 > 0 {
-                        let entry = t.stats.success.entry(model.id.clone()).or_default();
-                        entry.0 += a.success.0;
-                        entry.1 += a.success.1;
+                        t.stats.count_success(&model.id, a.success.0, a.success.1);
                     }
                 }
                 let mut sink = Sink::new(0, true);

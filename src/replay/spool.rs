@@ -312,7 +312,7 @@ impl Spool {
 /// Buffers of calls handed back once their calls are taken, so that the
 /// pieces of a run read one after another reuse memory already touched
 /// rather than fresh pages.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Buffers {
     kept: std::sync::Mutex<Vec<Vec<Pending>>>,
     /// Buffers kept for reuse at most.

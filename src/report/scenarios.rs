@@ -69,11 +69,20 @@ impl ScenarioStats {
         self.semantic_hits += other.semantic_hits;
         self.semantic_lookup_cost += other.semantic_lookup_cost;
         self.semantic_answered_cost += other.semantic_answered_cost;
-        for (model, (labelled, succeeded)) in &other.success {
-            let entry = self.success.entry(model.clone()).or_default();
-            entry.0 += labelled;
-            entry.1 += succeeded;
+        for (model, &(labelled, succeeded)) in &other.success {
+            self.count_success(model, labelled, succeeded);
         }
+    }
+
+    /// Counts `labelled` calls with a `success` label answered by `model`,
+    /// `succeeded` of them successful.
+    pub fn count_success(&mut self, model: &str, labelled: u64, succeeded: u64) {
+        let entry = match self.success.get_mut(model) {
+            Some(entry) => entry,
+            None => self.success.entry(model.to_string()).or_default(),
+        };
+        entry.0 += labelled;
+        entry.1 += succeeded;
     }
 
     pub fn labelled(&self) -> (u64, u64) {
