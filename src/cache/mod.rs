@@ -11,7 +11,8 @@
 //!   ids are shared;
 //! - without segments, inferred: a session's earlier prompts are prefixes of
 //!   its later ones (the context grows; a prompt that shrinks means the history
-//!   was rewritten, and the session's chain starts over), and the first
+//!   was rewritten, and the session's chain starts over; so does a session
+//!   idle past every TTL, whose prefixes the cache no longer holds), and the first
 //!   `shared_prefix` tokens of every prompt in the scope are the same (a system
 //!   prompt shared across sessions, `--shared-prefix`).
 
@@ -178,7 +179,7 @@ impl ScopeCache {
     }
 
     /// Prefixes of this prompt that may be cached, shortest first.
-    fn candidates(&mut self, shape: &PromptShape) -> Boundaries {
+    fn candidates(&mut self, now_ms: i64, shape: &PromptShape) -> Boundaries {
         if let Some(b) = &shape.boundaries {
             return b.iter().copied().collect();
         }
@@ -198,8 +199,11 @@ impl ScopeCache {
         }
         if let Some(session) = shape.session {
             let chain = self.sessions.entry(session).or_default();
-            if shape.tokens < chain.last_prompt {
-                // The history was rewritten (compaction): old prefixes are stale.
+            if shape.tokens < chain.last_prompt || now_ms >= chain.idle_from_ms {
+                // The history was rewritten (compaction): old prefixes are
+                // stale. Or the session was idle past every TTL: the cache
+                // holds nothing of it, and it is taken up afresh, as if new
+                // (the sweep may already have dropped it; see `sweep`).
                 chain.lengths.clear();
             }
             for &len in &chain.lengths {
@@ -299,7 +303,7 @@ impl ScopeCache {
             };
         }
         self.sweep(now_ms);
-        let candidates = self.candidates(shape);
+        let candidates = self.candidates(now_ms, shape);
         // The longest live cached prefix.
         let hit = candidates
             .iter()
@@ -368,15 +372,12 @@ impl ScopeCache {
         }
     }
 
-    /// Drops expired entries now and then so memory follows live entries,
-    /// and, for explicit caches, idle sessions too.
+    /// Drops expired entries and idle sessions now and then, so memory
+    /// follows what is live, not every session ever seen.
     ///
-    /// An idle session's prefixes have all expired, and an explicit cache
-    /// only writes where a call puts a breakpoint, so its old lengths can
-    /// never be read again: forgetting them changes no outcome. An
-    /// automatic cache stores every candidate of a call, old lengths
-    /// included, so a session that comes back and later shrinks to one of
-    /// them reads it; those chains are kept.
+    /// An idle session's prefixes have all expired, and `candidates` takes
+    /// a session back afresh after such a gap, so dropping its chain here
+    /// changes no outcome.
     fn sweep(&mut self, now_ms: i64) {
         self.calls_since_sweep += 1;
         if self.calls_since_sweep < self.sweep_every {
@@ -384,9 +385,7 @@ impl ScopeCache {
         }
         self.calls_since_sweep = 0;
         self.entries.retain(|_, e| now_ms < e.expires_ms);
-        if self.kind == CacheKind::Explicit {
-            self.sessions.retain(|_, c| now_ms < c.idle_from_ms);
-        }
+        self.sessions.retain(|_, c| now_ms < c.idle_from_ms);
     }
 }
 
@@ -558,6 +557,37 @@ mod tests {
                 input: 2_040
             }
         );
+    }
+
+    #[test]
+    fn a_session_idle_past_the_ttl_starts_over() {
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Automatic, 1024, 128),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        c.call(0, &session_prompt(10_240));
+        c.call(MIN, &session_prompt(20_480));
+        // Back after an hour: nothing is cached, and the 10,240 and 20,480
+        // token prefixes of the session's old life are forgotten...
+        assert_eq!(c.call(60 * MIN, &session_prompt(30_720)).read, 0);
+        // ...so a prompt rewritten down to one of those lengths reads
+        // nothing, while one of the new life (30,720 tokens) is read.
+        assert_eq!(c.call(61 * MIN, &session_prompt(20_480)).read, 0);
+        assert_eq!(c.call(62 * MIN, &session_prompt(30_720)).read, 30_720);
+        let mut d = ScopeCache::new(
+            &rules(CacheKind::Automatic, 1024, 128),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        d.call(0, &session_prompt(10_240));
+        d.call(MIN, &session_prompt(20_480));
+        d.call(2 * MIN, &session_prompt(30_720));
+        // Within the TTL, a rewrite down to an earlier prompt's exact length
+        // is taken for a retry of it, and read.
+        assert_eq!(d.call(3 * MIN, &session_prompt(20_480)).read, 20_480);
     }
 
     #[test]
