@@ -99,34 +99,95 @@ pub struct Outcome {
     pub input: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    expires_ms: i64,
-    ttl_ms: i64,
+/// Where a prefix is kept in the simulated cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// In the scope's map under this content key: segment chains and the
+    /// shared prefix, which any session may read.
+    Scope(u64),
+    /// In the session's own list, at this index if it is there: an inferred
+    /// prefix of one session, which only its own calls can read.
+    Session(Option<usize>),
+    /// Nowhere: the prompt of a call outside any session, which nothing
+    /// can read again.
+    Nowhere,
 }
+
+/// A prefix of a call's prompt that may be read or stored.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    end: u64,
+    slot: Slot,
+    /// The trace asked for a cache breakpoint here.
+    marked: bool,
+    /// When the cached copy expires, if there is one: looked up once per
+    /// call, not once per question about it.
+    expires_ms: Option<i64>,
+}
+
+impl Candidate {
+    fn is_live(&self, now_ms: i64) -> bool {
+        self.expires_ms.is_some_and(|expires| now_ms < expires)
+    }
+}
+
+/// Prefixes kept per session: older ones are shorter and expire first.
+const CHAIN_LIMIT: usize = 8;
+
+/// Stored prefixes a session keeps inline; past that, expired ones are
+/// dropped as new ones come.
+const STORED_INLINE: usize = 16;
 
 #[derive(Debug, Default)]
 struct SessionChain {
     last_prompt: u64,
-    /// Lengths of this session's stored prefixes, newest last.
-    lengths: Vec<u64>,
+    /// Lengths of this session's earlier prompts, newest last (so
+    /// increasing: a shrink starts the chain over): the prefixes its next
+    /// call may read.
+    lengths: SmallVec<[u64; CHAIN_LIMIT]>,
+    /// The session's stored prefixes, (length, expiry in ms), by length.
+    /// Apart from `lengths`, since a rewritten history starts the chain
+    /// over while what was stored stays readable until it expires (a retry
+    /// of an earlier prompt reads it).
+    stored: SmallVec<[(u64, i64); STORED_INLINE]>,
     /// When every prefix this session stored or refreshed has expired: its
     /// prefixes are only ever touched by its own calls, at most one TTL
     /// before this.
     idle_from_ms: i64,
 }
 
-/// Prefixes kept per session: older ones are shorter and expire first.
-const CHAIN_LIMIT: usize = 8;
+/// A walk down a session's stored prefixes, looking up increasing lengths.
+struct Stored<'a> {
+    list: &'a [(u64, i64)],
+    at: usize,
+}
 
-/// A call's candidate prefixes or breakpoints: inferred ones are at most
-/// the chain, the shared prefix and the prompt's end, kept inline (this
-/// runs for every call).
-type Boundaries = SmallVec<[Boundary; CHAIN_LIMIT + 4]>;
+impl Stored<'_> {
+    /// Where the prefix of `len` tokens is stored, and until when; `len`
+    /// no shorter than the one asked before.
+    fn find(&mut self, len: u64) -> (Slot, Option<i64>) {
+        while self.list.get(self.at).is_some_and(|&(l, _)| l < len) {
+            self.at += 1;
+        }
+        match self.list.get(self.at) {
+            Some(&(l, expires)) if l == len => (Slot::Session(Some(self.at)), Some(expires)),
+            _ => (Slot::Session(None), None),
+        }
+    }
+}
 
-/// The cache of one scope.
-#[derive(Debug)]
-pub struct ScopeCache {
+/// A call's candidate prefixes: inferred ones are at most the chain, the
+/// shared prefix and the prompt's end, kept inline (this runs for every
+/// call).
+type Candidates = SmallVec<[Candidate; CHAIN_LIMIT + 4]>;
+
+/// Where a call puts explicit breakpoints: the end, the shared prefix, or
+/// the segments the trace marked (rarely more than a few).
+type Breakpoints = SmallVec<[Candidate; 4]>;
+
+/// How a scope's cache behaves: the model's rules and the scenario's choices.
+#[derive(Debug, Clone, Copy)]
+struct ScopeRules {
     kind: CacheKind,
     min_tokens: u64,
     increment: u64,
@@ -134,23 +195,188 @@ pub struct ScopeCache {
     ttl_ms: i64,
     placement: Placement,
     shared_prefix: u64,
-    entries: HashMap<u64, Entry>,
+}
+
+/// The cache of one scope.
+#[derive(Debug)]
+pub struct ScopeCache {
+    rules: ScopeRules,
+    /// Expiry (ms) of the prefixes any session may read, by content key.
+    entries: HashMap<u64, i64>,
     sessions: HashMap<u64, SessionChain>,
     calls_since_sweep: u32,
     /// Calls between sweeps of expired entries and idle sessions.
     sweep_every: u32,
-    /// Numbers calls outside any session, so their prompts never match.
-    lone_calls: u64,
 }
 
-fn inferred_key<const N: usize>(tag: &[u8; N], session: u64, len: u64) -> u64 {
-    const { assert!(N <= 32, "a short tag") };
-    // Hashed from the stack: this runs for every prefix of every call.
-    let mut bytes = [0u8; 48];
-    bytes[..N].copy_from_slice(tag);
-    bytes[N..N + 8].copy_from_slice(&session.to_le_bytes());
-    bytes[N + 8..N + 16].copy_from_slice(&len.to_le_bytes());
-    xxh3_64(&bytes[..N + 16])
+/// The key of the prefix every prompt of a scope shares.
+fn shared_key(len: u64) -> u64 {
+    let mut bytes = [0u8; 14];
+    bytes[..6].copy_from_slice(b"shared");
+    bytes[6..].copy_from_slice(&len.to_le_bytes());
+    xxh3_64(&bytes)
+}
+
+/// Where one call stores and refreshes prefixes: the scope's map and its
+/// session's chain.
+struct Store<'a> {
+    entries: &'a mut HashMap<u64, i64>,
+    chain: Option<&'a mut SessionChain>,
+    /// New entries were pushed to the chain's list, which must be sorted again.
+    appended: bool,
+}
+
+impl<'a> Store<'a> {
+    #[inline]
+    fn set(&mut self, c: &Candidate, expires_ms: i64) {
+        match (c.slot, self.chain.as_mut()) {
+            (Slot::Scope(key), _) => {
+                self.entries.insert(key, expires_ms);
+            }
+            (Slot::Session(Some(i)), Some(chain)) => chain.stored[i].1 = expires_ms,
+            (Slot::Session(None), Some(chain)) => {
+                // Pushed, not inserted: the indices the call's candidates
+                // hold stay right until `finish`.
+                chain.stored.push((c.end, expires_ms));
+                self.appended = true;
+            }
+            (Slot::Session(_), None) | (Slot::Nowhere, _) => {}
+        }
+    }
+
+    /// Puts the chain's list back in order, and past its inline size drops
+    /// what has expired (which reads as absent anyway).
+    fn finish(self, now_ms: i64) -> Option<&'a mut SessionChain> {
+        let chain = self.chain?;
+        if self.appended {
+            chain.stored.sort_unstable_by_key(|&(len, _)| len);
+            if chain.stored.len() > STORED_INLINE {
+                chain.stored.retain(|&mut (_, expires)| now_ms < expires);
+            }
+        }
+        Some(chain)
+    }
+}
+
+impl ScopeRules {
+    /// Puts in `out` the prefixes of this prompt that may be cached,
+    /// shortest first, each with its cached copy's expiry. Starts the
+    /// session's chain over where its history was rewritten or it was idle
+    /// past every TTL.
+    fn candidates(
+        &self,
+        now_ms: i64,
+        shape: &PromptShape,
+        entries: &HashMap<u64, i64>,
+        chain: Option<&mut SessionChain>,
+        out: &mut Candidates,
+    ) {
+        let scope = |end: u64, key: u64, marked: bool| Candidate {
+            end,
+            slot: Slot::Scope(key),
+            marked,
+            expires_ms: entries.get(&key).copied(),
+        };
+        if let Some(b) = &shape.boundaries {
+            out.extend(b.iter().map(|b| scope(b.end, b.key, b.marked)));
+            return;
+        }
+        // A prompt shorter than the shared prefix cannot contain all of it.
+        let shared = if shape.tokens >= self.shared_prefix {
+            self.shared_prefix
+        } else {
+            0
+        };
+        if shared > 0 {
+            out.push(scope(shared, shared_key(shared), true));
+        }
+        let end = match chain {
+            Some(chain) => {
+                if shape.tokens < chain.last_prompt {
+                    // The history was rewritten (compaction): old prefixes are stale.
+                    chain.lengths.clear();
+                }
+                if now_ms >= chain.idle_from_ms {
+                    // Idle past every TTL: the cache holds nothing of the
+                    // session, and it is taken up afresh, as if new (the
+                    // sweep may already have dropped it; see `sweep`).
+                    chain.lengths.clear();
+                    chain.stored.clear();
+                }
+                // The chain increases, so these come out shortest first;
+                // so does the stored list, and one walk down it finds them.
+                let mut stored = Stored {
+                    list: &chain.stored,
+                    at: 0,
+                };
+                for &len in &chain.lengths {
+                    if len > shared && len < shape.tokens {
+                        let (slot, expires_ms) = stored.find(len);
+                        out.push(Candidate {
+                            end: len,
+                            slot,
+                            marked: false,
+                            expires_ms,
+                        });
+                    }
+                }
+                stored.find(shape.tokens)
+            }
+            // A call outside any session shares nothing beyond the shared prefix.
+            None => (Slot::Nowhere, None),
+        };
+        if shape.tokens > shared {
+            out.push(Candidate {
+                end: shape.tokens,
+                slot: end.0,
+                marked: false,
+                expires_ms: end.1,
+            });
+        }
+    }
+
+    /// Where this call places explicit breakpoints.
+    fn breakpoints(&self, shape: &PromptShape, candidates: &[Candidate]) -> Breakpoints {
+        let Some(end) = candidates.last().copied() else {
+            return Breakpoints::new();
+        };
+        if self.placement == Placement::End {
+            return smallvec::smallvec![end];
+        }
+        let shared: Breakpoints = match shape.boundaries {
+            Some(_) => {
+                let marked: Breakpoints = candidates[..candidates.len() - 1]
+                    .iter()
+                    .filter(|x| x.marked)
+                    .copied()
+                    .collect();
+                if !marked.is_empty() {
+                    marked
+                } else if candidates.len() > 1 {
+                    smallvec::smallvec![candidates[0]]
+                } else {
+                    Breakpoints::new()
+                }
+            }
+            None => candidates
+                .iter()
+                .filter(|c| c.end == self.shared_prefix && c.end < end.end)
+                .copied()
+                .collect(),
+        };
+        match self.placement {
+            Placement::Shared => shared,
+            Placement::End | Placement::Both => {
+                let mut all = shared;
+                all.push(end);
+                all
+            }
+        }
+    }
+
+    fn round(&self, tokens: u64) -> u64 {
+        tokens - tokens % self.increment
+    }
 }
 
 impl ScopeCache {
@@ -163,206 +389,110 @@ impl ScopeCache {
         shared_prefix: u64,
     ) -> ScopeCache {
         ScopeCache {
-            kind: rules.kind,
-            min_tokens: rules.min_tokens,
-            increment: rules.increment.max(1),
-            refresh_on_hit: rules.refresh_on_hit,
-            ttl_ms: effective_ttl(rules, ttl).seconds() * 1000,
-            placement,
-            shared_prefix,
+            rules: ScopeRules {
+                kind: rules.kind,
+                min_tokens: rules.min_tokens,
+                increment: rules.increment.max(1),
+                refresh_on_hit: rules.refresh_on_hit,
+                ttl_ms: effective_ttl(rules, ttl).seconds() * 1000,
+                placement,
+                shared_prefix,
+            },
             entries: HashMap::new(),
             sessions: HashMap::new(),
             calls_since_sweep: 0,
             sweep_every: 4096,
-            lone_calls: 0,
         }
-    }
-
-    /// Prefixes of this prompt that may be cached, shortest first.
-    fn candidates(&mut self, now_ms: i64, shape: &PromptShape) -> Boundaries {
-        if let Some(b) = &shape.boundaries {
-            return b.iter().copied().collect();
-        }
-        let mut out = Boundaries::new();
-        // A prompt shorter than the shared prefix cannot contain all of it.
-        let shared = if shape.tokens >= self.shared_prefix {
-            self.shared_prefix
-        } else {
-            0
-        };
-        if shared > 0 {
-            out.push(Boundary {
-                end: shared,
-                key: inferred_key(b"shared", 0, shared),
-                marked: true,
-            });
-        }
-        if let Some(session) = shape.session {
-            let chain = self.sessions.entry(session).or_default();
-            if shape.tokens < chain.last_prompt || now_ms >= chain.idle_from_ms {
-                // The history was rewritten (compaction): old prefixes are
-                // stale. Or the session was idle past every TTL: the cache
-                // holds nothing of it, and it is taken up afresh, as if new
-                // (the sweep may already have dropped it; see `sweep`).
-                chain.lengths.clear();
-            }
-            for &len in &chain.lengths {
-                if len > shared && len < shape.tokens {
-                    out.push(Boundary {
-                        end: len,
-                        key: inferred_key(b"session", session, len),
-                        marked: false,
-                    });
-                }
-            }
-        }
-        let end_key = match shape.session {
-            Some(session) => inferred_key(b"session", session, shape.tokens),
-            // A call outside any session shares nothing beyond the shared prefix.
-            None => {
-                self.lone_calls += 1;
-                inferred_key(b"lone", self.lone_calls, shape.tokens)
-            }
-        };
-        if shape.tokens > shared {
-            out.push(Boundary {
-                end: shape.tokens,
-                key: end_key,
-                marked: false,
-            });
-        }
-        out.sort_by_key(|b| b.end);
-        out
-    }
-
-    /// Where this call places explicit breakpoints.
-    fn breakpoints(&self, shape: &PromptShape, candidates: &[Boundary]) -> Boundaries {
-        let Some(end) = candidates.last().copied() else {
-            return Boundaries::new();
-        };
-        let shared: Boundaries = match &shape.boundaries {
-            Some(b) => {
-                let marked: Boundaries = b[..b.len() - 1]
-                    .iter()
-                    .filter(|x| x.marked)
-                    .copied()
-                    .collect();
-                if !marked.is_empty() {
-                    marked
-                } else if b.len() > 1 {
-                    smallvec::smallvec![b[0]]
-                } else {
-                    Boundaries::new()
-                }
-            }
-            None => candidates
-                .iter()
-                .filter(|c| c.end == self.shared_prefix && c.end < end.end)
-                .copied()
-                .collect(),
-        };
-        match self.placement {
-            Placement::End => smallvec::smallvec![end],
-            Placement::Shared => shared,
-            Placement::Both => {
-                let mut all = shared;
-                all.push(end);
-                all
-            }
-        }
-    }
-
-    fn is_live(&self, key: u64, now_ms: i64) -> bool {
-        self.entries
-            .get(&key)
-            .is_some_and(|e| now_ms < e.expires_ms)
-    }
-
-    fn store(&mut self, key: u64, now_ms: i64) {
-        self.entries.insert(
-            key,
-            Entry {
-                expires_ms: now_ms + self.ttl_ms,
-                ttl_ms: self.ttl_ms,
-            },
-        );
-    }
-
-    fn round(&self, tokens: u64) -> u64 {
-        tokens - tokens % self.increment
     }
 
     /// Simulates one call at time `now_ms` (milliseconds) and returns how its
     /// prompt is billed.
     pub fn call(&mut self, now_ms: i64, shape: &PromptShape) -> Outcome {
+        let rules = self.rules;
         let prompt = shape.tokens;
-        if self.kind == CacheKind::None || prompt == 0 {
+        if rules.kind == CacheKind::None || prompt == 0 {
             return Outcome {
                 input: prompt,
                 ..Outcome::default()
             };
         }
         self.sweep(now_ms);
-        let candidates = self.candidates(now_ms, shape);
+        // Segments name their prefixes, shared by any session; inferred
+        // prefixes are the session's own.
+        let mut chain = shape
+            .session
+            .filter(|_| shape.boundaries.is_none())
+            .map(|s| self.sessions.entry(s).or_default());
+        let mut candidates = Candidates::new();
+        rules.candidates(
+            now_ms,
+            shape,
+            &self.entries,
+            chain.as_deref_mut(),
+            &mut candidates,
+        );
         // The longest live cached prefix.
         let hit = candidates
             .iter()
-            .filter(|c| c.end <= prompt && self.is_live(c.key, now_ms))
+            .filter(|c| c.end <= prompt && c.is_live(now_ms))
             .max_by_key(|c| c.end)
             .copied();
         let mut read = hit.map_or(0, |h| h.end);
-        if self.kind == CacheKind::Automatic {
-            read = self.round(read);
+        if rules.kind == CacheKind::Automatic {
+            read = rules.round(read);
         }
-        if read < self.min_tokens {
+        if read < rules.min_tokens {
             read = 0;
         }
-        if read > 0 && self.refresh_on_hit {
+        let expires = now_ms + rules.ttl_ms;
+        let mut store = Store {
+            entries: &mut self.entries,
+            chain,
+            appended: false,
+        };
+        if read > 0 && rules.refresh_on_hit {
             // Every live prefix up to the hit was used by this call.
             for c in candidates
                 .iter()
                 .filter(|c| c.end <= read.max(hit.map_or(0, |h| h.end)))
             {
-                if let Some(e) = self.entries.get_mut(&c.key) {
-                    if now_ms < e.expires_ms {
-                        e.expires_ms = now_ms + e.ttl_ms;
-                    }
+                if c.is_live(now_ms) {
+                    store.set(c, expires);
                 }
             }
         }
         let mut write = 0;
-        match self.kind {
+        match rules.kind {
             CacheKind::Explicit => {
                 let mut covered = read;
-                for b in self.breakpoints(shape, &candidates) {
-                    if b.end <= covered || b.end < self.min_tokens {
+                for b in rules.breakpoints(shape, &candidates) {
+                    if b.end <= covered || b.end < rules.min_tokens {
                         continue;
                     }
                     write += b.end - covered;
                     covered = b.end;
-                    self.store(b.key, now_ms);
+                    store.set(&b, expires);
                 }
             }
             CacheKind::Automatic => {
+                // Refreshing above only extended live prefixes: which are
+                // live is as looked up.
                 for c in &candidates {
-                    if self.round(c.end) >= self.min_tokens && !self.is_live(c.key, now_ms) {
-                        self.store(c.key, now_ms);
+                    if rules.round(c.end) >= rules.min_tokens && !c.is_live(now_ms) {
+                        store.set(c, expires);
                     }
                 }
             }
             CacheKind::None => {}
         }
-        if shape.boundaries.is_none() {
-            if let Some(session) = shape.session {
-                let chain = self.sessions.entry(session).or_default();
-                chain.last_prompt = prompt;
-                chain.idle_from_ms = now_ms + self.ttl_ms;
-                if chain.lengths.last() != Some(&prompt) {
-                    chain.lengths.push(prompt);
-                }
-                if chain.lengths.len() > CHAIN_LIMIT {
+        if let Some(chain) = store.finish(now_ms) {
+            chain.last_prompt = prompt;
+            chain.idle_from_ms = expires;
+            if chain.lengths.last() != Some(&prompt) {
+                if chain.lengths.len() == CHAIN_LIMIT {
                     chain.lengths.remove(0);
                 }
+                chain.lengths.push(prompt);
             }
         }
         Outcome {
@@ -384,7 +514,7 @@ impl ScopeCache {
             return;
         }
         self.calls_since_sweep = 0;
-        self.entries.retain(|_, e| now_ms < e.expires_ms);
+        self.entries.retain(|_, &mut expires| now_ms < expires);
         self.sessions.retain(|_, c| now_ms < c.idle_from_ms);
     }
 }
