@@ -150,6 +150,10 @@ struct SessionChain {
     /// over while what was stored stays readable until it expires (a retry
     /// of an earlier prompt reads it).
     stored: SmallVec<[(u64, i64); STORED_INLINE]>,
+    /// Length of `stored` past which what has expired is dropped: twice
+    /// what was left the last time, so that a busy session (one prefix a
+    /// call, an hour's TTL) is not scanned on every call.
+    prune_at: usize,
     /// When every prefix this session stored or refreshed has expired: its
     /// prefixes are only ever touched by its own calls, at most one TTL
     /// before this.
@@ -162,7 +166,16 @@ struct Stored<'a> {
     at: usize,
 }
 
-impl Stored<'_> {
+impl<'a> Stored<'a> {
+    /// A walk from the first prefix of `from` tokens or more: a busy
+    /// session stores a prefix a call, and only its latest few are asked for.
+    fn from(list: &'a [(u64, i64)], from: u64) -> Self {
+        Stored {
+            list,
+            at: list.partition_point(|&(len, _)| len < from),
+        }
+    }
+
     /// Where the prefix of `len` tokens is stored, and until when; `len`
     /// no shorter than the one asked before.
     fn find(&mut self, len: u64) -> (Slot, Option<i64>) {
@@ -222,8 +235,9 @@ fn shared_key(len: u64) -> u64 {
 struct Store<'a> {
     entries: &'a mut HashMap<u64, i64>,
     chain: Option<&'a mut SessionChain>,
-    /// New entries were pushed to the chain's list, which must be sorted again.
-    appended: bool,
+    /// Where the entries pushed to the chain's list by this call begin:
+    /// each list is in order, the whole maybe not.
+    appended_at: Option<usize>,
 }
 
 impl<'a> Store<'a> {
@@ -237,21 +251,27 @@ impl<'a> Store<'a> {
             (Slot::Session(None), Some(chain)) => {
                 // Pushed, not inserted: the indices the call's candidates
                 // hold stay right until `finish`.
+                self.appended_at.get_or_insert(chain.stored.len());
                 chain.stored.push((c.end, expires_ms));
-                self.appended = true;
             }
             (Slot::Session(_), None) | (Slot::Nowhere, _) => {}
         }
     }
 
-    /// Puts the chain's list back in order, and past its inline size drops
-    /// what has expired (which reads as absent anyway).
+    /// Puts the chain's list back in order, and now and then drops what
+    /// has expired (which reads as absent anyway).
     fn finish(self, now_ms: i64) -> Option<&'a mut SessionChain> {
         let chain = self.chain?;
-        if self.appended {
-            chain.stored.sort_unstable_by_key(|&(len, _)| len);
-            if chain.stored.len() > STORED_INLINE {
+        if let Some(at) = self.appended_at {
+            // Both parts are in order (candidates come shortest first): most
+            // often the new ones are the longest, and nothing moves. A
+            // stable sort merges the two runs in one pass otherwise.
+            if at > 0 && chain.stored[at - 1].0 > chain.stored[at].0 {
+                chain.stored.sort_by_key(|&(len, _)| len);
+            }
+            if chain.stored.len() > chain.prune_at.max(STORED_INLINE) {
                 chain.stored.retain(|&mut (_, expires)| now_ms < expires);
+                chain.prune_at = 2 * chain.stored.len();
             }
         }
         Some(chain)
@@ -305,10 +325,9 @@ impl ScopeRules {
                 }
                 // The chain increases, so these come out shortest first;
                 // so does the stored list, and one walk down it finds them.
-                let mut stored = Stored {
-                    list: &chain.stored,
-                    at: 0,
-                };
+                let first = chain.lengths.iter().find(|&&len| len > shared);
+                let from = first.map_or(shape.tokens, |&len| len.min(shape.tokens));
+                let mut stored = Stored::from(&chain.stored, from);
                 for &len in &chain.lengths {
                     if len > shared && len < shape.tokens {
                         let (slot, expires_ms) = stored.find(len);
@@ -448,7 +467,7 @@ impl ScopeCache {
         let mut store = Store {
             entries: &mut self.entries,
             chain,
-            appended: false,
+            appended_at: None,
         };
         if read > 0 && rules.refresh_on_hit {
             // Every live prefix up to the hit was used by this call.
@@ -718,6 +737,29 @@ mod tests {
         // Within the TTL, a rewrite down to an earlier prompt's exact length
         // is taken for a retry of it, and read.
         assert_eq!(d.call(3 * MIN, &session_prompt(20_480)).read, 20_480);
+    }
+
+    #[test]
+    fn a_busy_session_keeps_what_is_live_not_every_prefix() {
+        let mut c = ScopeCache::new(
+            &rules(CacheKind::Explicit, 1024, 1),
+            Ttl::FIVE_MINUTES,
+            Placement::End,
+            0,
+        );
+        // A call a second for an hour and a half, each storing its prompt:
+        // about 300 are live at any time.
+        for i in 0..5_400u64 {
+            let o = c.call(i as i64 * 1000, &session_prompt(2_000 + 100 * i));
+            if i > 0 {
+                assert_eq!(o.read, 2_000 + 100 * (i - 1));
+            }
+        }
+        let stored = c.sessions[&7].stored.len();
+        assert!(
+            (300..=2 * 310 + STORED_INLINE).contains(&stored),
+            "{stored}"
+        );
     }
 
     #[test]

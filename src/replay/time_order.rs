@@ -144,8 +144,10 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
     /// Steps the `n` earliest calls waiting and frees the buffers whose
     /// calls are all stepped.
     fn step_earliest(&mut self, n: usize) -> Result<(), ReplayError> {
-        // Keys, not calls, are sorted.
-        self.waiting.sort_unstable();
+        // Keys, not calls, are sorted; a stable sort, since it finds the
+        // run left sorted by the last step and only merges the new calls
+        // into it (keys are unique, so the order is the same).
+        self.waiting.sort();
         let n = n.min(self.waiting.len());
         let batch: Vec<&Pending> = self.waiting[..n]
             .iter()
