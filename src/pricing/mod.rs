@@ -4,7 +4,6 @@
 pub mod lists;
 mod load;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
@@ -674,14 +673,15 @@ impl Model {
 pub struct Catalog {
     pub models: Vec<Model>,
     /// Lower-cased id or alias -> model index.
-    index: HashMap<String, usize>,
+    /// A fast hash: every call read is looked up here.
+    index: foldhash::HashMap<String, usize>,
     /// Where the catalog came from: "embedded" or a directory.
     pub origin: String,
 }
 
 impl Catalog {
     fn new(models: Vec<Model>, origin: String) -> Self {
-        let mut index = HashMap::new();
+        let mut index = foldhash::HashMap::default();
         for (i, m) in models.iter().enumerate() {
             index.insert(m.id.to_lowercase(), i);
             for a in &m.aliases {
@@ -717,8 +717,18 @@ impl Catalog {
     }
 
     pub fn resolve_index(&self, name: &str) -> Option<usize> {
-        let key = name.trim().to_lowercase();
-        if let Some(&i) = self.index.get(&key) {
+        let trimmed = name.trim();
+        // Most names are lower case already: looked up without a copy.
+        let key = if trimmed
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            std::borrow::Cow::Owned(trimmed.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(trimmed)
+        };
+        let key = key.as_ref();
+        if let Some(&i) = self.index.get(key) {
             return Some(i);
         }
         // OpenRouter's routing suffixes pick a provider, not a price:
@@ -727,7 +737,7 @@ impl Catalog {
         if let Some(base) = ROUTING_SUFFIXES.iter().find_map(|s| key.strip_suffix(s)) {
             return self.resolve_index(base);
         }
-        let unprefixed = key.rsplit('/').next().unwrap_or(&key);
+        let unprefixed = key.rsplit('/').next().unwrap_or(key);
         if let Some(&i) = self.index.get(unprefixed) {
             return Some(i);
         }
