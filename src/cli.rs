@@ -63,7 +63,7 @@ pub enum Command {
         mut_arg("rate", |a| a.hide(true)),
         mut_arg("output", |a| a
             .hide_possible_values(true)
-            .help("Output format: table, markdown, csv or json [default: table]"))
+            .help("Output format: table, markdown, csv or json"))
     )]
     Check(CheckArgs),
     /// Compare two saved `replay --output json` reports group by group,
@@ -225,7 +225,7 @@ pub struct DoctorArgs {
     pub window: WindowArgs,
 
     /// Tokens at the start of every prompt shared across sessions (a common
-    /// system prompt), for traces without prompt.segments. [default: 0]
+    /// system prompt), for traces without prompt.segments.
     #[arg(
         long,
         allow_negative_numbers = true,
@@ -523,7 +523,7 @@ pub struct RunArgs {
 
     /// Tokens at the start of every prompt that are the same across sessions
     /// of an account and model (a shared system prompt), for simulated caching
-    /// of traces without prompt.segments. [default: 0]
+    /// of traces without prompt.segments.
     #[arg(
         long,
         allow_negative_numbers = true,
