@@ -134,8 +134,8 @@ impl Candidate {
 /// Prefixes kept per session: older ones are shorter and expire first.
 const CHAIN_LIMIT: usize = 8;
 
-/// Stored prefixes a session keeps inline; past that, expired ones are
-/// dropped as new ones come.
+/// Stored prefixes a session keeps inline, and the shortest list whose
+/// expired entries are dropped.
 const STORED_INLINE: usize = 16;
 
 #[derive(Debug, Default)]
@@ -322,6 +322,7 @@ impl ScopeRules {
                     // sweep may already have dropped it; see `sweep`).
                     chain.lengths.clear();
                     chain.stored.clear();
+                    chain.prune_at = 0;
                 }
                 // The chain increases, so these come out shortest first;
                 // so does the stored list, and one walk down it finds them.
