@@ -1244,7 +1244,7 @@ impl<'a> SweepEvaluator<'a> {
                 }
                 let mut sink = Sink::new(0, true);
                 if let Some(by_model) = sink.by_model.as_mut() {
-                    by_model.insert(t.scenario.name.clone(), models);
+                    by_model.push((t.scenario.name.clone(), models));
                 }
                 let evaluated = Evaluated {
                     sink,

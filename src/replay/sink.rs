@@ -14,8 +14,25 @@ use crate::report::tasks::{task_of, TaskRow};
 use crate::zone::Zone;
 
 /// Per scenario, then per model, totals. Few groups and many calls: summed
-/// here, handed to polars once at the end.
-pub type ModelTotals = HashMap<String, HashMap<String, GroupTotals>>;
+/// here, handed to polars once at the end. A list of scenarios, found by
+/// name: a sink records one or two of them (a scenario and the baseline),
+/// and each call looks its scenario up.
+pub type ModelTotals = Vec<(String, HashMap<String, GroupTotals>)>;
+
+/// The models' totals of `scenario`, added to `totals` if new.
+fn models_of<'t>(
+    totals: &'t mut ModelTotals,
+    scenario: &str,
+) -> &'t mut HashMap<String, GroupTotals> {
+    let at = match totals.iter().position(|(name, _)| name == scenario) {
+        Some(at) => at,
+        None => {
+            totals.push((scenario.to_string(), HashMap::new()));
+            totals.len() - 1
+        }
+    };
+    &mut totals[at].1
+}
 
 /// Per (scenario number, hour since the epoch, model) totals, for the
 /// charts over time of the HTML report.
@@ -116,7 +133,7 @@ impl Sink {
     pub fn new(dims: usize, scenarios: bool) -> Self {
         Sink {
             main: Aggregator::new(dims),
-            by_model: scenarios.then(HashMap::new),
+            by_model: scenarios.then(Vec::new),
             sessions: None,
             timeline: None,
             tasks: None,
@@ -167,9 +184,9 @@ impl Sink {
 
     pub fn merge_models(&mut self, theirs: Option<ModelTotals>) {
         if let Some(theirs) = theirs {
-            let mine = self.by_model.get_or_insert_with(HashMap::new);
+            let mine = self.by_model.get_or_insert_with(Vec::new);
             for (scenario, models) in theirs {
-                let mine = mine.entry(scenario).or_default();
+                let mine = models_of(mine, &scenario);
                 for (model, totals) in models {
                     mine.entry(model).or_default().add(&totals);
                 }
@@ -268,10 +285,7 @@ impl Sink {
         if let Some(by_model) = self.by_model.as_mut() {
             // Looked up by reference: a key is allocated once per group,
             // not per call.
-            let models = match by_model.get_mut(scenario) {
-                Some(models) => models,
-                None => by_model.entry(scenario.to_string()).or_default(),
-            };
+            let models = models_of(by_model, scenario);
             match models.get_mut(model_key) {
                 Some(t) => t.add(&totals),
                 None => models
