@@ -241,7 +241,6 @@ struct Store<'a> {
 }
 
 impl<'a> Store<'a> {
-    #[inline]
     fn set(&mut self, c: &Candidate, expires_ms: i64) {
         match (c.slot, self.chain.as_mut()) {
             (Slot::Scope(key), _) => {

@@ -15,8 +15,9 @@ use crate::zone::Zone;
 
 /// Per scenario, then per model, totals. Few groups and many calls: summed
 /// here, handed to polars once at the end. A list of scenarios, found by
-/// name: a sink records one or two of them (a scenario and the baseline),
-/// and each call looks its scenario up.
+/// name: each call looks its scenario up in a sink that records one
+/// scenario (an evaluator's), and only the run-wide sink, merged once at
+/// the end, holds them all.
 pub type ModelTotals = Vec<(String, HashMap<String, GroupTotals>)>;
 
 /// The models' totals of `scenario`, added to `totals` if new.
