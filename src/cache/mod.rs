@@ -716,6 +716,8 @@ mod tests {
             Placement::End,
             0,
         );
+        // Prompts of whole 128-token increments (10,240 = 80 × 128, 20,480 =
+        // 160 × 128, 30,720 = 240 × 128), so a hit reads all of one.
         c.call(0, &session_prompt(10_240));
         c.call(MIN, &session_prompt(20_480));
         // Back after an hour: nothing is cached, and the 10,240 and 20,480
@@ -747,8 +749,9 @@ mod tests {
             Placement::End,
             0,
         );
-        // A call a second for an hour and a half, each storing its prompt:
-        // about 300 are live at any time.
+        // A call a second for an hour and a half, each storing its prompt
+        // (100 tokens longer each time) and reading the one before: 300 s of
+        // TTL, so about 300 are live at any time.
         for i in 0..5_400u64 {
             let o = c.call(i as i64 * 1000, &session_prompt(2_000 + 100 * i));
             if i > 0 {
