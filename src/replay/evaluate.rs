@@ -395,8 +395,61 @@ pub struct Evaluator<'a> {
     stats: ScenarioStats,
     state: State<'a>,
     sink: Sink,
+    /// Calls at plain rates, summed per model apart from the sink.
+    plain: PlainSums,
     /// The scenario keeps every call as recorded (the baseline).
     as_recorded: bool,
+}
+
+/// Per-model totals of the calls priced at their model's plain rates (no
+/// request option, no prices by time of day), summed per rate set and
+/// priced once at the end (see [`RateBuckets`]): per call, a few additions
+/// in place of a price and a lookup by the model's name. Made on first use.
+#[derive(Default)]
+struct PlainSums {
+    /// By catalog model number.
+    buckets: Vec<RateBuckets>,
+    /// Whether each model has prices by time of day (its calls are priced
+    /// one by one).
+    clock: Vec<bool>,
+}
+
+impl PlainSums {
+    /// The sums of `model`, if a call of `options` on it is priced at
+    /// plain rates.
+    fn of(
+        &mut self,
+        catalog: &Catalog,
+        model: usize,
+        options: &crate::record::CallOptions,
+    ) -> Option<&mut RateBuckets> {
+        if !options.is_plain() {
+            return None;
+        }
+        if self.buckets.is_empty() {
+            self.buckets = catalog
+                .models
+                .iter()
+                .map(|_| RateBuckets::default())
+                .collect();
+            self.clock = catalog
+                .models
+                .iter()
+                .map(|m| m.has_clock_prices())
+                .collect();
+        }
+        (!self.clock[model]).then(|| &mut self.buckets[model])
+    }
+
+    /// Adds the sums, priced, to `sink`'s per-model totals of `scenario`.
+    fn add_to(self, catalog: &Catalog, scenario: &str, sink: &mut Sink) {
+        for (model, buckets) in self.buckets.iter().enumerate() {
+            if !buckets.buckets.is_empty() {
+                let model = &catalog.models[model];
+                sink.add_model(scenario, &model.id, &buckets.totals(model));
+            }
+        }
+    }
 }
 
 impl SideCall {
@@ -512,6 +565,7 @@ impl<'a> Evaluator<'a> {
                 ttl_fallback: 0,
             },
             sink,
+            plain: PlainSums::default(),
         }
     }
 
@@ -529,7 +583,9 @@ impl<'a> Evaluator<'a> {
         self.index
     }
 
-    pub fn finish(self) -> Evaluated {
+    pub fn finish(mut self) -> Evaluated {
+        self.plain
+            .add_to(self.catalog, &self.scenario.name, &mut self.sink);
         Evaluated {
             sink: self.sink,
             stats: self.stats,
@@ -550,15 +606,39 @@ impl<'a> Evaluator<'a> {
             return self.step(call, keys);
         };
         let id = &self.catalog.models[model].id;
-        self.sink.record(
-            self.index,
-            &self.scenario.name,
-            call,
-            id,
-            &call.usage,
-            call.batch,
-            Some(*priced),
-        )?;
+        // What the provider billed is summed call by call.
+        let sums = match (&self.sink.by_model, call.billed) {
+            (Some(_), None) => self.plain.of(self.catalog, model, call.options()),
+            _ => None,
+        };
+        match sums {
+            Some(sums) => {
+                sums.add(
+                    priced.period,
+                    priced.tier,
+                    call.batch,
+                    call.requests,
+                    &call.usage,
+                );
+                self.sink.record_apart(
+                    self.index,
+                    call,
+                    id,
+                    &call.usage,
+                    call.batch,
+                    Some(*priced),
+                )?;
+            }
+            None => self.sink.record(
+                self.index,
+                &self.scenario.name,
+                call,
+                id,
+                &call.usage,
+                call.batch,
+                Some(*priced),
+            )?,
+        }
         if let Some(ok) = call.success {
             self.stats.count_success(id, 1, u64::from(ok));
         }
@@ -775,21 +855,33 @@ impl<'a> Evaluator<'a> {
             stats.batched += 1;
         }
         let last = legs.len() - 1;
+        // Only per-model totals are kept: plain calls are summed apart.
+        let sums_apart = !sink.keeps_calls(index) && sink.by_model.is_some();
         for (i, leg) in legs.into_iter().enumerate() {
             let usage = state.cache_usage(scenario.cache, call, keys, &leg, self.shared_prefix);
             let leg_model = &catalog.models[leg.model];
-            // Request options go with the call wherever it is sent.
-            let priced =
-                leg_model.price(&usage, call.requests, batch, call.options(), date, call.ts);
-            sink.record(
-                index,
-                &scenario.name,
-                call,
-                &leg_model.id,
-                &usage,
-                batch,
-                Some(priced),
-            )?;
+            let sums = sums_apart
+                .then(|| self.plain.of(catalog, leg.model, call.options()))
+                .flatten();
+            if let Some(sums) = sums {
+                // As `Model::price` picks the rates of a plain call.
+                let (period, _, _) = leg_model.period_at(date, call.ts);
+                let tier = leg_model.periods[period].tier_for_call(&usage, call.requests);
+                sums.add(period, tier, batch, call.requests, &usage);
+            } else {
+                // Request options go with the call wherever it is sent.
+                let priced =
+                    leg_model.price(&usage, call.requests, batch, call.options(), date, call.ts);
+                sink.record(
+                    index,
+                    &scenario.name,
+                    call,
+                    &leg_model.id,
+                    &usage,
+                    batch,
+                    Some(priced),
+                )?;
+            }
             if i == last {
                 if let Some(ok) = call.success {
                     stats.count_success(&leg_model.id, 1, u64::from(ok));
@@ -1199,7 +1291,11 @@ impl<'a> SweepEvaluator<'a> {
                     })
                 });
                 match rates {
-                    Some((period, tier)) => answered.plain.add(period, tier, call),
+                    Some((period, tier)) => {
+                        answered
+                            .plain
+                            .add(period, tier, call.batch, call.requests, &call.usage)
+                    }
                     None => answered.add_priced(model, index, date, call),
                 }
                 answered.count(labelled);
@@ -1215,7 +1311,9 @@ impl<'a> SweepEvaluator<'a> {
                 } else {
                     None
                 };
-                answered.plain.add(period, tier, call);
+                answered
+                    .plain
+                    .add(period, tier, call.batch, call.requests, &call.usage);
             } else {
                 answered.add_priced(&catalog.models[t.model], t.index, date, call);
             }
@@ -1319,11 +1417,19 @@ struct RateBucket {
 }
 
 impl RateBuckets {
-    fn add(&mut self, period: usize, tier: Option<usize>, call: &Pending) {
-        let bucket = self.bucket(period, tier, call.batch);
+    /// Adds `requests` requests with `usage`, at the rates of `period`
+    /// and `tier`, through the batch API if `batch`.
+    fn add(
+        &mut self,
+        period: usize,
+        tier: Option<usize>,
+        batch: bool,
+        requests: u64,
+        usage: &Usage,
+    ) {
+        let bucket = self.bucket(period, tier, batch);
         // `&`, not `&&`: every sum is taken, as in `GroupTotals::add`.
-        let fits =
-            add_count(&mut bucket.calls, call.requests) & add_usage(&mut bucket.usage, &call.usage);
+        let fits = add_count(&mut bucket.calls, requests) & add_usage(&mut bucket.usage, usage);
         bucket.overflowed |= !fits;
     }
 

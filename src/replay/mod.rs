@@ -1381,7 +1381,15 @@ mod tests {
 
     /// A run as the command line makes it.
     fn run_with(files: &[Vec<String>], threads: usize, scenarios: Vec<Scenario>) -> Report {
-        run_spec(files, threads, scenarios, spool::DEFAULT_SPOOL_CALLS, true).0
+        run_spec(
+            files,
+            threads,
+            scenarios,
+            spool::DEFAULT_SPOOL_CALLS,
+            true,
+            |_| {},
+        )
+        .0
     }
 
     /// A run whose time-ordered scenarios always go through the spool, of
@@ -1392,7 +1400,7 @@ mod tests {
         scenarios: Vec<Scenario>,
         spool_calls: usize,
     ) -> Report {
-        run_spec(files, threads, scenarios, spool_calls, false).0
+        run_spec(files, threads, scenarios, spool_calls, false, |_| {}).0
     }
 
     /// Calls over 20 days, for the scenario properties.
@@ -1425,18 +1433,28 @@ mod tests {
             scenarios.clone(),
             spool::DEFAULT_SPOOL_CALLS,
             true,
+            |_| {},
         );
-        let (spooled, _) = run_spec(files, threads, scenarios, spool::DEFAULT_SPOOL_CALLS, false);
+        let (spooled, _) = run_spec(
+            files,
+            threads,
+            scenarios,
+            spool::DEFAULT_SPOOL_CALLS,
+            false,
+            |_| {},
+        );
         (streamed, spooled, once)
     }
 
-    /// The report of a run, and whether it read its inputs only once.
+    /// The report of a run, and whether it read its inputs only once;
+    /// `adjust` sets what else the run keeps.
     fn run_spec(
         files: &[Vec<String>],
         threads: usize,
         scenarios: Vec<Scenario>,
         spool_calls: usize,
         stream: bool,
+        adjust: impl FnOnce(&mut ReplaySpec),
     ) -> (Report, bool) {
         let dir = tempfile::tempdir().unwrap();
         let mut sources = Vec::new();
@@ -1448,7 +1466,7 @@ mod tests {
             }
             sources.push(Source::File(path));
         }
-        let spec = ReplaySpec {
+        let mut spec = ReplaySpec {
             sources,
             dims: vec![Dimension::Model, Dimension::Month],
             window: Window::default(),
@@ -1470,6 +1488,7 @@ mod tests {
             stream,
             command: "replay",
         };
+        adjust(&mut spec);
         let catalog = load_embedded().unwrap();
         let read_again = std::sync::atomic::AtomicBool::new(false);
         let progress = |step: Progress| {
@@ -1748,6 +1767,43 @@ mod tests {
             let (streamed, spooled, once) = streamed_and_spooled(&files, threads, cache_scenarios());
             prop_assert_eq!(&streamed, &spooled);
             prop_assert!(once || !sorted);
+        }
+
+        /// Per-model totals summed per rate set and priced once equal those
+        /// of every call priced alone (as a run keeping line items prices
+        /// them): long-context tiers, batch, prices by the hour, unknown
+        /// models, simulated caches, a route.
+        #[test]
+        fn model_sums_equal_calls_priced_one_by_one(
+            calls in twenty_days_of_calls(),
+            sessions in proptest::collection::vec(0u8..4, 150),
+        ) {
+            let lines: Vec<String> = lines_of(&calls)
+                .into_iter()
+                .zip(&sessions)
+                .map(|(l, s)| l.replacen('{', &format!(r#"{{"session":"s{s}","#), 1))
+                .collect();
+            let dir = tempfile::tempdir().unwrap();
+            let route = dir.path().join("route.toml");
+            std::fs::write(
+                &route,
+                "name = \"half-to-gemini\"\n[cache]\nmode = \"on\"\n[[route.rules]]\nfrom = \"*\"\n\
+                 to = [ { model = \"gemini-2.5-pro\", share = 0.5 }, { model = \"gpt-5-nano\", share = 0.5 } ]\n",
+            )
+            .unwrap();
+            let scenarios = [
+                cache_scenarios(),
+                crate::scenario::resolve(route.to_str().unwrap()).unwrap(),
+            ]
+            .concat();
+            let files = [lines];
+            let summed = run_spec(&files, 2, scenarios.clone(), spool::DEFAULT_SPOOL_CALLS, true, |_| {}).0;
+            let alone = run_spec(&files, 2, scenarios, spool::DEFAULT_SPOOL_CALLS, true, |spec| {
+                spec.line_items = true;
+            })
+            .0;
+            prop_assert_eq!(summed.scenarios.len(), 5);
+            prop_assert_eq!(&summed, &alone);
         }
 
         /// `cache = off` costs every prompt token at the input rate, and the

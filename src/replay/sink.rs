@@ -227,6 +227,30 @@ impl Sink {
         batch: bool,
         priced: Option<Priced>,
     ) -> Result<(), AggregateError> {
+        let totals = self.record_apart(index, call, model_key, usage, batch, priced)?;
+        self.add_model(scenario, model_key, &totals);
+        Ok(())
+    }
+
+    /// Whether [`Sink::record`] of a call of scenario `index` keeps
+    /// anything beyond the per-model totals: if not, those can be summed
+    /// apart, priced once at the end (see `RateBuckets`).
+    pub fn keeps_calls(&self, index: usize) -> bool {
+        index == 0 || self.line_items.is_some() || self.tasks.is_some() || self.timeline.is_some()
+    }
+
+    /// What [`Sink::record`] keeps but the per-model totals (for a call
+    /// whose per-model totals are summed apart); hands back the call's
+    /// totals.
+    pub fn record_apart(
+        &mut self,
+        index: usize,
+        call: &Pending,
+        model_key: &str,
+        usage: &Usage,
+        batch: bool,
+        priced: Option<Priced>,
+    ) -> Result<GroupTotals, AggregateError> {
         if let Some(items) = self.line_items.as_mut() {
             items.push(LineItem {
                 scenario: index as u32,
@@ -283,19 +307,21 @@ impl Sink {
                 .or_default()
                 .add(&totals);
         }
+        Ok(totals)
+    }
+
+    /// Adds `totals` to `model_key`'s in `scenario`, if per-model totals
+    /// are kept.
+    pub fn add_model(&mut self, scenario: &str, model_key: &str, totals: &GroupTotals) {
         if let Some(by_model) = self.by_model.as_mut() {
             // Looked up by reference: a key is allocated once per group,
             // not per call.
             let models = models_of(by_model, scenario);
             match models.get_mut(model_key) {
-                Some(t) => t.add(&totals),
-                None => models
-                    .entry(model_key.to_string())
-                    .or_default()
-                    .add(&totals),
+                Some(t) => t.add(totals),
+                None => models.entry(model_key.to_string()).or_default().add(totals),
             }
         }
-        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use super::evaluate::{Evaluated, LazyKeys, Pending};
-use super::spool::{sort_key, Buffers, SortKey};
+use super::spool::Buffers;
 use super::{Progress, ReplayError, Stepper};
 use crate::report::line_items::LineItemsWriter;
 
@@ -25,10 +25,21 @@ const GATHERED: usize = 4096;
 /// its buffer to the end.
 const HELD_LIMIT: usize = 8 * BATCH;
 
-/// One call waiting in the window: its time-order key, its arrival number
-/// (calls of one line share a key and keep their order), and where it is
-/// (buffer, place).
-type Waiting = (SortKey, u64, u32, u32);
+/// One call waiting in the window: its time-order key (see [`order_key`])
+/// and where it is (buffer, place).
+type Waiting = (u128, u32, u32);
+
+/// Time, then arrival: one 128-bit number, compared in one step (the
+/// window sorts it for every call). Calls arrive in input order (source,
+/// then line; a spool hands back calls of equal time in that order too),
+/// so among calls of equal time the arrival number orders them as their
+/// position in the input does, and calls of one line keep their order.
+fn order_key(call: &Pending, arrival: u64) -> u128 {
+    let nanos = call.ts.timestamp_nanos_opt().unwrap_or(i64::MAX);
+    // The sign bit flipped: unsigned order is then the signed order.
+    let time = (nanos as u64) ^ (1 << 63);
+    (u128::from(time) << 64) | u128::from(arrival)
+}
 
 /// A buffer of calls offered together, and how many of them wait.
 struct Held {
@@ -48,7 +59,7 @@ pub struct TimeOrder<'a, 'w> {
     /// Calls offered one by one, not yet a buffer.
     gathered: Vec<Pending>,
     /// The key of the latest call stepped: nothing earlier can be stepped now.
-    stepped_to: Option<SortKey>,
+    stepped_to: Option<u128>,
     /// A call came after later ones were stepped: the results are void.
     late: bool,
     /// Where emptied buffers go back for reuse.
@@ -112,14 +123,14 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
             }
         };
         for (place, call) in calls.iter().enumerate() {
-            let key = sort_key(call);
+            let key = order_key(call, self.arrivals);
             if self.stepped_to.is_some_and(|stepped| key < stepped) {
                 self.late = true;
                 self.held = Vec::new();
                 self.waiting = Vec::new();
                 return Ok(());
             }
-            self.waiting.push((key, self.arrivals, at, place as u32));
+            self.waiting.push((key, at, place as u32));
             self.arrivals += 1;
         }
         self.held_calls += calls.len();
@@ -147,11 +158,11 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
         // Keys, not calls, are sorted; a stable sort, since it finds the
         // run left sorted by the last step and only merges the new calls
         // into it (keys are unique, so the order is the same).
-        self.waiting.sort();
+        self.waiting.sort_by_key(|&(key, ..)| key);
         let n = n.min(self.waiting.len());
         let batch: Vec<&Pending> = self.waiting[..n]
             .iter()
-            .filter_map(|&(_, _, at, place)| {
+            .filter_map(|&(_, at, place)| {
                 self.held[at as usize]
                     .as_ref()
                     .map(|h| &h.calls[place as usize])
@@ -165,7 +176,7 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
         if let Some(&(key, ..)) = self.waiting[..n].last() {
             self.stepped_to = Some(key);
         }
-        for (_, _, at, _) in self.waiting.drain(..n) {
+        for (_, at, _) in self.waiting.drain(..n) {
             let slot = &mut self.held[at as usize];
             if let Some(h) = slot {
                 h.waiting -= 1;
@@ -187,7 +198,7 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
     fn move_waiting_out(&mut self) {
         // In buffer and place order, to meet each buffer's calls in turn.
         let mut order: Vec<usize> = (0..self.waiting.len()).collect();
-        order.sort_unstable_by_key(|&i| (self.waiting[i].2, self.waiting[i].3));
+        order.sort_unstable_by_key(|&i| (self.waiting[i].1, self.waiting[i].2));
         let mut moved = Vec::with_capacity(order.len());
         let mut next = order.iter().peekable();
         for at in 0..self.held.len() {
@@ -196,10 +207,10 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
             };
             for (place, call) in held.calls.into_iter().enumerate() {
                 if let Some(&&i) = next.peek() {
-                    if (self.waiting[i].2, self.waiting[i].3) == (at as u32, place as u32) {
+                    if (self.waiting[i].1, self.waiting[i].2) == (at as u32, place as u32) {
                         next.next();
-                        self.waiting[i].2 = 0;
-                        self.waiting[i].3 = moved.len() as u32;
+                        self.waiting[i].1 = 0;
+                        self.waiting[i].2 = moved.len() as u32;
                         moved.push(call);
                     }
                 }
