@@ -396,9 +396,61 @@ pub struct Evaluator<'a> {
     state: State<'a>,
     sink: Sink,
     /// Calls at plain rates, summed per model apart from the sink.
-    plain: PlainSums,
+    books: Books<'a>,
     /// The scenario keeps every call as recorded (the baseline).
     as_recorded: bool,
+    /// The scenario changes nothing but the cache.
+    cache_only: bool,
+}
+
+/// Where a scenario's calls are priced and summed: plain calls apart (see
+/// [`PlainSums`]) when the sink keeps per-model totals only, the others
+/// priced one by one into the sink.
+struct Books<'a> {
+    catalog: &'a Catalog,
+    date: PricingDate,
+    plain: PlainSums,
+}
+
+impl Books<'_> {
+    /// Prices one leg of `call`, sent to `model` with `usage` (the cache
+    /// applied), through the batch API if `batch`, for scenario `index`.
+    #[allow(clippy::too_many_arguments)]
+    fn record_leg(
+        &mut self,
+        sink: &mut Sink,
+        index: usize,
+        scenario: &str,
+        call: &Pending,
+        model: usize,
+        usage: &Usage,
+        batch: bool,
+    ) -> Result<(), AggregateError> {
+        let (catalog, date) = (self.catalog, self.date);
+        let leg_model = &catalog.models[model];
+        let sums = match sink.keeps_calls(index) || sink.by_model.is_none() {
+            true => None,
+            false => self.plain.of(catalog, model, call.options()),
+        };
+        if let Some(sums) = sums {
+            // As `Model::price` picks the rates of a plain call.
+            let (period, _, _) = leg_model.period_at(date, call.ts);
+            let tier = leg_model.periods[period].tier_for_call(usage, call.requests);
+            sums.add(period, tier, batch, call.requests, usage);
+            return Ok(());
+        }
+        // Request options go with the call wherever it is sent.
+        let priced = leg_model.price(usage, call.requests, batch, call.options(), date, call.ts);
+        sink.record(
+            index,
+            scenario,
+            call,
+            &leg_model.id,
+            usage,
+            batch,
+            Some(priced),
+        )
+    }
 }
 
 /// Per-model totals of the calls priced at their model's plain rates (no
@@ -518,12 +570,14 @@ impl<'a> Evaluator<'a> {
         shared_prefix: u64,
         sink: Sink,
     ) -> Self {
+        let date = scenario.transforms.pricing_date.unwrap_or(default_date);
         Evaluator {
             as_recorded: scenario.cache == CacheMode::AsRecorded && scenario.transforms.is_empty(),
+            cache_only: scenario.transforms.is_empty(),
             catalog,
             index,
             scenario,
-            date: scenario.transforms.pricing_date.unwrap_or(default_date),
+            date,
             shared_prefix,
             resolved: scenario
                 .models()
@@ -565,7 +619,11 @@ impl<'a> Evaluator<'a> {
                 ttl_fallback: 0,
             },
             sink,
-            plain: PlainSums::default(),
+            books: Books {
+                catalog,
+                date,
+                plain: PlainSums::default(),
+            },
         }
     }
 
@@ -584,7 +642,8 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn finish(mut self) -> Evaluated {
-        self.plain
+        self.books
+            .plain
             .add_to(self.catalog, &self.scenario.name, &mut self.sink);
         Evaluated {
             sink: self.sink,
@@ -608,7 +667,7 @@ impl<'a> Evaluator<'a> {
         let id = &self.catalog.models[model].id;
         // What the provider billed is summed call by call.
         let sums = match (&self.sink.by_model, call.billed) {
-            (Some(_), None) => self.plain.of(self.catalog, model, call.options()),
+            (Some(_), None) => self.books.plain.of(self.catalog, model, call.options()),
             _ => None,
         };
         match sums {
@@ -667,6 +726,28 @@ impl<'a> Evaluator<'a> {
             );
         };
         let model = &catalog.models[recorded];
+        if self.cache_only {
+            // Nothing but the cache differs from the call as recorded.
+            let leg = Leg {
+                model: recorded,
+                usage: call.usage,
+                shape: Cow::Borrowed(&call.shape),
+            };
+            let usage = state.cache_usage(scenario.cache, call, keys, &leg, self.shared_prefix);
+            self.books.record_leg(
+                sink,
+                index,
+                &scenario.name,
+                call,
+                recorded,
+                &usage,
+                call.batch,
+            )?;
+            if let Some(ok) = call.success {
+                stats.count_success(&model.id, 1, u64::from(ok));
+            }
+            return Ok(());
+        }
         let session = || keys.get().session_id;
         // Only batching and a semantic cache ask (sessions seen are kept
         // for them alone).
@@ -855,33 +936,11 @@ impl<'a> Evaluator<'a> {
             stats.batched += 1;
         }
         let last = legs.len() - 1;
-        // Only per-model totals are kept: plain calls are summed apart.
-        let sums_apart = !sink.keeps_calls(index) && sink.by_model.is_some();
         for (i, leg) in legs.into_iter().enumerate() {
             let usage = state.cache_usage(scenario.cache, call, keys, &leg, self.shared_prefix);
             let leg_model = &catalog.models[leg.model];
-            let sums = sums_apart
-                .then(|| self.plain.of(catalog, leg.model, call.options()))
-                .flatten();
-            if let Some(sums) = sums {
-                // As `Model::price` picks the rates of a plain call.
-                let (period, _, _) = leg_model.period_at(date, call.ts);
-                let tier = leg_model.periods[period].tier_for_call(&usage, call.requests);
-                sums.add(period, tier, batch, call.requests, &usage);
-            } else {
-                // Request options go with the call wherever it is sent.
-                let priced =
-                    leg_model.price(&usage, call.requests, batch, call.options(), date, call.ts);
-                sink.record(
-                    index,
-                    &scenario.name,
-                    call,
-                    &leg_model.id,
-                    &usage,
-                    batch,
-                    Some(priced),
-                )?;
-            }
+            self.books
+                .record_leg(sink, index, &scenario.name, call, leg.model, &usage, batch)?;
             if i == last {
                 if let Some(ok) = call.success {
                     stats.count_success(&leg_model.id, 1, u64::from(ok));

@@ -54,7 +54,12 @@ pub struct TimeOrder<'a, 'w> {
     held: Vec<Option<Held>>,
     free: Vec<u32>,
     held_calls: usize,
+    /// The calls waiting: the first `sorted` of them in order (what the
+    /// last step left), the rest as they came.
     waiting: Vec<Waiting>,
+    sorted: usize,
+    /// Room to merge the two parts of `waiting` into, kept for reuse.
+    merged: Vec<Waiting>,
     arrivals: u64,
     /// Calls offered one by one, not yet a buffer.
     gathered: Vec<Pending>,
@@ -82,6 +87,8 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
             free: Vec::new(),
             held_calls: 0,
             waiting: Vec::new(),
+            sorted: 0,
+            merged: Vec::new(),
             arrivals: 0,
             gathered: Vec::new(),
             stepped_to: None,
@@ -128,6 +135,7 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
                 self.late = true;
                 self.held = Vec::new();
                 self.waiting = Vec::new();
+                self.sorted = 0;
                 return Ok(());
             }
             self.waiting.push((key, at, place as u32));
@@ -155,10 +163,7 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
     /// Steps the `n` earliest calls waiting and frees the buffers whose
     /// calls are all stepped.
     fn step_earliest(&mut self, n: usize) -> Result<(), ReplayError> {
-        // Keys, not calls, are sorted; a stable sort, since it finds the
-        // run left sorted by the last step and only merges the new calls
-        // into it (keys are unique, so the order is the same).
-        self.waiting.sort_by_key(|&(key, ..)| key);
+        self.put_waiting_in_order();
         let n = n.min(self.waiting.len());
         let batch: Vec<&Pending> = self.waiting[..n]
             .iter()
@@ -191,7 +196,41 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
                 }
             }
         }
+        self.sorted = self.waiting.len();
         Ok(())
+    }
+
+    /// Sorts the calls that came since the last step (keys, not calls) and
+    /// merges them with those the last step left in order: each call is
+    /// sorted once.
+    fn put_waiting_in_order(&mut self) {
+        let (old, new) = self.waiting.split_at_mut(self.sorted);
+        // By time alone, a radix sort (a few passes over the keys, where
+        // a comparison sort takes a dozen compares a call); it is stable
+        // and the new calls are in arrival order, so calls of equal time
+        // stay in that order, as their keys say.
+        radsort::sort_by_key(new, |&(key, ..)| (key >> 64) as u64);
+        if old
+            .last()
+            .is_some_and(|last| new.first().is_some_and(|first| first.0 < last.0))
+        {
+            let merged = &mut self.merged;
+            merged.clear();
+            merged.reserve(old.len() + new.len());
+            let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
+            while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+                if x.0 < y.0 {
+                    merged.push(**x);
+                    a.next();
+                } else {
+                    merged.push(**y);
+                    b.next();
+                }
+            }
+            merged.extend(a.chain(b));
+            std::mem::swap(&mut self.waiting, merged);
+        }
+        self.sorted = self.waiting.len();
     }
 
     /// Moves the calls still waiting into one buffer and frees the rest.
