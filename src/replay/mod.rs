@@ -1562,6 +1562,39 @@ mod tests {
         equal_to_spooled(&lines, &[1, 2, 4], true);
     }
 
+    /// Calls of one session logged at the same instant (a retry, a burst)
+    /// are stepped in input order: which came first decides what the cache
+    /// holds. The truth: the same calls a nanosecond apart, in that order
+    /// (too little to change a price or a cache expiry).
+    #[test]
+    fn calls_of_equal_time_keep_their_input_order() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap();
+        let lines = |apart: bool| -> Vec<String> {
+            let mut lines: Vec<String> = (0..400u64)
+                .flat_map(|s| (0..30u64).map(move |k| (s, k)))
+                .map(|(s, k)| {
+                    // Three calls an instant; prompts that grow and shrink.
+                    let at = chrono::Duration::seconds((s * 7 + k / 3 * 60) as i64)
+                        + chrono::Duration::nanoseconds(if apart { (k % 3) as i64 } else { 0 });
+                    let ts = (start + at).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+                    let input = 2_000 + 1_000 * ((k * 7) % 11);
+                    format!(
+                        r#"{{"ts":"{ts}","model":"claude-sonnet-4-5","session":"s{s}","usage":{{"input":{input},"output":300}}}}"#
+                    )
+                })
+                .collect();
+            // Sessions written one after another: the window puts them in order.
+            lines.rotate_left(7);
+            lines
+        };
+        for threads in [1, 2] {
+            let equal = run_with(&[lines(false)], threads, cache_scenarios());
+            let apart = run_with(&[lines(true)], threads, cache_scenarios());
+            assert_eq!(equal.scenarios, apart.scenarios, "{threads} threads");
+        }
+        equal_to_spooled(&lines(false), &[1, 2], true);
+    }
+
     /// A call dated before calls already stepped (here, the last line of
     /// a big file) makes the run read everything again, spooled: the
     /// report is that of a spooled run.
