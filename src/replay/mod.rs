@@ -1595,26 +1595,46 @@ mod tests {
         equal_to_spooled(&lines(false), &[1, 2], true);
     }
 
+    /// Calls written later and later after their time (here, up to 12K
+    /// calls late, three times what the window first holds): the window
+    /// grows with the disorder it meets, and the run still reads once.
+    #[test]
+    fn the_window_grows_with_the_disorder_it_meets() {
+        let lines = agent_lines(800, 60, 0);
+        let n = lines.len();
+        let most = 12_000;
+        assert!(most > 2 * time_order::MIN_BATCH && most < time_order::MAX_BATCH);
+        // Every 40th call is written that many calls after its place.
+        let mut placed: Vec<(usize, String)> = lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| (i + if i % 40 == 0 { i * most / n } else { 0 }, l))
+            .collect();
+        placed.sort_by_key(|&(at, _)| at);
+        let lines: Vec<String> = placed.into_iter().map(|(_, l)| l).collect();
+        equal_to_spooled(&lines, &[1, 2], true);
+    }
+
     /// A call dated before calls already stepped (here, the last line of
     /// a big file) makes the run read everything again, spooled: the
     /// report is that of a spooled run.
     #[test]
     fn a_call_far_out_of_order_reads_the_inputs_again() {
         let mut lines = agent_lines(300, 200, 0);
-        assert!(lines.len() > 3 * time_order::BATCH);
+        assert!(lines.len() > 3 * time_order::MAX_BATCH);
         let first = lines[0].clone();
         lines.push(first.replace("\"session\":\"s0\"", "\"session\":\"late\""));
         equal_to_spooled(&lines, &[1, 2], false);
     }
 
     /// Calls dated far ahead of the rest wait to the end; the calls read
-    /// with them are freed all the same (past `HELD_LIMIT` calls held, the
+    /// with them are freed all the same (past `HELD_BATCHES` batches held, the
     /// waiting ones are moved out of their pieces), and the report is a
     /// spooled run's.
     #[test]
     fn calls_dated_far_ahead_do_not_hold_their_pieces() {
         let mut lines = agent_lines(600, 240, 5);
-        assert!(lines.len() > 8 * time_order::BATCH);
+        assert!(lines.len() > 8 * time_order::MAX_BATCH);
         // One in every piece read.
         for at in (0..lines.len()).step_by(5_000).rev() {
             let ahead = lines[at]

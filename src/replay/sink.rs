@@ -227,9 +227,7 @@ impl Sink {
         batch: bool,
         priced: Option<Priced>,
     ) -> Result<(), AggregateError> {
-        let totals = self.record_apart(index, call, model_key, usage, batch, priced)?;
-        self.add_model(scenario, model_key, &totals);
-        Ok(())
+        self.record_in(index, Some(scenario), call, model_key, usage, batch, priced)
     }
 
     /// Whether [`Sink::record`] of a call of scenario `index` keeps
@@ -239,9 +237,8 @@ impl Sink {
         index == 0 || self.line_items.is_some() || self.tasks.is_some() || self.timeline.is_some()
     }
 
-    /// What [`Sink::record`] keeps but the per-model totals (for a call
-    /// whose per-model totals are summed apart); hands back the call's
-    /// totals.
+    /// What [`Sink::record`] keeps but the per-model totals, for a call
+    /// whose per-model totals are summed apart.
     pub fn record_apart(
         &mut self,
         index: usize,
@@ -250,7 +247,24 @@ impl Sink {
         usage: &Usage,
         batch: bool,
         priced: Option<Priced>,
-    ) -> Result<GroupTotals, AggregateError> {
+    ) -> Result<(), AggregateError> {
+        self.record_in(index, None, call, model_key, usage, batch, priced)
+    }
+
+    /// [`Sink::record`], with the per-model totals of `scenario` if named;
+    /// inlined into both callers, which run for every call.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn record_in(
+        &mut self,
+        index: usize,
+        scenario: Option<&str>,
+        call: &Pending,
+        model_key: &str,
+        usage: &Usage,
+        batch: bool,
+        priced: Option<Priced>,
+    ) -> Result<(), AggregateError> {
         if let Some(items) = self.line_items.as_mut() {
             items.push(LineItem {
                 scenario: index as u32,
@@ -307,7 +321,10 @@ impl Sink {
                 .or_default()
                 .add(&totals);
         }
-        Ok(totals)
+        if let Some(scenario) = scenario {
+            self.add_model(scenario, model_key, &totals);
+        }
+        Ok(())
     }
 
     /// Adds `totals` to `model_key`'s in `scenario`, if per-model totals

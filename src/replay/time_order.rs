@@ -12,18 +12,26 @@ use super::spool::Buffers;
 use super::{Progress, ReplayError, Stepper};
 use crate::report::line_items::LineItemsWriter;
 
-/// Calls handed to the steppers at a time; the window holds up to twice
-/// this, so a call may arrive this many calls after one it precedes.
-pub const BATCH: usize = 16 * 1024;
+/// Calls handed to the steppers at a time, at first: the window holds up
+/// to twice the batch, so a call may arrive a batch of calls after one it
+/// precedes. A small window stays in the processor's cache (the calls
+/// waiting are hundreds of bytes each: 32K of them cost a sixth more CPU
+/// than 8K, benches/README.md); it grows when calls arrive further out of
+/// order, up to [`MAX_BATCH`].
+pub const MIN_BATCH: usize = 4 * 1024;
+
+/// The largest batch: past it, a call that comes too late makes the run
+/// read its inputs again through the spool.
+pub const MAX_BATCH: usize = 16 * 1024;
 
 /// Calls offered one by one are gathered into buffers of this many.
 const GATHERED: usize = 4096;
 
-/// Calls held in buffers (stepped or not) past which the calls still
-/// waiting are moved out, and the buffers freed: a buffer is freed only
-/// once all its calls are stepped, and one call dated far ahead would hold
-/// its buffer to the end.
-const HELD_LIMIT: usize = 8 * BATCH;
+/// Calls held in buffers (stepped or not), in batches, past which the
+/// calls still waiting are moved out, and the buffers freed: a buffer is
+/// freed only once all its calls are stepped, and one call dated far ahead
+/// would hold its buffer to the end.
+const HELD_BATCHES: usize = 8;
 
 /// One call waiting in the window: its time-order key (see [`order_key`])
 /// and where it is (buffer, place).
@@ -60,6 +68,8 @@ pub struct TimeOrder<'a, 'w> {
     sorted: usize,
     /// Room to merge the two parts of `waiting` into, kept for reuse.
     merged: Vec<Waiting>,
+    /// Calls stepped at a time (see [`MIN_BATCH`]).
+    batch: usize,
     arrivals: u64,
     /// Calls offered one by one, not yet a buffer.
     gathered: Vec<Pending>,
@@ -89,6 +99,7 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
             waiting: Vec::new(),
             sorted: 0,
             merged: Vec::new(),
+            batch: MIN_BATCH,
             arrivals: 0,
             gathered: Vec::new(),
             stepped_to: None,
@@ -146,10 +157,10 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
             waiting: calls.len(),
             calls,
         });
-        while self.waiting.len() >= 2 * BATCH {
-            self.step_earliest(BATCH)?;
+        while self.waiting.len() >= 2 * self.batch {
+            self.step_earliest(self.batch)?;
         }
-        if self.held_calls > HELD_LIMIT {
+        if self.held_calls > HELD_BATCHES * self.batch {
             self.move_waiting_out();
         }
         Ok(())
@@ -210,6 +221,14 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
         // and the new calls are in arrival order, so calls of equal time
         // stay in that order, as their keys say.
         radsort::sort_by_key(new, |&(key, ..)| (key >> 64) as u64);
+        // A new call that precedes most of what the last step left came
+        // nearly a window late: the window grows before one comes too late.
+        if let Some(&(earliest, ..)) = new.first() {
+            let after = old.len() - old.partition_point(|&(key, ..)| key < earliest);
+            if after > old.len() / 2 {
+                self.batch = (2 * self.batch).min(MAX_BATCH);
+            }
+        }
         if old
             .last()
             .is_some_and(|last| new.first().is_some_and(|first| first.0 < last.0))
@@ -269,7 +288,7 @@ impl<'a, 'w> TimeOrder<'a, 'w> {
         self.flush()?;
         debug_assert!(!self.late, "results of a late order are void");
         while !self.waiting.is_empty() {
-            self.step_earliest(BATCH)?;
+            self.step_earliest(self.batch)?;
         }
         Ok(self
             .steppers
