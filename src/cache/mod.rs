@@ -105,13 +105,21 @@ enum Slot {
     /// In the scope's map under this content key: segment chains and the
     /// shared prefix, which any session may read.
     Scope(u64),
-    /// In the session's own list, at this index if it is there: an inferred
-    /// prefix of one session, which only its own calls can read.
-    Session(Option<usize>),
+    /// In the session's own list, at this index ([`NOT_STORED`] if it is
+    /// not there): an inferred prefix of one session, which only its own
+    /// calls can read.
+    Session(usize),
     /// Nowhere: the prompt of a call outside any session, which nothing
     /// can read again.
     Nowhere,
 }
+
+/// The index of a session's prefix that is not stored (an index, not an
+/// `Option`: candidates are made by the dozen for every call).
+const NOT_STORED: usize = usize::MAX;
+
+/// The expiry of a prefix not cached: before any call.
+const NOT_CACHED: i64 = i64::MIN;
 
 /// A prefix of a call's prompt that may be read or stored.
 #[derive(Debug, Clone, Copy)]
@@ -120,14 +128,14 @@ struct Candidate {
     slot: Slot,
     /// The trace asked for a cache breakpoint here.
     marked: bool,
-    /// When the cached copy expires, if there is one: looked up once per
-    /// call, not once per question about it.
-    expires_ms: Option<i64>,
+    /// When the cached copy expires ([`NOT_CACHED`] if there is none):
+    /// looked up once per call, not once per question about it.
+    expires_ms: i64,
 }
 
 impl Candidate {
     fn is_live(&self, now_ms: i64) -> bool {
-        self.expires_ms.is_some_and(|expires| now_ms < expires)
+        now_ms < self.expires_ms
     }
 }
 
@@ -178,13 +186,13 @@ impl<'a> Stored<'a> {
 
     /// Where the prefix of `len` tokens is stored, and until when; `len`
     /// no shorter than the one asked before.
-    fn find(&mut self, len: u64) -> (Slot, Option<i64>) {
+    fn find(&mut self, len: u64) -> (Slot, i64) {
         while self.list.get(self.at).is_some_and(|&(l, _)| l < len) {
             self.at += 1;
         }
         match self.list.get(self.at) {
-            Some(&(l, expires)) if l == len => (Slot::Session(Some(self.at)), Some(expires)),
-            _ => (Slot::Session(None), None),
+            Some(&(l, expires)) if l == len => (Slot::Session(self.at), expires),
+            _ => (Slot::Session(NOT_STORED), NOT_CACHED),
         }
     }
 }
@@ -241,18 +249,19 @@ struct Store<'a> {
 }
 
 impl<'a> Store<'a> {
+    #[inline(always)]
     fn set(&mut self, c: &Candidate, expires_ms: i64) {
         match (c.slot, self.chain.as_mut()) {
             (Slot::Scope(key), _) => {
                 self.entries.insert(key, expires_ms);
             }
-            (Slot::Session(Some(i)), Some(chain)) => chain.stored[i].1 = expires_ms,
-            (Slot::Session(None), Some(chain)) => {
+            (Slot::Session(NOT_STORED), Some(chain)) => {
                 // Pushed, not inserted: the indices the call's candidates
                 // hold stay right until `finish`.
                 self.appended_at.get_or_insert(chain.stored.len());
                 chain.stored.push((c.end, expires_ms));
             }
+            (Slot::Session(i), Some(chain)) => chain.stored[i].1 = expires_ms,
             (Slot::Session(_), None) | (Slot::Nowhere, _) => {}
         }
     }
@@ -294,7 +303,7 @@ impl ScopeRules {
             end,
             slot: Slot::Scope(key),
             marked,
-            expires_ms: entries.get(&key).copied(),
+            expires_ms: entries.get(&key).copied().unwrap_or(NOT_CACHED),
         };
         if let Some(b) = &shape.boundaries {
             out.extend(b.iter().map(|b| scope(b.end, b.key, b.marked)));
@@ -342,7 +351,7 @@ impl ScopeRules {
                 stored.find(shape.tokens)
             }
             // A call outside any session shares nothing beyond the shared prefix.
-            None => (Slot::Nowhere, None),
+            None => (Slot::Nowhere, NOT_CACHED),
         };
         if shape.tokens > shared {
             out.push(Candidate {
@@ -450,13 +459,13 @@ impl ScopeCache {
             chain.as_deref_mut(),
             &mut candidates,
         );
-        // The longest live cached prefix.
-        let hit = candidates
+        // The longest live cached prefix: candidates come shortest first.
+        let hit_end = candidates
             .iter()
-            .filter(|c| c.end <= prompt && c.is_live(now_ms))
-            .max_by_key(|c| c.end)
-            .copied();
-        let mut read = hit.map_or(0, |h| h.end);
+            .rev()
+            .find(|c| c.end <= prompt && c.is_live(now_ms))
+            .map_or(0, |c| c.end);
+        let mut read = hit_end;
         if rules.kind == CacheKind::Automatic {
             read = rules.round(read);
         }
@@ -471,10 +480,7 @@ impl ScopeCache {
         };
         if read > 0 && rules.refresh_on_hit {
             // Every live prefix up to the hit was used by this call.
-            for c in candidates
-                .iter()
-                .filter(|c| c.end <= read.max(hit.map_or(0, |h| h.end)))
-            {
+            for c in candidates.iter().take_while(|c| c.end <= hit_end) {
                 if c.is_live(now_ms) {
                     store.set(c, expires);
                 }

@@ -365,8 +365,15 @@ struct SideCall {
 
 struct State<'a> {
     catalog: &'a Catalog,
-    /// Per account (its hash) and model.
-    caches: HashMap<(u128, usize), (ScopeCache, bool)>,
+    /// Per account (its hash) and model: the cache, whether its writes
+    /// are billed as 1-hour ones, and whether it falls back from the TTL
+    /// asked for.
+    caches: Vec<(ScopeCache, bool, bool)>,
+    cache_index: HashMap<(u128, usize), usize>,
+    /// The last call's account and its hash, and its scope and cache:
+    /// most calls share them with the call before.
+    last_account: Option<(String, u128)>,
+    last_cache: Option<((u128, usize), usize)>,
     sessions: HashMap<u128, (u64, u64)>,
     capped: HashSet<u128>,
     seen_sessions: HashSet<u128>,
@@ -608,7 +615,10 @@ impl<'a> Evaluator<'a> {
             stats: ScenarioStats::default(),
             state: State {
                 catalog,
-                caches: HashMap::new(),
+                caches: Vec::new(),
+                cache_index: HashMap::new(),
+                last_account: None,
+                last_cache: None,
                 sessions: HashMap::new(),
                 capped: HashSet::new(),
                 seen_sessions: HashSet::new(),
@@ -1044,20 +1054,36 @@ impl State<'_> {
             CacheMode::AsRecorded => leg.usage,
             CacheMode::Off => uncached(&leg.usage),
             CacheMode::On { ttl, placement } => {
-                let model = &self.catalog.models[leg.model];
-                let key = (keys.account_id(), leg.model);
-                let fallback = &mut self.ttl_fallback;
-                let (cache, long) = self.caches.entry(key).or_insert_with(|| {
-                    let used = effective_ttl(&model.cache, ttl);
-                    (
-                        ScopeCache::new(&model.cache, ttl, placement, shared_prefix),
-                        is_long_ttl(&model.cache, used),
-                    )
-                });
-                if model.cache.kind == CacheKind::Explicit
-                    && effective_ttl(&model.cache, ttl) != ttl
-                {
-                    *fallback += 1;
+                let account = match &self.last_account {
+                    Some((name, id)) if *name == call.account => *id,
+                    _ => {
+                        let id = keys.account_id();
+                        self.last_account = Some((call.account.clone(), id));
+                        id
+                    }
+                };
+                let key = (account, leg.model);
+                let at = match self.last_cache {
+                    Some((last, at)) if last == key => at,
+                    _ => {
+                        let (catalog, caches) = (self.catalog, &mut self.caches);
+                        let at = *self.cache_index.entry(key).or_insert_with(|| {
+                            let rules = &catalog.models[leg.model].cache;
+                            let used = effective_ttl(rules, ttl);
+                            caches.push((
+                                ScopeCache::new(rules, ttl, placement, shared_prefix),
+                                is_long_ttl(rules, used),
+                                rules.kind == CacheKind::Explicit && used != ttl,
+                            ));
+                            caches.len() - 1
+                        });
+                        self.last_cache = Some((key, at));
+                        at
+                    }
+                };
+                let (cache, long, falls_back) = &mut self.caches[at];
+                if *falls_back {
+                    self.ttl_fallback += 1;
                 }
                 let o = cache.call(call.ts.timestamp_millis(), &leg.shape);
                 Usage {
