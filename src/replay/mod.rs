@@ -398,6 +398,10 @@ struct Reading<'a> {
     any_in_time_order: bool,
     /// The baseline is priced as calls are read, not in time order.
     baseline_read: bool,
+    /// The scenarios priced in time order change only the cache and keep
+    /// per-model totals only: they read no session name, call id or
+    /// (for a priced call) model name.
+    time_order_needs_no_names: bool,
     /// Call buffers for reuse by the next pieces read.
     buffers: &'a Buffers,
 }
@@ -578,13 +582,24 @@ impl<'a> Reading<'a> {
             }
             if self.any_in_time_order {
                 // The breakdown's keys serve the baseline only.
-                let pending = if self.baseline_read {
-                    Pending {
+                let pending = match (self.baseline_read, self.time_order_needs_no_names) {
+                    // What no scenario will read is freed now, by the thread
+                    // that made it, not held and freed by another.
+                    (true, true) => Pending {
+                        keys: Vec::new(),
+                        session: None,
+                        id: None,
+                        model_key: match pending.model {
+                            Some(_) => String::new(),
+                            None => pending.model_key,
+                        },
+                        ..pending
+                    },
+                    (true, false) => Pending {
                         keys: Vec::new(),
                         ..pending
-                    }
-                } else {
-                    pending
+                    },
+                    (false, _) => pending,
                 };
                 partial.spool.push(pending)?;
             }
@@ -1075,6 +1090,12 @@ pub fn replay_with_items(
         progress,
         any_in_time_order: spec.collects() && scenarios.iter().any(|s| spec.in_time_order(s)),
         baseline_read: !spec.in_time_order(&scenarios[0]),
+        time_order_needs_no_names: !spec.tasks
+            && !spec.timeline
+            && !spec.line_items
+            && scenarios
+                .iter()
+                .all(|s| !spec.in_time_order(s) || s.transforms.is_empty()),
         buffers: &buffers,
     };
     let mut run = || -> Result<Collected<'_>, ReplayError> {
@@ -1825,7 +1846,8 @@ mod tests {
         /// Per-model totals summed per rate set and priced once equal those
         /// of every call priced alone (as a run keeping line items prices
         /// them): long-context tiers, batch, prices by the hour, unknown
-        /// models, simulated caches, a route.
+        /// models, simulated caches, a route; and calls held without their
+        /// names price as calls held whole.
         #[test]
         fn model_sums_equal_calls_priced_one_by_one(
             calls in twenty_days_of_calls(),
@@ -1857,6 +1879,19 @@ mod tests {
             .0;
             prop_assert_eq!(summed.scenarios.len(), 5);
             prop_assert_eq!(&summed, &alone);
+            // Scenarios that change only the cache are stepped through calls
+            // held without their names (see `time_order_needs_no_names`).
+            let caches = [
+                crate::scenario::resolve("cache-5m").unwrap(),
+                crate::scenario::resolve("cache-1h").unwrap(),
+            ]
+            .concat();
+            let lean = run_spec(&files, 2, caches.clone(), spool::DEFAULT_SPOOL_CALLS, true, |_| {}).0;
+            let named = run_spec(&files, 2, caches, spool::DEFAULT_SPOOL_CALLS, true, |spec| {
+                spec.line_items = true;
+            })
+            .0;
+            prop_assert_eq!(&lean, &named);
         }
 
         /// `cache = off` costs every prompt token at the input rate, and the
