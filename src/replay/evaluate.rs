@@ -450,7 +450,7 @@ impl Books<'_> {
         let priced = leg_model.price(usage, call.requests, batch, call.options(), date, call.ts);
         sink.record(
             index,
-            scenario,
+            Some(scenario),
             call,
             &leg_model.id,
             usage,
@@ -689,8 +689,9 @@ impl<'a> Evaluator<'a> {
                     call.requests,
                     &call.usage,
                 );
-                self.sink.record_apart(
+                self.sink.record(
                     self.index,
+                    None,
                     call,
                     id,
                     &call.usage,
@@ -700,7 +701,7 @@ impl<'a> Evaluator<'a> {
             }
             None => self.sink.record(
                 self.index,
-                &self.scenario.name,
+                Some(&self.scenario.name),
                 call,
                 id,
                 &call.usage,
@@ -727,7 +728,7 @@ impl<'a> Evaluator<'a> {
             // Unpriced: shown with its tokens in every scenario.
             return sink.record(
                 index,
-                &scenario.name,
+                Some(&scenario.name),
                 call,
                 &call.model_key,
                 &call.usage,
@@ -804,7 +805,7 @@ impl<'a> Evaluator<'a> {
                     stats.semantic_lookup_cost += priced.cost;
                     sink.record(
                         index,
-                        &scenario.name,
+                        Some(&scenario.name),
                         call,
                         &lookup.key,
                         &usage,
@@ -854,7 +855,7 @@ impl<'a> Evaluator<'a> {
             let key = format!("{} (compaction)", catalog.models[summariser].id);
             sink.record(
                 index,
-                &scenario.name,
+                Some(&scenario.name),
                 call,
                 &key,
                 &summary,
@@ -911,7 +912,7 @@ impl<'a> Evaluator<'a> {
                     stats.router_cost += priced.cost;
                     sink.record(
                         index,
-                        &scenario.name,
+                        Some(&scenario.name),
                         call,
                         &router.key,
                         &usage,

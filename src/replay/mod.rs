@@ -608,7 +608,7 @@ impl<'a> Reading<'a> {
         // No scenario: the baseline alone, priced above.
         Ok(partial.sink.record(
             0,
-            &scenarios[0].name,
+            Some(&scenarios[0].name),
             &pending,
             &pending.model_key,
             &pending.usage,

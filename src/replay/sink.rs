@@ -212,50 +212,21 @@ impl Sink {
         }
     }
 
-    /// Records one priced model call of scenario number `index` (0 is the
-    /// baseline, the only one in the breakdown), sent to `model_key` with
-    /// `usage`, through the batch API if `batch`. `priced` is `None` for
-    /// models the catalog does not know.
-    #[allow(clippy::too_many_arguments)]
-    pub fn record(
-        &mut self,
-        index: usize,
-        scenario: &str,
-        call: &Pending,
-        model_key: &str,
-        usage: &Usage,
-        batch: bool,
-        priced: Option<Priced>,
-    ) -> Result<(), AggregateError> {
-        self.record_in(index, Some(scenario), call, model_key, usage, batch, priced)
-    }
-
     /// Whether [`Sink::record`] of a call of scenario `index` keeps
     /// anything beyond the per-model totals: if not, those can be summed
-    /// apart, priced once at the end (see `RateBuckets`).
+    /// apart, priced once at the end (see `RateBuckets`), and the call not
+    /// recorded at all.
     pub fn keeps_calls(&self, index: usize) -> bool {
         index == 0 || self.line_items.is_some() || self.tasks.is_some() || self.timeline.is_some()
     }
 
-    /// What [`Sink::record`] keeps but the per-model totals, for a call
-    /// whose per-model totals are summed apart.
-    pub fn record_apart(
-        &mut self,
-        index: usize,
-        call: &Pending,
-        model_key: &str,
-        usage: &Usage,
-        batch: bool,
-        priced: Option<Priced>,
-    ) -> Result<(), AggregateError> {
-        self.record_in(index, None, call, model_key, usage, batch, priced)
-    }
-
-    /// [`Sink::record`], with the per-model totals of `scenario` if named;
-    /// inlined into both callers, which run for every call.
+    /// Records one priced model call of scenario number `index` (0 is the
+    /// baseline, the only one in the breakdown), sent to `model_key` with
+    /// `usage`, through the batch API if `batch`. `priced` is `None` for
+    /// models the catalog does not know. The call is added to the per-model
+    /// totals of `scenario`, if named (`None`: they are summed apart).
     #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn record_in(
+    pub fn record(
         &mut self,
         index: usize,
         scenario: Option<&str>,
