@@ -435,9 +435,10 @@ impl Books<'_> {
     ) -> Result<(), AggregateError> {
         let (catalog, date) = (self.catalog, self.date);
         let leg_model = &catalog.models[model];
-        let sums = match sink.keeps_calls(index) || sink.by_model.is_none() {
-            true => None,
-            false => self.plain.of(catalog, model, call.options()),
+        let sums = if sink.keeps_calls(index) || sink.by_model.is_none() {
+            None
+        } else {
+            self.plain.of(catalog, model, call.options())
         };
         if let Some(sums) = sums {
             // As `Model::price` picks the rates of a plain call.
@@ -680,7 +681,8 @@ impl<'a> Evaluator<'a> {
             (Some(_), None) => self.books.plain.of(self.catalog, model, call.options()),
             _ => None,
         };
-        match sums {
+        // Summed apart, or with the call.
+        let models_of = match sums {
             Some(sums) => {
                 sums.add(
                     priced.period,
@@ -689,26 +691,19 @@ impl<'a> Evaluator<'a> {
                     call.requests,
                     &call.usage,
                 );
-                self.sink.record(
-                    self.index,
-                    None,
-                    call,
-                    id,
-                    &call.usage,
-                    call.batch,
-                    Some(*priced),
-                )?;
+                None
             }
-            None => self.sink.record(
-                self.index,
-                Some(&self.scenario.name),
-                call,
-                id,
-                &call.usage,
-                call.batch,
-                Some(*priced),
-            )?,
-        }
+            None => Some(self.scenario.name.as_str()),
+        };
+        self.sink.record(
+            self.index,
+            models_of,
+            call,
+            id,
+            &call.usage,
+            call.batch,
+            Some(*priced),
+        )?;
         if let Some(ok) = call.success {
             self.stats.count_success(id, 1, u64::from(ok));
         }

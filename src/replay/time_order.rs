@@ -15,9 +15,9 @@ use crate::report::line_items::LineItemsWriter;
 /// Calls handed to the steppers at a time, at first: the window holds up
 /// to twice the batch, so a call may arrive a batch of calls after one it
 /// precedes. A small window stays in the processor's cache (the calls
-/// waiting are hundreds of bytes each: 32K of them cost a sixth more CPU
-/// than 8K, benches/README.md); it grows when calls arrive further out of
-/// order, up to [`MAX_BATCH`].
+/// waiting are hundreds of bytes each: a cache scenario holding 32K of them
+/// took about 14% more CPU than one holding 8K, benches/README.md); it
+/// grows when calls arrive further out of order, up to [`MAX_BATCH`].
 pub const MIN_BATCH: usize = 4 * 1024;
 
 /// The largest batch: past it, a call that comes too late makes the run
