@@ -583,16 +583,17 @@ mod tests {
         }
     }
 
+    /// A cache with a 1,024-token minimum and `increment`, breakpoints at
+    /// the prompt's end and no shared prefix, as most of these tests use.
+    fn end_cache(kind: CacheKind, increment: u64, ttl: Ttl) -> ScopeCache {
+        ScopeCache::new(&rules(kind, 1024, increment), ttl, Placement::End, 0)
+    }
+
     const MIN: i64 = 60_000;
 
     #[test]
     fn growing_session_reads_the_previous_prompt() {
-        let mut c = ScopeCache::new(
-            &rules(CacheKind::Explicit, 1024, 1),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut c = end_cache(CacheKind::Explicit, 1, Ttl::FIVE_MINUTES);
         assert_eq!(
             c.call(0, &session_prompt(25_000)),
             Outcome {
@@ -621,12 +622,7 @@ mod tests {
 
     #[test]
     fn idle_gap_beyond_ttl_rewrites() {
-        let mut five = ScopeCache::new(
-            &rules(CacheKind::Explicit, 1024, 1),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut five = end_cache(CacheKind::Explicit, 1, Ttl::FIVE_MINUTES);
         five.call(0, &session_prompt(10_000));
         let after_gap = five.call(7 * MIN, &session_prompt(12_000));
         assert_eq!(
@@ -637,24 +633,14 @@ mod tests {
                 input: 0
             }
         );
-        let mut hour = ScopeCache::new(
-            &rules(CacheKind::Explicit, 1024, 1),
-            Ttl::ONE_HOUR,
-            Placement::End,
-            0,
-        );
+        let mut hour = end_cache(CacheKind::Explicit, 1, Ttl::ONE_HOUR);
         hour.call(0, &session_prompt(10_000));
         assert_eq!(hour.call(7 * MIN, &session_prompt(12_000)).read, 10_000);
     }
 
     #[test]
     fn hits_refresh_the_ttl() {
-        let mut c = ScopeCache::new(
-            &rules(CacheKind::Explicit, 1024, 1),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut c = end_cache(CacheKind::Explicit, 1, Ttl::FIVE_MINUTES);
         c.call(0, &session_prompt(10_000));
         c.call(4 * MIN, &session_prompt(10_000));
         // 8 minutes after the write, 4 after the refreshing hit.
@@ -663,12 +649,7 @@ mod tests {
 
     #[test]
     fn below_minimum_nothing_is_cached() {
-        let mut c = ScopeCache::new(
-            &rules(CacheKind::Explicit, 1024, 1),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut c = end_cache(CacheKind::Explicit, 1, Ttl::FIVE_MINUTES);
         assert_eq!(
             c.call(0, &session_prompt(1000)),
             Outcome {
@@ -689,12 +670,7 @@ mod tests {
 
     #[test]
     fn automatic_cache_rounds_to_increments_and_never_writes() {
-        let mut c = ScopeCache::new(
-            &rules(CacheKind::Automatic, 1024, 128),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut c = end_cache(CacheKind::Automatic, 128, Ttl::FIVE_MINUTES);
         assert_eq!(
             c.call(0, &session_prompt(25_000)),
             Outcome {
@@ -716,12 +692,7 @@ mod tests {
 
     #[test]
     fn a_session_idle_past_the_ttl_starts_over() {
-        let mut c = ScopeCache::new(
-            &rules(CacheKind::Automatic, 1024, 128),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut c = end_cache(CacheKind::Automatic, 128, Ttl::FIVE_MINUTES);
         // Prompts of whole 128-token increments (10,240 = 80 × 128, 20,480 =
         // 160 × 128, 30,720 = 240 × 128), so a hit reads all of one.
         c.call(0, &session_prompt(10_240));
@@ -733,12 +704,7 @@ mod tests {
         // nothing, while one of the new life (30,720 tokens) is read.
         assert_eq!(c.call(61 * MIN, &session_prompt(20_480)).read, 0);
         assert_eq!(c.call(62 * MIN, &session_prompt(30_720)).read, 30_720);
-        let mut d = ScopeCache::new(
-            &rules(CacheKind::Automatic, 1024, 128),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut d = end_cache(CacheKind::Automatic, 128, Ttl::FIVE_MINUTES);
         d.call(0, &session_prompt(10_240));
         d.call(MIN, &session_prompt(20_480));
         d.call(2 * MIN, &session_prompt(30_720));
@@ -749,12 +715,7 @@ mod tests {
 
     #[test]
     fn a_busy_session_keeps_what_is_live_not_every_prefix() {
-        let mut c = ScopeCache::new(
-            &rules(CacheKind::Explicit, 1024, 1),
-            Ttl::FIVE_MINUTES,
-            Placement::End,
-            0,
-        );
+        let mut c = end_cache(CacheKind::Explicit, 1, Ttl::FIVE_MINUTES);
         // A call a second for an hour and a half, each storing its prompt
         // (100 tokens longer each time) and reading the one before: 300 s of
         // TTL, so about 300 are live at any time.
